@@ -1,0 +1,84 @@
+/*
+ * Options of SPEC.md, from flags and PODREACH_* variables (a flag wins),
+ * validated strictly before anything touches the kernel.
+ */
+#ifndef PODREACH_CFG_H
+#define PODREACH_CFG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "agent/cidr.h"
+
+#define CFG_MAX_REMOTES	 256
+#define CFG_MAX_PEERS	 64
+#define CFG_MAX_PORTS	 16
+#define CFG_MAX_PROBES	 64
+#define CFG_NAME_MAX	 254
+#define CFG_ERR_MAX	 512
+
+enum cfg_mode { CFG_MODE_REPORT, CFG_MODE_ENFORCE };
+enum cfg_output { CFG_OUT_TEXT, CFG_OUT_JSON };
+
+struct cfg_remote {
+	uint32_t node_ip;
+	struct cidr_list cidrs;
+};
+
+struct cfg_hostport {
+	char host[64];		/* a dotted quad (peers) */
+	uint16_t port;
+};
+
+struct cfg_probe {
+	bool http;
+	uint32_t ip;
+	uint16_t port;
+	char url[256];		/* http only, as given */
+};
+
+struct cfg {
+	char cluster[CFG_NAME_MAX];
+	char node_name[CFG_NAME_MAX];
+	uint32_t node_ip;		/* 0: from the default route */
+	struct cidr_list pod_cidrs;	/* empty: from the CNI config */
+	struct cidr_list cluster_cidrs;	/* empty: the pod CIDRs */
+	struct prefix4 service_cidr;
+	bool has_service_cidr;
+	bool route_services;
+	char cni_conf_dir[4096];
+	struct cfg_hostport peers[CFG_MAX_PEERS];
+	size_t npeers;
+	struct cfg_remote remotes[CFG_MAX_REMOTES];
+	size_t nremotes;
+	enum cfg_mode mode;
+	struct cfg_hostport listen;
+	uint16_t probe_ports[CFG_MAX_PORTS];
+	size_t nprobe_ports;
+	struct cfg_probe probes[CFG_MAX_PROBES];
+	size_t nprobes;
+	double interval;
+	double timeout;
+	struct cidr_list allow_cidrs;
+	enum cfg_output output;
+};
+
+/* Fills c from argv (after the command word) and the environment env (a
+ * NULL-terminated "K=V" array).  Returns false with a message naming the
+ * option and the value in err.  Defaults that need the kernel or files
+ * (node IP, pod CIDR) are left unset for cfg_resolve(). */
+bool cfg_parse(struct cfg *c, int argc, char *const argv[], char *const env[],
+	       char err[static CFG_ERR_MAX]);
+
+/* Fills the defaults that need the node: node name from the hostname, node IP
+ * from the kernel view (the default route's source), pod CIDRs from the CNI
+ * config.  def_src is the default route's preferred source (0 if none).
+ * Returns false with a message in err. */
+bool cfg_resolve(struct cfg *c, const struct kview *kv, uint32_t def_src,
+		 char err[static CFG_ERR_MAX]);
+
+/* Text for --help. */
+extern const char cfg_usage[];
+
+#endif

@@ -1,0 +1,214 @@
+/*
+ * `podreach check`: the I/O around the pure parts.  Order matters: every
+ * option is validated and every default resolved before the first route is
+ * written, so a bad value changes nothing (exit 2).
+ */
+#include <errno.h>
+#include <linux/rtnetlink.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent/cfg.h"
+#include "agent/check.h"
+#include "agent/log.h"
+#include "agent/node.h"
+#include "agent/plan.h"
+#include "agent/report.h"
+#include "agent/version.h"
+#include "netlink/route.h"
+
+extern char **environ;
+
+/* The source address the kernel would pick for the default route. */
+static uint32_t
+default_source(struct route_sock *rs, const struct kview *kv)
+{
+	const struct route4 *def = NULL;
+	struct route4 got;
+
+	for (size_t i = 0; i < kv->nroutes; i++) {
+		const struct route4 *r = &kv->routes[i];
+
+		if (r->dst.len == 0 && r->type == RTN_UNICAST && (!def || r->priority < def->priority))
+			def = r;
+	}
+	if (!def)
+		return 0;
+	if (def->prefsrc)
+		return def->prefsrc;
+	if (def->gw && route_get(rs, def->gw, &got) == 0)
+		return got.prefsrc;
+	return 0;
+}
+
+static void
+lookup_fib(struct route_sock *rs, struct plan *p)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		struct plan_route *pr = &p->routes[i];
+
+		if (pr->state == PLAN_REJECTED || pr->state == PLAN_OK)
+			continue;
+		pr->has_fib = true;
+		pr->fib_err = route_get(rs, pr->dst.addr + (pr->dst.len < 31), &pr->fib);
+	}
+}
+
+/* Enforce: add what is missing, replace our own wrong routes.  Returns the
+ * number of failed changes. */
+static int
+enforce(struct route_sock *rs, struct plan *p, const struct kview *kv)
+{
+	char line[160];
+	int failed = 0;
+
+	for (size_t i = 0; i < p->n; i++) {
+		struct plan_route *pr = &p->routes[i];
+		struct route4 want = plan_route4(pr);
+		int err;
+
+		if (pr->action == ACT_NONE)
+			continue;
+		err = route_apply(rs, pr->action == ACT_ADD ? ROUTE_ADD : ROUTE_REPLACE, &want);
+		report_fmt_route(kv, &want, line, sizeof(line));
+		if (err) {
+			pr->apply_err = err;
+			failed++;
+			log_errc(err, "%s %s", pr->action == ACT_ADD ? "adding" : "replacing", line);
+			continue;
+		}
+		log_info("%s %s (was %s)", pr->action == ACT_ADD ? "added" : "replaced", line,
+			 plan_state_name(pr->state));
+		pr->state = pr->action == ACT_ADD ? PLAN_INSTALLED : PLAN_REPAIRED;
+		pr->owned = true;
+		pr->has_fib = false;
+	}
+	return failed;
+}
+
+static void
+to_remotes(const struct cfg *c, struct plan_remote *out)
+{
+	for (size_t i = 0; i < c->nremotes; i++)
+		out[i] = (struct plan_remote){ .node_ip = c->remotes[i].node_ip,
+			.cidrs = c->remotes[i].cidrs.v, .ncidrs = c->remotes[i].cidrs.n };
+}
+
+static int
+emit(struct report *r, const struct cfg *c)
+{
+	char *json;
+
+	report_diagnose(r);
+	if (c->output == CFG_OUT_JSON) {
+		json = report_json(r);
+		if (!json) {
+			log_errc(errno, "rendering the JSON report");
+			return EXIT_RUNTIME;
+		}
+		printf("%s\n", json);
+		free(json);
+	} else
+		report_text(r, stdout);
+	fflush(stdout);
+	return report_count(r, SEV_ERROR) ? EXIT_PROBLEM : EXIT_OK;
+}
+
+static void
+node_settings(struct report *r, const struct kview *kv, uint32_t node_ip)
+{
+	for (size_t i = 0; i < kv->naddrs; i++)
+		if (kv->addrs[i].local == node_ip)
+			kview_ifname(kv, kv->addrs[i].ifindex, r->bridge_dev);
+	node_read("/proc", r->bridge_dev, &r->sysctl);
+	r->has_sysctl = true;
+}
+
+/* Everything after the options were parsed; c is resolved here. */
+static int
+run(struct cfg *c, struct report *r)
+{
+	struct plan_remote remotes[CFG_MAX_REMOTES];
+	struct kview kv = { 0 };
+	struct plan plan = { 0 };
+	struct route_sock *rs;
+	char err[CFG_ERR_MAX];
+	int rc = EXIT_RUNTIME, e, failed = 0;
+
+	rs = route_open();
+	if (!rs) {
+		log_errc(errno, "opening rtnetlink");
+		return EXIT_RUNTIME;
+	}
+	if ((e = route_dump(rs, &kv)) < 0) {
+		log_errc(e, "reading links, addresses and routes");
+		goto out;
+	}
+	if (!cfg_resolve(c, &kv, default_source(rs, &kv), err)) {
+		log_errx("%s", err);
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	to_remotes(c, remotes);
+	struct plan_input in = {
+		.kv = &kv, .node_ip = c->node_ip,
+		.pod_cidrs = c->pod_cidrs.v, .npod = c->pod_cidrs.n,
+		.cluster_cidrs = c->cluster_cidrs.v, .ncluster = c->cluster_cidrs.n,
+		.service_cidr = c->has_service_cidr ? &c->service_cidr : NULL,
+		.allow = c->allow_cidrs.v, .nallow = c->allow_cidrs.n,
+		.remotes = remotes, .nremotes = c->nremotes,
+	};
+	if ((e = plan_build(&in, &plan)) < 0) {
+		log_errc(e, "planning routes");
+		goto out;
+	}
+	if (c->mode == CFG_MODE_ENFORCE)
+		failed = enforce(rs, &plan, &kv);
+	lookup_fib(rs, &plan);
+	r->cfg = c;
+	r->kv = &kv;
+	r->plan = &plan;
+	r->remotes = remotes;
+	r->nremotes = c->nremotes;
+	node_settings(r, &kv, c->node_ip);
+	rc = emit(r, c);
+	if (failed)
+		rc = EXIT_RUNTIME;
+out:
+	plan_free(&plan);
+	kview_free(&kv);
+	route_close(rs);
+	return rc;
+}
+
+int
+check_main(int argc, char *argv[])
+{
+	struct cfg *c = calloc(1, sizeof(*c));
+	struct report *r = calloc(1, sizeof(*r));
+	char err[CFG_ERR_MAX];
+	int rc = EXIT_RUNTIME;
+
+	if (!c || !r) {
+		log_errc(ENOMEM, "starting");
+		goto out;
+	}
+	if (!cfg_parse(c, argc, argv, environ, err)) {
+		if (!strcmp(err, "help")) {
+			fputs(cfg_usage, stdout);
+			rc = EXIT_OK;
+		} else {
+			log_errx("%s", err);
+			fprintf(stderr, "(podreach check --help lists the options)\n");
+			rc = EXIT_USAGE;
+		}
+		goto out;
+	}
+	r->version = PODREACH_VERSION;
+	rc = run(c, r);
+out:
+	free(r);
+	free(c);
+	return rc;
+}

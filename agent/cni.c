@@ -1,0 +1,160 @@
+#include <dirent.h>
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent/cni.h"
+
+static bool
+add_subnet(json_t *subnet, struct cidr_list *out, char *err, size_t errlen)
+{
+	const char *s = json_string_value(subnet);
+	char why[160];
+
+	if (!s) {
+		snprintf(err, errlen, "a \"subnet\" is not a string");
+		return false;
+	}
+	if (strchr(s, ':'))	/* IPv6: podreach routes IPv4 only */
+		return true;
+	if (!cidr_parse_list(s, '\0', out, why, sizeof(why))) {
+		snprintf(err, errlen, "subnet %s", why);
+		return false;
+	}
+	return true;
+}
+
+/* ranges is a list of range sets, each a list of {"subnet": ...}. */
+static bool
+parse_ipam(json_t *ipam, struct cidr_list *out, char *err, size_t errlen)
+{
+	json_t *ranges = json_object_get(ipam, "ranges"), *set, *r;
+	size_t i, j;
+
+	if (json_is_string(json_object_get(ipam, "subnet")))
+		return add_subnet(json_object_get(ipam, "subnet"), out, err, errlen);
+	if (!json_is_array(ranges)) {
+		snprintf(err, errlen, "host-local IPAM has neither \"ranges\" nor \"subnet\"");
+		return false;
+	}
+	json_array_foreach(ranges, i, set) {
+		if (!json_is_array(set)) {
+			snprintf(err, errlen, "\"ranges\" entry %zu is not a list", i);
+			return false;
+		}
+		json_array_foreach(set, j, r)
+			if (!add_subnet(json_object_get(r, "subnet"), out, err, errlen))
+				return false;
+	}
+	return true;
+}
+
+bool
+cni_parse(const char *json, size_t len, struct cidr_list *out, char *err, size_t errlen)
+{
+	json_error_t jerr;
+	json_t *root, *plugins, *p;
+	bool ok = false;
+	size_t i;
+
+	out->n = 0;
+	root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!root) {
+		snprintf(err, errlen, "not JSON: %s at line %d", jerr.text, jerr.line);
+		return false;
+	}
+	/* A .conflist has "plugins"; a single .conf is itself the plugin. */
+	plugins = json_object_get(root, "plugins");
+	if (!json_is_array(plugins)) {
+		plugins = json_array();
+		json_array_append(plugins, root);
+	} else
+		json_incref(plugins);
+	json_array_foreach(plugins, i, p) {
+		json_t *ipam = json_object_get(p, "ipam");
+		const char *type = json_string_value(json_object_get(ipam, "type"));
+
+		if (type && strcmp(type, "host-local") == 0) {
+			ok = parse_ipam(ipam, out, err, errlen);
+			goto out;
+		}
+	}
+	snprintf(err, errlen, "no plugin with host-local IPAM");
+out:
+	if (ok && out->n == 0) {
+		snprintf(err, errlen, "host-local IPAM has no IPv4 subnet");
+		ok = false;
+	}
+	json_decref(plugins);
+	json_decref(root);
+	return ok;
+}
+
+static bool
+is_conf(const char *name)
+{
+	const char *dot = strrchr(name, '.');
+
+	return name[0] != '.' && dot &&
+	       (!strcmp(dot, ".conflist") || !strcmp(dot, ".conf") || !strcmp(dot, ".json"));
+}
+
+static bool
+read_file(const char *path, char **buf, size_t *len, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "re");
+	size_t n;
+
+	if (!f) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return false;
+	}
+	*buf = malloc(CNI_MAX_BYTES + 1);
+	n = *buf ? fread(*buf, 1, CNI_MAX_BYTES + 1, f) : 0;
+	fclose(f);
+	if (!*buf || n > CNI_MAX_BYTES) {
+		snprintf(err, errlen, "%s: %s", path, *buf ? "larger than 1 MiB" : "out of memory");
+		free(*buf);
+		*buf = NULL;
+		return false;
+	}
+	*len = n;
+	return true;
+}
+
+bool
+cni_read_dir(const char *dir, struct cidr_list *out, char *err, size_t errlen)
+{
+	struct dirent **names = NULL;
+	char path[4352], why[256], *buf = NULL;
+	size_t len;
+	int n, pick = -1;
+	bool ok = false;
+
+	n = scandir(dir, &names, NULL, alphasort);
+	if (n < 0) {
+		snprintf(err, errlen, "CNI config dir %s: %s", dir, strerror(errno));
+		return false;
+	}
+	for (int i = 0; i < n && pick < 0; i++)
+		if (is_conf(names[i]->d_name))
+			pick = i;
+	if (pick < 0) {
+		snprintf(err, errlen, "no CNI config (*.conflist, *.conf) in %s", dir);
+		goto out;
+	}
+	snprintf(path, sizeof(path), "%s/%s", dir, names[pick]->d_name);
+	if (!read_file(path, &buf, &len, err, errlen))
+		goto out;
+	ok = cni_parse(buf, len, out, why, sizeof(why));
+	if (!ok)
+		snprintf(err, errlen, "%s: %s", path, why);
+out:
+	free(buf);
+	for (int i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return ok;
+}

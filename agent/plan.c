@@ -1,0 +1,211 @@
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/rtnetlink.h>
+
+#include "agent/cidr.h"
+#include "agent/plan.h"
+
+const char *
+plan_state_name(enum plan_state s)
+{
+	static const char *names[] = {
+		[PLAN_OK] = "ok", [PLAN_MISSING] = "missing",
+		[PLAN_WRONG_GW] = "wrong-gateway", [PLAN_CONFLICT] = "conflict",
+		[PLAN_REJECTED] = "rejected", [PLAN_INSTALLED] = "installed",
+		[PLAN_REPAIRED] = "repaired",
+	};
+	return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "unknown";
+}
+
+struct route4
+plan_route4(const struct plan_route *pr)
+{
+	struct route4 r = {
+		.dst = pr->dst, .gw = pr->via, .oif = pr->oif,
+		.table = RT_TABLE_MAIN, .protocol = PODREACH_RTPROT,
+		.scope = RT_SCOPE_UNIVERSE, .type = RTN_UNICAST,
+	};
+
+	/* Replace matches on (dst, tos, priority): keep the metric we found. */
+	if (pr->action == ACT_REPLACE && pr->has_observed)
+		r.priority = pr->observed.priority;
+	return r;
+}
+
+static bool
+overlaps_any(const struct prefix4 *p, const struct prefix4 *set, size_t n,
+	     struct prefix4 *clash)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (cidr_overlaps(p, &set[i])) {
+			*clash = set[i];
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool
+inside_any(const struct prefix4 *p, const struct prefix4 *set, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (cidr_contains(&set[i], p))
+			return true;
+	return false;
+}
+
+/* Any local address or interface subnet inside, or around, p. */
+static bool
+overlaps_iface(const struct kview *kv, const struct prefix4 *p, struct plan_route *pr)
+{
+	for (size_t i = 0; i < kv->naddrs; i++) {
+		const struct addr4 *a = &kv->addrs[i];
+		struct prefix4 net = { a->local & cidr_mask(a->len), a->len };
+
+		if (cidr_overlaps(p, &net)) {
+			pr->clash = net;
+			pr->clash_ifindex = a->ifindex;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Another remote node claiming an overlapping range makes both ambiguous.
+ * Only ranges that passed the other rails count: a hostile 0.0.0.0/0 must
+ * not take the good routes of every other node down with it. */
+static void
+remote_overlaps(struct plan *p)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		struct plan_route *a = &p->routes[i];
+
+		for (size_t j = 0; j < p->n && a->why == WHY_NONE; j++) {
+			const struct plan_route *b = &p->routes[j];
+
+			if (i == j || a->via == b->via ||
+			    (b->why != WHY_NONE && b->why != WHY_REMOTE_OVERLAP) ||
+			    !cidr_overlaps(&a->dst, &b->dst))
+				continue;
+			a->why = WHY_REMOTE_OVERLAP;
+			a->clash = b->dst;
+			a->clash_node = b->via;
+		}
+	}
+}
+
+/* The rails of SPEC: returns the reason to refuse pr, or WHY_NONE. */
+static enum plan_why
+rails(const struct plan_input *in, size_t ri, struct plan_route *pr)
+{
+	const struct plan_remote *rm = &in->remotes[ri];
+
+	if (pr->dst.len == 0)
+		return WHY_DEFAULT;
+	if (!inside_any(&pr->dst, in->allow, in->nallow))
+		return WHY_NOT_ALLOWED;
+	if (overlaps_any(&pr->dst, in->pod_cidrs, in->npod, &pr->clash) ||
+	    overlaps_any(&pr->dst, in->cluster_cidrs, in->ncluster, &pr->clash))
+		return WHY_POD_OVERLAP;
+	if (in->service_cidr && overlaps_any(&pr->dst, in->service_cidr, 1, &pr->clash))
+		return WHY_SERVICE_OVERLAP;
+	if (overlaps_iface(in->kv, &pr->dst, pr))
+		return WHY_IFACE_OVERLAP;
+	if (rm->node_ip == in->node_ip || kview_is_local(in->kv, rm->node_ip))
+		return WHY_SELF;
+	if (!pr->oif)
+		return WHY_NOT_ONLINK;
+	return WHY_NONE;
+}
+
+/* The route the kernel uses for exactly dst: the lowest metric wins. */
+static const struct route4 *
+find_route(const struct kview *kv, const struct prefix4 *dst)
+{
+	const struct route4 *best = NULL;
+
+	for (size_t i = 0; i < kv->nroutes; i++) {
+		const struct route4 *r = &kv->routes[i];
+
+		if (!cidr_equal(&r->dst, dst))
+			continue;
+		if (!best || r->priority < best->priority)
+			best = r;
+	}
+	return best;
+}
+
+static void
+decide(const struct plan_input *in, struct plan_route *pr)
+{
+	const struct route4 *r = find_route(in->kv, &pr->dst);
+	bool right;
+
+	if (!r) {
+		pr->state = PLAN_MISSING;
+		pr->action = ACT_ADD;
+		return;
+	}
+	pr->has_observed = true;
+	pr->observed = *r;
+	pr->owned = r->protocol == PODREACH_RTPROT;
+	right = r->type == RTN_UNICAST && r->gw == pr->via && r->oif == pr->oif;
+	if (right)
+		pr->state = PLAN_OK;
+	else if (pr->owned) {
+		pr->state = PLAN_WRONG_GW;
+		pr->action = ACT_REPLACE;
+	} else
+		pr->state = PLAN_CONFLICT;	/* not ours: never touched */
+}
+
+int
+plan_build(const struct plan_input *in, struct plan *out)
+{
+	size_t total = 0, n = 0;
+
+	memset(out, 0, sizeof(*out));
+	for (size_t i = 0; i < in->nremotes; i++)
+		total += in->remotes[i].ncidrs;
+	if (total == 0)
+		return 0;
+	out->routes = calloc(total, sizeof(*out->routes));
+	if (!out->routes)
+		return -ENOMEM;
+	for (size_t i = 0; i < in->nremotes; i++) {
+		const struct plan_remote *rm = &in->remotes[i];
+		const struct addr4 *a = kview_onlink(in->kv, rm->node_ip);
+
+		for (size_t k = 0; k < rm->ncidrs; k++) {
+			struct plan_route *pr = &out->routes[n++];
+
+			pr->remote = i;
+			pr->dst = rm->cidrs[k];
+			pr->via = rm->node_ip;
+			pr->oif = a ? a->ifindex : 0;
+			pr->why = rails(in, i, pr);
+		}
+	}
+	out->n = n;
+	remote_overlaps(out);
+	for (size_t i = 0; i < n; i++) {
+		struct plan_route *pr = &out->routes[i];
+
+		if (pr->why != WHY_NONE)
+			pr->state = PLAN_REJECTED;
+		else
+			decide(in, pr);
+	}
+	return 0;
+}
+
+void
+plan_free(struct plan *p)
+{
+	if (!p)
+		return;
+	free(p->routes);
+	p->routes = NULL;
+	p->n = 0;
+}

@@ -1,0 +1,85 @@
+/*
+ * The report: problems derived from the plan, the node settings, the
+ * firewall and the probes; rendered as text for a person and as SPEC's JSON.
+ * Rendering is pure, so golden files pin both formats.
+ */
+#ifndef PODREACH_REPORT_H
+#define PODREACH_REPORT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "agent/cfg.h"
+#include "agent/node.h"
+#include "agent/plan.h"
+
+enum severity { SEV_ERROR, SEV_WARNING, SEV_INFO };
+
+struct problem {
+	const char *code;	/* SPEC's stable codes */
+	enum severity sev;
+	int route;		/* index into the plan, or -1 */
+	char message[384];
+	char fix[384];
+};
+
+struct report_fw {
+	char src[CIDR_STRLEN];
+	char dst[CIDR_STRLEN];
+	char hook[16];
+	char verdict[16];
+	char table[96];
+	char chain[96];
+	uint64_t handle;	/* 0: the chain policy */
+	char rule[320];
+};
+
+struct report_probe {
+	char target[300];
+	char kind[8];		/* tcp, http */
+	char result[16];
+	double rtt_ms;
+	char detail[160];
+};
+
+#define REPORT_MAX_PROBLEMS 512
+
+struct report {
+	const char *version;
+	const struct cfg *cfg;		/* cluster, node, node IP, pod CIDRs, mode */
+	const struct kview *kv;		/* interface names */
+	const struct plan *plan;
+	const struct plan_remote *remotes;
+	size_t nremotes;
+	bool has_sysctl;
+	struct node_sysctl sysctl;
+	char bridge_dev[IF_NAMESIZE + 8];	/* the interface that holds the node IP */
+	const struct report_fw *fw;
+	size_t nfw;
+	const struct report_probe *probes;
+	size_t nprobes;
+	struct problem problems[REPORT_MAX_PROBLEMS];
+	size_t nproblems;
+};
+
+/* Derives r->problems from everything else in r. */
+void report_diagnose(struct report *r);
+
+/* Adds one problem (deduplicated on code and message); false when full. */
+bool report_add(struct report *r, const char *code, enum severity sev, int route,
+		const char *fix, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
+size_t report_count(const struct report *r, enum severity sev);
+const char *report_sev_name(enum severity sev);
+
+/* Writes the text report. */
+void report_text(const struct report *r, FILE *out);
+
+/* Returns the JSON report as a malloc'd string, or NULL with errno set. */
+char *report_json(const struct report *r);
+
+/* Formats a route the way `ip route` prints it. */
+void report_fmt_route(const struct kview *kv, const struct route4 *rt, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,4 @@
+#ifndef PODREACH_VERSION_H
+#define PODREACH_VERSION_H
+#define PODREACH_VERSION "0.1.0"
+#endif
