@@ -19,8 +19,9 @@ add_subnet(json_t *subnet, struct cidr_list *out, char *err, size_t errlen)
 	}
 	if (strchr(s, ':'))	/* IPv6: podreach routes IPv4 only */
 		return true;
-	if (!cidr_parse_list(s, '\0', out, why, sizeof(why))) {
-		snprintf(err, errlen, "subnet %s", why);
+	if (strchr(s, ',') || strchr(s, '+') ||
+	    !cidr_parse_list(s, ',', out, why, sizeof(why))) {
+		snprintf(err, errlen, "subnet %s", strchr(s, ',') || strchr(s, '+') ? s : why);
 		return false;
 	}
 	return true;

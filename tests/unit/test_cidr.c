@@ -1,0 +1,126 @@
+/* CIDR math and strict parsing. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "agent/cidr.h"
+
+static struct prefix4
+P(const char *s)
+{
+	struct prefix4 p = { 0 };
+	char err[128];
+
+	assert_true(cidr_parse(s, &p, err, sizeof(err)));
+	return p;
+}
+
+static void
+test_parse_good(void **state)
+{
+	char buf[CIDR_STRLEN];
+	struct prefix4 p = P("10.244.0.0/16");
+
+	assert_int_equal(p.addr, 0x0af40000);
+	assert_int_equal(p.len, 16);
+	assert_string_equal(cidr_fmt(&p, buf), "10.244.0.0/16");
+	p = P("0.0.0.0/0");
+	assert_int_equal(p.len, 0);
+	p = P("172.18.0.2/32");
+	assert_string_equal(cidr_fmt(&p, buf), "172.18.0.2/32");
+}
+
+static void
+test_parse_bad(void **state)
+{
+	static const struct { const char *in, *why; } bad[] = {
+		{ "10.244.0.1/16", "host bits set (did you mean 10.244.0.0/16?)" },
+		{ "10.0.0.0/33", "more than 32" },
+		{ "10.0.0.0", "no prefix length" },
+		{ "10.0.0/8", "not an IPv4 CIDR" },
+		{ "010.0.0.0/8", "not an IPv4 CIDR" },
+		{ "256.0.0.0/8", "not an IPv4 CIDR" },
+		{ "10.0.0.0/08", "bad prefix length" },
+		{ "10.0.0.0/8x", "bad prefix length" },
+		{ "10.0.0.0/-1", "bad prefix length" },
+		{ " 10.0.0.0/8", "not an IPv4 CIDR" },
+		{ "fd00::/8", "not an IPv4 CIDR" },
+		{ "", "empty" },
+	};
+	struct prefix4 p;
+	char err[160];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_false(cidr_parse(bad[i].in, &p, err, sizeof(err)));
+		if (!strstr(err, bad[i].why))
+			fail_msg("\"%s\": got \"%s\", want \"%s\"", bad[i].in, err, bad[i].why);
+	}
+}
+
+static void
+test_ip(void **state)
+{
+	uint32_t ip;
+
+	assert_true(cidr_parse_ip("172.18.0.2", &ip));
+	assert_int_equal(ip, 0xac120002);
+	assert_false(cidr_parse_ip("172.18.0", &ip));
+	assert_false(cidr_parse_ip("172.18.0.2.1", &ip));
+	assert_false(cidr_parse_ip("172.18.0.02", &ip));
+	assert_false(cidr_parse_ip("1.2.3.4 ", &ip));
+	assert_false(cidr_parse_ip(NULL, &ip));
+}
+
+static void
+test_overlap(void **state)
+{
+	struct prefix4 a = P("10.244.0.0/16"), b = P("10.244.1.0/24"), c = P("10.245.0.0/16"),
+		       d = P("0.0.0.0/0");
+
+	assert_true(cidr_contains(&a, &b));
+	assert_false(cidr_contains(&b, &a));
+	assert_true(cidr_overlaps(&a, &b));
+	assert_true(cidr_overlaps(&b, &a));
+	assert_false(cidr_overlaps(&a, &c));
+	assert_true(cidr_overlaps(&d, &c));
+	assert_true(cidr_contains_ip(&b, 0x0af40109));
+	assert_false(cidr_contains_ip(&b, 0x0af40209));
+	assert_int_equal(cidr_mask(0), 0);
+	assert_int_equal(cidr_mask(32), 0xffffffff);
+	assert_int_equal(cidr_mask(24), 0xffffff00);
+}
+
+static void
+test_list(void **state)
+{
+	struct cidr_list l = { 0 };
+	char err[160];
+
+	assert_true(cidr_parse_list("10.244.0.0/24,10.244.1.0/24", ',', &l, err, sizeof(err)));
+	assert_int_equal(l.n, 2);
+	l.n = 0;
+	assert_false(cidr_parse_list("10.244.0.0/24,10.244.0.0/24", ',', &l, err, sizeof(err)));
+	assert_non_null(strstr(err, "listed twice"));
+	l.n = 0;
+	assert_false(cidr_parse_list("10.244.0.0/24,", ',', &l, err, sizeof(err)));
+	assert_non_null(strstr(err, "empty item"));
+	l.n = 0;
+	assert_true(cidr_parse_list("10.1.0.0/16+10.2.0.0/16", '+', &l, err, sizeof(err)));
+	assert_int_equal(l.n, 2);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_good),
+		cmocka_unit_test(test_parse_bad),
+		cmocka_unit_test(test_ip),
+		cmocka_unit_test(test_overlap),
+		cmocka_unit_test(test_list),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,126 @@
+/* The pod CIDR from the CNI config kindnet writes. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "agent/cni.h"
+
+/* As kindnet writes /etc/cni/net.d/10-kindnet.conflist (dual stack). */
+static const char kindnet[] =
+	"{\n"
+	"  \"cniVersion\": \"0.3.1\",\n"
+	"  \"name\": \"kindnet\",\n"
+	"  \"plugins\": [\n"
+	"    {\n"
+	"      \"type\": \"ptp\",\n"
+	"      \"ipMasq\": false,\n"
+	"      \"ipam\": {\n"
+	"        \"type\": \"host-local\",\n"
+	"        \"dataDir\": \"/run/cni-ipam-state\",\n"
+	"        \"routes\": [ { \"dst\": \"0.0.0.0/0\" }, { \"dst\": \"::/0\" } ],\n"
+	"        \"ranges\": [ [ { \"subnet\": \"10.244.1.0/24\" } ],\n"
+	"                      [ { \"subnet\": \"fd00:10:244:1::/64\" } ] ]\n"
+	"      },\n"
+	"      \"mtu\": 1500\n"
+	"    },\n"
+	"    { \"type\": \"portmap\", \"capabilities\": { \"portMappings\": true } }\n"
+	"  ]\n"
+	"}\n";
+
+static void
+test_kindnet(void **state)
+{
+	struct cidr_list l;
+	char err[256], b[CIDR_STRLEN];
+
+	assert_true(cni_parse(kindnet, strlen(kindnet), &l, err, sizeof(err)));
+	assert_int_equal(l.n, 1);
+	assert_string_equal(cidr_fmt(&l.v[0], b), "10.244.1.0/24");
+}
+
+static void
+test_single_conf_with_subnet(void **state)
+{
+	static const char conf[] = "{\"type\":\"bridge\",\"ipam\":{\"type\":\"host-local\","
+				   "\"subnet\":\"10.88.0.0/16\"}}";
+	struct cidr_list l;
+	char err[256];
+
+	assert_true(cni_parse(conf, strlen(conf), &l, err, sizeof(err)));
+	assert_int_equal(l.n, 1);
+	assert_int_equal(l.v[0].len, 16);
+}
+
+static void
+test_errors(void **state)
+{
+	static const struct { const char *json, *why; } bad[] = {
+		{ "{not json", "not JSON" },
+		{ "{\"plugins\":[{\"type\":\"calico\",\"ipam\":{\"type\":\"calico-ipam\"}}]}",
+		  "no plugin with host-local IPAM" },
+		{ "{\"plugins\":[{\"ipam\":{\"type\":\"host-local\",\"ranges\":[[{\"subnet\":"
+		  "\"10.244.1.1/24\"}]]}}]}", "host bits set" },
+		{ "{\"plugins\":[{\"ipam\":{\"type\":\"host-local\",\"ranges\":[[{\"subnet\":"
+		  "\"fd00::/64\"}]]}}]}", "no IPv4 subnet" },
+		{ "{\"plugins\":[{\"ipam\":{\"type\":\"host-local\",\"ranges\":[[{\"subnet\":"
+		  "42}]]}}]}", "not a string" },
+		{ "{\"plugins\":[{\"ipam\":{\"type\":\"host-local\"}}]}", "neither" },
+	};
+	struct cidr_list l;
+	char err[256];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_false(cni_parse(bad[i].json, strlen(bad[i].json), &l, err, sizeof(err)));
+		if (!strstr(err, bad[i].why))
+			fail_msg("case %zu: \"%s\" lacks \"%s\"", i, err, bad[i].why);
+	}
+}
+
+static void
+test_dir(void **state)
+{
+	char dir[] = "/tmp/podreach-cni-XXXXXX", path[128], err[512];
+	struct cidr_list l;
+	FILE *f;
+
+	assert_non_null(mkdtemp(dir));
+	assert_false(cni_read_dir(dir, &l, err, sizeof(err)));
+	assert_non_null(strstr(err, "no CNI config"));
+	/* The kubelet takes the first file by name: 10-kindnet before 99-other. */
+	snprintf(path, sizeof(path), "%s/99-other.conflist", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("{\"plugins\":[{\"ipam\":{\"type\":\"host-local\",\"subnet\":\"10.9.0.0/16\"}}]}", f);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/10-kindnet.conflist", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(kindnet, f);
+	fclose(f);
+	assert_true(cni_read_dir(dir, &l, err, sizeof(err)));
+	assert_int_equal(l.v[0].addr, 0x0af40100);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/99-other.conflist", dir);
+	unlink(path);
+	rmdir(dir);
+	assert_false(cni_read_dir("/nonexistent/podreach", &l, err, sizeof(err)));
+	assert_non_null(strstr(err, "/nonexistent/podreach"));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_kindnet),
+		cmocka_unit_test(test_single_conf_with_subnet),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_dir),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
