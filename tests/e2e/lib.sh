@@ -138,3 +138,38 @@ _e2e_signal() {
     echo "FAIL: $E2E_TEST: interrupted (signal)" >&2
     exit "$1" # runs the EXIT trap
 }
+
+# ---- podreach in the lab ---------------------------------------------------------------------
+
+# pr_remotes NODE — the --remote value for NODE: every node of the other cluster as
+# NODEIP=PODCIDR, the static form of what peers would tell it.
+pr_remotes() {
+    local me=$1 n out=() mine
+    mine=$(lab_cluster_of "$me")
+    while read -r n; do
+        [[ $(lab_cluster_of "$n") == "$mine" ]] && continue
+        out+=("$(lab_node_ip "$n")=$(lab_pod_cidr "$n")")
+    done < <(lab_nodes)
+    local IFS=,
+    echo "${out[*]}"
+}
+
+# pr_check NODE ARGS... — run `podreach check` on NODE the way the DaemonSet would: its
+# cluster, its name, the CNI config kindnet wrote, the whole local podSubnet as cluster CIDR.
+# ARGS come last, so a test can add --remote, --mode, --output.
+pr_check() {
+    local node=$1
+    shift
+    lab_node_exec "$node" "$PODREACH" check --cluster "$(lab_cluster_of "$node")" \
+        --node-name "$node" --cni-conf-dir "$(lab_cni_dir "$node")" \
+        --cluster-cidr "$(lab_cluster_cidr "$node")" "$@"
+}
+
+# routes_of NODE — the node's main IPv4 table as `ip route` prints it (for before/after diffs).
+routes_of() { lab_node_exec "$1" ip -4 route show table main; }
+
+# owned_routes NODE — exactly the routes podreach owns (its rtm_protocol, 152).
+owned_routes() { lab_node_exec "$1" ip -4 route show proto 152; }
+
+# json_get JSON EXPR — evaluate a python expression on the parsed JSON `j`.
+json_get() { python3 -c 'import json,sys; j=json.loads(sys.argv[1]); print(eval(sys.argv[2]))' "$1" "$2"; }

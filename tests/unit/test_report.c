@@ -1,0 +1,158 @@
+/* The text and JSON reports against golden files in tests/golden/.
+ * `make golden` (GOLDEN_UPDATE=1) rewrites them on purpose. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "agent/report.h"
+#include "plan_fixture.h"
+
+static struct cfg cfg;
+static struct plan plan;
+static struct report rep;
+static struct prefix4 r1[1], r2[1], r3[1], r4[2], r5[1];
+static struct plan_remote remotes[5];
+static const struct report_fw fw[] = {
+	{ "10.245.0.0/24", "10.244.0.0/24", "postrouting", "masquerade", "ip nat",
+	  "KIND-MASQ-AGENT", 7, "counter masquerade" },
+	{ "10.245.0.0/24", "10.244.1.0/24", "forward", "drop", "inet filter", "forward", 12,
+	  "ip daddr 10.244.1.0/24 drop" },
+};
+static const struct report_probe probes[] = {
+	{ "10.244.0.9:5000", "tcp", "open", 0.412, "from 10.245.0.1" },
+	{ "http://10.244.0.9:5000/hello", "http", "error", 1000.0, "timeout" },
+};
+
+/* A cluster2 node with one of each kind of trouble. */
+static int
+setup(void **state)
+{
+	char err[CFG_ERR_MAX];
+	char *argv[] = { "check", "--cluster", "cluster2", "--node-name", "cluster2-worker",
+			 "--node-ip", "172.18.0.4", "--pod-cidr", "10.245.0.0/24",
+			 "--cluster-cidr", "10.245.0.0/16" };
+	char *env[] = { NULL };
+	struct plan_input in;
+
+	fx_reset();
+	assert_true(cfg_parse(&cfg, 11, argv, env, err));
+	fx_add_route((struct route4){ .dst = fx_p("10.244.1.0/24"), .gw = IP4(172, 18, 0, 3),
+				      .oif = 2, .protocol = PODREACH_RTPROT });
+	fx_add_route((struct route4){ .dst = fx_p("10.244.2.0/24"), .gw = IP4(172, 18, 0, 99),
+				      .oif = 2, .protocol = RTPROT_STATIC });
+	r1[0] = fx_p("10.244.0.0/24");
+	r2[0] = fx_p("10.244.1.0/24");
+	r3[0] = fx_p("10.245.1.0/24");
+	r4[0] = fx_p("10.244.2.0/24");
+	r4[1] = fx_p("0.0.0.0/0");
+	r5[0] = fx_p("10.250.0.0/24");
+	remotes[0] = (struct plan_remote){ IP4(172, 18, 0, 2), r1, 1, "cluster1", "cluster1-control-plane" };
+	remotes[1] = (struct plan_remote){ IP4(172, 18, 0, 3), r2, 1, NULL, NULL };
+	remotes[2] = (struct plan_remote){ IP4(172, 18, 0, 6), r3, 1, NULL, NULL };
+	remotes[3] = (struct plan_remote){ IP4(172, 18, 0, 7), r4, 2, NULL, NULL };
+	remotes[4] = (struct plan_remote){ IP4(192, 168, 50, 2), r5, 1, NULL, NULL };
+	in = fx_input(remotes, 5);
+	assert_int_equal(plan_build(&in, &plan), 0);
+	/* What `ip route get 10.244.0.1` would have said: the default route. */
+	plan.routes[0].has_fib = true;
+	plan.routes[0].fib = (struct route4){ .dst = { IP4(10, 244, 0, 1), 32 },
+		.gw = IP4(172, 18, 0, 1), .oif = 2, .type = RTN_UNICAST };
+	memset(&rep, 0, sizeof(rep));
+	rep = (struct report){ .version = "test", .cfg = &cfg, .kv = &fx_kv, .plan = &plan,
+		.remotes = remotes, .nremotes = 5, .has_sysctl = true,
+		.sysctl = { .ip_forward = 0, .rp_all = 0, .rp_dev = 1 }, .bridge_dev = "eth0",
+		.fw = fw, .nfw = 2, .probes = probes, .nprobes = 2 };
+	report_diagnose(&rep);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	plan_free(&plan);
+	return 0;
+}
+
+static void
+golden(const char *name, const char *got)
+{
+	const char *dir = getenv("GOLDEN_DIR") ? getenv("GOLDEN_DIR") : "tests/golden";
+	char path[512], *want;
+	size_t len;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if (getenv("GOLDEN_UPDATE")) {
+		f = fopen(path, "w");
+		assert_non_null(f);
+		fputs(got, f);
+		fclose(f);
+		return;
+	}
+	f = fopen(path, "r");
+	if (!f)
+		fail_msg("%s: missing; run `make golden` from the top directory", path);
+	want = calloc(1, 1 << 16);
+	len = fread(want, 1, (1 << 16) - 1, f);
+	fclose(f);
+	want[len] = '\0';
+	if (strcmp(want, got) != 0) {
+		fprintf(stderr, "--- %s\n%s\n--- got\n%s\n", path, want, got);
+		free(want);
+		fail_msg("%s differs (review, then `make golden`)", path);
+	}
+	free(want);
+}
+
+static void
+test_states(void **state)
+{
+	assert_int_equal(plan.n, 6);
+	assert_int_equal(plan.routes[0].state, PLAN_MISSING);
+	assert_int_equal(plan.routes[1].state, PLAN_OK);
+	assert_int_equal(plan.routes[2].why, WHY_POD_OVERLAP);
+	assert_int_equal(plan.routes[3].state, PLAN_CONFLICT);
+	assert_int_equal(plan.routes[4].why, WHY_DEFAULT);
+	assert_int_equal(plan.routes[5].why, WHY_NOT_ONLINK);
+	assert_int_equal(report_count(&rep, SEV_WARNING), 2);	/* rp_filter, masquerade */
+}
+
+static void
+test_text(void **state)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	assert_non_null(f);
+	report_text(&rep, f);
+	fclose(f);
+	golden("report.txt", buf);
+	free(buf);
+}
+
+static void
+test_json(void **state)
+{
+	char *s = report_json(&rep);
+
+	assert_non_null(s);
+	golden("report.json", s);
+	free(s);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_states),
+		cmocka_unit_test(test_text),
+		cmocka_unit_test(test_json),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
