@@ -43,10 +43,13 @@ kview_onlink(const struct kview *kv, uint32_t ip)
 
 	for (size_t i = 0; i < kv->naddrs; i++) {
 		const struct addr4 *a = &kv->addrs[i];
-		uint32_t mask = a->len ? ~(0xffffffffu >> a->len) : 0;
+		uint32_t mask;
 
 		/* A /32 holds only itself: pod gateways on veths are /32. */
-		if (a->len >= 32 || a->local == ip || (a->local & mask) != (ip & mask))
+		if (a->len >= 32 || a->local == ip)
+			continue;
+		mask = a->len ? ~(0xffffffffu >> a->len) : 0;
+		if ((a->local & mask) != (ip & mask))
 			continue;
 		if (!best || a->len > best->len)
 			best = a;
