@@ -47,6 +47,11 @@ const char cfg_usage[] =
 "  --interval S / --timeout S  probe interval / timeout (10 / 1)\n"
 "  --allow-cidr CIDR[,...]     remote pod CIDRs must lie inside one of these\n"
 "  --output text|json          report format of check (text)\n"
+"agent only:\n"
+"  --peer-token-file FILE      a shared token peers must present (Bearer)\n"
+"  --cleanup-on-exit           remove owned routes on SIGTERM (default: keep)\n"
+"  --resync S                  full re-read backstop besides kernel events (300)\n"
+"  --verbose                   log every reconcile\n"
 "Each option can also be set as PODREACH_<NAME>, e.g. PODREACH_POD_CIDR; a flag wins.\n";
 
 /* Kubernetes object names: a DNS-1123 subdomain, lower case. */
@@ -134,17 +139,23 @@ set_cni_dir(struct cfg *c, const char *v, char *why, size_t whylen)
 }
 
 static bool
-set_route_services(struct cfg *c, const char *v, char *why, size_t whylen)
+set_bool(bool *b, const char *v, char *why, size_t whylen)
 {
 	if (!strcmp(v, "1") || !strcmp(v, "true") || !strcmp(v, "yes"))
-		c->route_services = true;
-	else if (!strcmp(v, "0") || !strcmp(v, "false") || !strcmp(v, "no") || !*v)
-		c->route_services = false;
+		*b = true;
+	else if (!strcmp(v, "0") || !strcmp(v, "false") || !strcmp(v, "no"))
+		*b = false;
 	else {
 		snprintf(why, whylen, "want true or false");
 		return false;
 	}
 	return true;
+}
+
+static bool
+set_route_services(struct cfg *c, const char *v, char *why, size_t whylen)
+{
+	return set_bool(&c->route_services, v, why, whylen);
 }
 
 static bool
@@ -408,6 +419,35 @@ set_timeout(struct cfg *c, const char *v, char *why, size_t whylen)
 }
 
 static bool
+set_resync(struct cfg *c, const char *v, char *why, size_t whylen)
+{
+	return parse_seconds(v, 1, 86400, &c->resync, why, whylen);
+}
+
+static bool
+set_token_file(struct cfg *c, const char *v, char *why, size_t whylen)
+{
+	if (!*v || strlen(v) >= sizeof(c->peer_token_file)) {
+		snprintf(why, whylen, "want a file path");
+		return false;
+	}
+	snprintf(c->peer_token_file, sizeof(c->peer_token_file), "%s", v);
+	return true;
+}
+
+static bool
+set_cleanup(struct cfg *c, const char *v, char *why, size_t whylen)
+{
+	return set_bool(&c->cleanup_on_exit, v, why, whylen);
+}
+
+static bool
+set_verbose(struct cfg *c, const char *v, char *why, size_t whylen)
+{
+	return set_bool(&c->verbose, v, why, whylen);
+}
+
+static bool
 set_mode(struct cfg *c, const char *v, char *why, size_t whylen)
 {
 	if (!strcmp(v, "report"))
@@ -454,6 +494,10 @@ static const struct opt opts[] = {
 	{ "timeout", "PODREACH_TIMEOUT", false, false, set_timeout },
 	{ "allow-cidr", "PODREACH_ALLOW_CIDR", true, false, set_allow_cidr },
 	{ "output", "PODREACH_OUTPUT", false, false, set_output },
+	{ "peer-token-file", "PODREACH_PEER_TOKEN_FILE", false, false, set_token_file },
+	{ "cleanup-on-exit", "PODREACH_CLEANUP_ON_EXIT", false, true, set_cleanup },
+	{ "resync", "PODREACH_RESYNC", false, false, set_resync },
+	{ "verbose", "PODREACH_VERBOSE", false, true, set_verbose },
 };
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
 
@@ -483,6 +527,7 @@ defaults(struct cfg *c)
 	c->listen.port = DEFAULT_PORT;
 	c->interval = 10;
 	c->timeout = 1;
+	c->resync = 300;
 }
 
 /* Collects flag values into vals[] (lists joined by ','); false on a usage

@@ -62,6 +62,11 @@ struct cfg {
 	double timeout;
 	struct cidr_list allow_cidrs;
 	enum cfg_output output;
+	/* agent only */
+	char peer_token_file[4096];	/* "" when none */
+	bool cleanup_on_exit;
+	double resync;			/* full re-read backstop, seconds */
+	bool verbose;
 };
 
 /* Fills c from argv (after the command word) and the environment env (a

@@ -21,8 +21,8 @@
 extern char **environ;
 
 /* The source address the kernel would pick for the default route. */
-static uint32_t
-default_source(struct route_sock *rs, const struct kview *kv)
+uint32_t
+check_default_source(struct route_sock *rs, const struct kview *kv)
 {
 	const struct route4 *def = NULL;
 	struct route4 got;
@@ -42,8 +42,8 @@ default_source(struct route_sock *rs, const struct kview *kv)
 	return 0;
 }
 
-static void
-lookup_fib(struct route_sock *rs, struct plan *p)
+void
+check_lookup_fib(struct route_sock *rs, struct plan *p)
 {
 	for (size_t i = 0; i < p->n; i++) {
 		struct plan_route *pr = &p->routes[i];
@@ -57,8 +57,8 @@ lookup_fib(struct route_sock *rs, struct plan *p)
 
 /* Enforce: add what is missing, replace our own wrong routes.  Returns the
  * number of failed changes. */
-static int
-enforce(struct route_sock *rs, struct plan *p, const struct kview *kv)
+int
+check_enforce(struct route_sock *rs, struct plan *p, const struct kview *kv)
 {
 	char line[160];
 	int failed = 0;
@@ -115,8 +115,8 @@ emit(struct report *r, const struct cfg *c)
 	return report_count(r, SEV_ERROR) ? EXIT_PROBLEM : EXIT_OK;
 }
 
-static void
-node_settings(struct report *r, const struct kview *kv, uint32_t node_ip)
+void
+check_node_settings(struct report *r, const struct kview *kv, uint32_t node_ip)
 {
 	for (size_t i = 0; i < kv->naddrs; i++)
 		if (kv->addrs[i].local == node_ip)
@@ -145,7 +145,7 @@ run(struct cfg *c, struct report *r)
 		log_errc(e, "reading links, addresses and routes");
 		goto out;
 	}
-	if (!cfg_resolve(c, &kv, default_source(rs, &kv), err)) {
+	if (!cfg_resolve(c, &kv, check_default_source(rs, &kv), err)) {
 		log_errx("%s", err);
 		rc = EXIT_USAGE;
 		goto out;
@@ -164,14 +164,14 @@ run(struct cfg *c, struct report *r)
 		goto out;
 	}
 	if (c->mode == CFG_MODE_ENFORCE)
-		failed = enforce(rs, &plan, &kv);
-	lookup_fib(rs, &plan);
+		failed = check_enforce(rs, &plan, &kv);
+	check_lookup_fib(rs, &plan);
 	r->cfg = c;
 	r->kv = &kv;
 	r->plan = &plan;
 	r->remotes = remotes;
 	r->nremotes = c->nremotes;
-	node_settings(r, &kv, c->node_ip);
+	check_node_settings(r, &kv, c->node_ip);
 	rc = emit(r, c);
 	if (failed)
 		rc = EXIT_RUNTIME;

@@ -8,4 +8,20 @@ enum { EXIT_OK = 0, EXIT_PROBLEM = 1, EXIT_USAGE = 2, EXIT_RUNTIME = 3 };
  * the report.  argv[0] is the command word.  Returns the exit status. */
 int check_main(int argc, char *argv[]);
 
+
+/* Shared with the agent: the pieces of one reconcile. */
+struct kview;
+struct plan;
+struct report;
+struct route_sock;
+
+/* The source address of the default route (0 when there is none). */
+uint32_t check_default_source(struct route_sock *rs, const struct kview *kv);
+/* `ip route get` for a representative address of each CIDR not routed right. */
+void check_lookup_fib(struct route_sock *rs, struct plan *p);
+/* Adds what is missing, replaces our own wrong routes; returns the failures. */
+int check_enforce(struct route_sock *rs, struct plan *p, const struct kview *kv);
+/* Reads forwarding, rp_filter and iptables-legacy into r. */
+void check_node_settings(struct report *r, const struct kview *kv, uint32_t node_ip);
+
 #endif

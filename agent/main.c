@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "agent/agentd.h"
 #include "agent/cfg.h"
 #include "agent/check.h"
 #include "agent/version.h"
@@ -11,14 +12,6 @@ version_main(int argc, char *argv[])
 {
 	printf("podreach %s\n", PODREACH_VERSION);
 	return EXIT_OK;
-}
-
-static int
-agent_main(int argc, char *argv[])
-{
-	fprintf(stderr, "podreach: agent: not implemented in this version; run `podreach check` "
-		"(with --mode enforce) on each node instead\n");
-	return EXIT_USAGE;
 }
 
 static const struct {

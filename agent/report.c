@@ -260,6 +260,18 @@ report_diagnose(struct report *r)
 	for (size_t i = 0; r->plan && i < r->plan->n; i++)
 		diag_route(r, (int)i, &r->plan->routes[i]);
 	diag_node(r);
+	for (size_t i = 0; i < r->npeers; i++) {
+		const struct report_peer *p = &r->peers[i];
+
+		if (!strcmp(p->state, "unreachable"))
+			report_add(r, "peer-unreachable", SEV_WARNING, -1,
+				   "check the agent on that node (kubectl logs); its routes stay meanwhile",
+				   "peer %s does not answer: %s", p->address, p->error);
+		else if (!strcmp(p->state, "invalid"))
+			report_add(r, "peer-invalid", SEV_ERROR, -1,
+				   "check the agent on that node; nothing it said was used",
+				   "peer %s answered something invalid: %s", p->address, p->error);
+	}
 	for (size_t i = 0; i < r->nfw; i++) {
 		const struct report_fw *f = &r->fw[i];
 		char fix[384];
@@ -405,9 +417,33 @@ json_ip(uint32_t ip)
 }
 
 static json_t *
-json_peers(const struct report *r)
+json_agent_peers(const struct report *r)
 {
 	json_t *a = json_array();
+
+	for (size_t i = 0; a && i < r->npeers; i++) {
+		const struct report_peer *p = &r->peers[i];
+
+		json_array_append_new(a, json_pack("{s:s, s:o, s:o, s:o, s:o, s:s, s:o}",
+			"address", p->address,
+			"cluster", p->cluster ? json_string(p->cluster) : json_null(),
+			"node", p->node ? json_string(p->node) : json_null(),
+			"node_ip", json_ip(p->node_ip),
+			"pod_cidrs", json_cidrs(p->cidrs, p->ncidrs),
+			"state", p->state,
+			"error", p->error[0] ? json_string(p->error) : json_null()));
+	}
+	return a;
+}
+
+static json_t *
+json_peers(const struct report *r)
+{
+	json_t *a;
+
+	if (r->peers)
+		return json_agent_peers(r);
+	a = json_array();
 
 	for (size_t i = 0; a && i < r->nremotes; i++) {
 		const struct plan_remote *rm = &r->remotes[i];

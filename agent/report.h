@@ -43,6 +43,18 @@ struct report_probe {
 	char detail[160];
 };
 
+/* A peer agent as the report shows it (agent only; check lists --remote). */
+struct report_peer {
+	char address[24];
+	const char *cluster;	/* NULL until it answered */
+	const char *node;
+	uint32_t node_ip;
+	const struct prefix4 *cidrs;
+	size_t ncidrs;
+	const char *state;	/* pending, up, unreachable, invalid */
+	const char *error;	/* "" when none */
+};
+
 #define REPORT_MAX_PROBLEMS 512
 
 struct report {
@@ -59,6 +71,8 @@ struct report {
 	size_t nfw;
 	const struct report_probe *probes;
 	size_t nprobes;
+	const struct report_peer *peers;	/* agent: replaces the static list */
+	size_t npeers;
 	struct problem problems[REPORT_MAX_PROBLEMS];
 	size_t nproblems;
 };

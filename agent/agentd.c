@@ -1,0 +1,501 @@
+/*
+ * `podreach agent`: one thread, one epoll loop.  Kernel notifications,
+ * peers' answers and the periodic backstop all end in reconcile(), which
+ * re-reads the kernel view, plans, enforces and caches the report that the
+ * HTTP endpoint serves.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+
+#include "agent/agentd.h"
+#include "agent/api.h"
+#include "agent/cfg.h"
+#include "agent/check.h"
+#include "agent/ev.h"
+#include "agent/httpd.h"
+#include "agent/log.h"
+#include "agent/peer.h"
+#include "agent/plan.h"
+#include "agent/report.h"
+#include "agent/version.h"
+#include "netlink/route.h"
+#include "netlink/watch.h"
+
+extern char **environ;
+
+#define AGENT_MAX_REMOTES (PEER_MAX + CFG_MAX_REMOTES)
+#define STORM_WINDOW 1.0	/* seconds */
+#define STORM_MAX 50		/* reconciles per window before slowing down */
+
+static void reconcile(struct agent *a);
+
+static void
+schedule(struct agent *a, const char *why)
+{
+	double now = ev_now(), delay = 0.0005;
+
+	if (now - a->storm_start > STORM_WINDOW) {
+		a->storm_start = now;
+		a->storm_count = 0;
+	}
+	/* Something fighting over our routes must not spin us: past the limit,
+	 * reconcile once a second. */
+	if (++a->storm_count > STORM_MAX)
+		delay = 1;
+	if (a->storm_count == STORM_MAX + 1)
+		log_warnx("more than %d changes within %gs (last: %s): slowing down", STORM_MAX,
+			  STORM_WINDOW, why);
+	if (!a->pending) {
+		a->pending = true;
+		a->pending_since = now;
+		ev_timer_arm(a->t_reconcile, delay);
+	}
+}
+
+static bool
+route_relevant(const struct agent *a, const struct route4 *r)
+{
+	if (r->protocol == PODREACH_RTPROT)
+		return true;
+	for (size_t i = 0; i < a->plan.n; i++)
+		if (cidr_overlaps(&a->plan.routes[i].dst, &r->dst))
+			return true;
+	return false;
+}
+
+static void
+on_watch_event(const struct watch_event *ev, void *arg)
+{
+	struct agent *a = arg;
+
+	a->m.events++;
+	switch (ev->kind) {
+	case WATCH_RESYNC:
+		a->m.resyncs++;
+		schedule(a, "lost notifications");
+		break;
+	case WATCH_ROUTE:
+		if (route_relevant(a, &ev->route)) {
+			if (ev->deleted && ev->route.protocol == PODREACH_RTPROT)
+				a->deleted_at = ev_now();
+			schedule(a, "route change");
+		}
+		break;
+	default:
+		schedule(a, "link or address change");
+	}
+}
+
+static void
+on_watch(struct ev_loop *loop, int fd, uint32_t events, void *arg)
+{
+	struct agent *a = arg;
+	int n = watch_read(a->watch, on_watch_event, a);
+
+	if (n < 0)
+		log_errc(n, "reading rtnetlink notifications");
+}
+
+static void
+on_reconcile_timer(struct ev_loop *loop, void *arg)
+{
+	reconcile(arg);
+}
+
+static void
+on_resync_timer(struct ev_loop *loop, void *arg)
+{
+	struct agent *a = arg;
+
+	ev_timer_arm(a->t_resync, a->cfg->resync);
+	reconcile(a);
+}
+
+/* Rounds start every --interval, jittered by up to ±10%, so that agents
+ * started together do not poll together. */
+static void
+on_peer_timer(struct ev_loop *loop, void *arg)
+{
+	struct agent *a = arg;
+	double j = (double)(random() % 2001 - 1000) / 10000.0;
+
+	peers_poll(a->peers);
+	ev_timer_arm(a->t_peers, a->cfg->interval * (1 + j));
+}
+
+static void
+on_peers_changed(void *arg)
+{
+	struct agent *a = arg;
+
+	for (size_t i = 0; i < peers_count(a->peers) && i < PEER_MAX; i++) {
+		const struct peer *p = peers_get(a->peers, i);
+
+		if (a->logged_state[i] == (int)p->state + 1)
+			continue;
+		a->logged_state[i] = (int)p->state + 1;
+		if (p->state == PEER_UP)
+			log_info("peer %s is up: %s/%s", p->address, p->info.cluster, p->info.node);
+		else if (p->state != PEER_PENDING)
+			log_warnx("peer %s is %s: %s", p->address, peers_state_name(p->state), p->error);
+	}
+	schedule(a, "peer change");
+}
+
+static void
+on_signal(struct ev_loop *loop, int signo, void *arg)
+{
+	log_info("%s: stopping", strsignal(signo));
+	ev_stop(loop);
+}
+
+/* The newest answer wins when two peers claim the same node: its IP changed. */
+static bool
+superseded(const struct agent *a, const struct peer *p)
+{
+	for (size_t j = 0; j < peers_count(a->peers); j++) {
+		const struct peer *q = peers_get(a->peers, j);
+
+		if (q != p && q->has_info && !strcmp(q->info.cluster, p->info.cluster) &&
+		    !strcmp(q->info.node, p->info.node) && q->last_ok > p->last_ok)
+			return true;
+	}
+	return false;
+}
+
+/* Remote nodes: peers of other clusters (up, or unreachable with a last
+ * valid answer: their routes stay), then the static --remote list. */
+static size_t
+collect_remotes(struct agent *a, struct plan_remote *out, struct report_peer *rp, size_t *nrp)
+{
+	const struct cfg *c = a->cfg;
+	size_t n = 0;
+
+	*nrp = 0;
+	for (size_t i = 0; i < peers_count(a->peers); i++) {
+		const struct peer *p = peers_get(a->peers, i);
+
+		rp[(*nrp)++] = (struct report_peer){ .cluster = p->has_info ? p->info.cluster : NULL,
+			.node = p->has_info ? p->info.node : NULL,
+			.node_ip = p->has_info ? p->info.node_ip : 0,
+			.cidrs = p->info.pod_cidrs.v, .ncidrs = p->has_info ? p->info.pod_cidrs.n : 0,
+			.state = peers_state_name(p->state), .error = p->error };
+		snprintf(rp[*nrp - 1].address, sizeof(rp[0].address), "%s", p->address);
+		if (!p->has_info || !strcmp(p->info.cluster, c->cluster) || superseded(a, p))
+			continue;	/* same cluster: routes are the CNI's job */
+		out[n++] = (struct plan_remote){ .node_ip = p->info.node_ip,
+			.cidrs = p->info.pod_cidrs.v, .ncidrs = p->info.pod_cidrs.n,
+			.cluster = p->info.cluster, .node = p->info.node };
+	}
+	for (size_t i = 0; i < c->nremotes; i++)
+		out[n++] = (struct plan_remote){ .node_ip = c->remotes[i].node_ip,
+			.cidrs = c->remotes[i].cidrs.v, .ncidrs = c->remotes[i].cidrs.n };
+	return n;
+}
+
+static void
+observe(struct agent *a, double started, int failed)
+{
+	double d = ev_now() - started;
+	size_t b = 0;
+
+	a->m.reconciles++;
+	a->m.dur_sum += d;
+	while (b < API_RECONCILE_BUCKETS - 1 && d > api_buckets[b])
+		b++;
+	a->m.buckets[b]++;
+	if (failed)
+		a->m.reconcile_failures++;
+	for (size_t i = 0; i < a->plan.n; i++) {
+		enum plan_state s = a->plan.routes[i].state;
+
+		if (s == PLAN_INSTALLED || s == PLAN_REPAIRED) {
+			a->m.repairs++;
+			if (a->deleted_at > 0) {
+				a->m.repair_last_ms = (ev_now() - a->deleted_at) * 1000;
+				log_info("repaired %.3f ms after the deletion", a->m.repair_last_ms);
+				a->deleted_at = 0;
+			}
+		}
+	}
+}
+
+static void
+render(struct agent *a, struct report *r)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	free(a->status_json);
+	a->status_json = report_json(r);
+	f = open_memstream(&buf, &len);
+	if (f) {
+		report_text(r, f);
+		fclose(f);
+	}
+	free(a->status_text);
+	a->status_text = buf;
+	a->nproblems = 0;
+	for (size_t i = 0; i < r->nproblems && a->nproblems < 64; i++)
+		snprintf(a->problems[a->nproblems++], sizeof(a->problems[0]), "%s", r->problems[i].code);
+}
+
+/* Runs the pieces of `podreach check` on the current remotes. */
+static int
+plan_and_apply(struct agent *a, struct report *r, struct plan_remote *rem, size_t nrem)
+{
+	const struct cfg *c = a->cfg;
+	struct plan_input in = {
+		.kv = &a->kv, .node_ip = c->node_ip,
+		.pod_cidrs = c->pod_cidrs.v, .npod = c->pod_cidrs.n,
+		.cluster_cidrs = c->cluster_cidrs.v, .ncluster = c->cluster_cidrs.n,
+		.service_cidr = c->has_service_cidr ? &c->service_cidr : NULL,
+		.allow = c->allow_cidrs.v, .nallow = c->allow_cidrs.n,
+		.remotes = rem, .nremotes = nrem,
+	};
+	int err, failed = 0;
+
+	plan_free(&a->plan);
+	if ((err = plan_build(&in, &a->plan)) < 0)
+		return err;
+	if (c->mode == CFG_MODE_ENFORCE)
+		failed = check_enforce(a->rs, &a->plan, &a->kv);
+	check_lookup_fib(a->rs, &a->plan);
+	r->version = PODREACH_VERSION;
+	r->cfg = c;
+	r->kv = &a->kv;
+	r->plan = &a->plan;
+	r->remotes = rem;
+	r->nremotes = nrem;
+	check_node_settings(r, &a->kv, c->node_ip);
+	report_diagnose(r);
+	return failed;
+}
+
+static void
+reconcile(struct agent *a)
+{
+	static struct plan_remote rem[AGENT_MAX_REMOTES];
+	static struct report_peer rp[PEER_MAX];
+	struct report *r = calloc(1, sizeof(*r));
+	double t0 = ev_now();
+	size_t nrem, nrp;
+	int err;
+
+	a->pending = false;
+	if (!r) {
+		log_errc(ENOMEM, "reconcile");
+		return;
+	}
+	kview_free(&a->kv);
+	if ((err = route_dump(a->rs, &a->kv)) < 0) {
+		/* Logged, not ready; the resync timer tries again. */
+		log_errc(err, "reading links, addresses and routes");
+		a->m.reconcile_failures++;
+		ev_timer_arm(a->t_reconcile, 1);
+		free(r);
+		return;
+	}
+	nrem = collect_remotes(a, rem, rp, &nrp);
+	r->peers = rp;
+	r->npeers = nrp;
+	err = plan_and_apply(a, r, rem, nrem);
+	if (err < 0)
+		log_errc(err, "planning");
+	else {
+		render(a, r);
+		if (!a->ready)
+			log_info("first reconcile done: %zu remote CIDRs, %zu problems", a->plan.n,
+				 r->nproblems);
+		a->ready = true;
+	}
+	observe(a, t0, err != 0);
+	if (a->cfg->verbose)
+		log_info("reconciled in %.3f ms", (ev_now() - t0) * 1000);
+	free(r);
+}
+
+static bool
+read_token(struct agent *a)
+{
+	const char *path = a->cfg->peer_token_file;
+	FILE *f;
+	size_t n;
+
+	if (!path[0])
+		return true;
+	f = fopen(path, "re");
+	if (!f) {
+		log_errc(errno, "--peer-token-file %s", path);
+		return false;
+	}
+	n = fread(a->token, 1, sizeof(a->token) - 1, f);
+	fclose(f);
+	a->token[n] = '\0';
+	a->token[strcspn(a->token, "\r\n")] = '\0';
+	if (!a->token[0]) {
+		log_errx("--peer-token-file %s: empty", path);
+		return false;
+	}
+	return true;
+}
+
+/* Reads the kernel once and fills the defaults that need it. */
+static int
+resolve(struct agent *a)
+{
+	char err[CFG_ERR_MAX];
+	int e;
+
+	if ((e = route_dump(a->rs, &a->kv)) < 0) {
+		log_errc(e, "reading links, addresses and routes");
+		return EXIT_RUNTIME;
+	}
+	if (!cfg_resolve(a->cfg, &a->kv, check_default_source(a->rs, &a->kv), err)) {
+		log_errx("%s", err);
+		return EXIT_USAGE;
+	}
+	return EXIT_OK;
+}
+
+static int
+setup(struct agent *a)
+{
+	struct peers_opts po;
+	uint32_t lip = 0;
+	int e;
+
+	if (!(a->loop = ev_new()) || !(a->rs = route_open()) || !(a->watch = watch_open())) {
+		log_errc(errno, "opening the event loop or rtnetlink");
+		return EXIT_RUNTIME;
+	}
+	if ((e = resolve(a)) != EXIT_OK)
+		return e;
+	po = (struct peers_opts){ .self_ip = a->cfg->node_ip, .self_port = a->cfg->listen.port,
+				  .timeout = a->cfg->timeout, .token = a->token[0] ? a->token : NULL };
+	a->t_reconcile = ev_timer_new(a->loop, on_reconcile_timer, a);
+	a->t_resync = ev_timer_new(a->loop, on_resync_timer, a);
+	a->t_peers = ev_timer_new(a->loop, on_peer_timer, a);
+	a->peers = peers_new(a->loop, &po, on_peers_changed, a);
+	if (!a->t_reconcile || !a->t_resync || !a->t_peers || !a->peers ||
+	    ev_add(a->loop, watch_fd(a->watch), EPOLLIN, on_watch, a) < 0 ||
+	    ev_signal(a->loop, SIGTERM, on_signal, a) < 0 || ev_signal(a->loop, SIGINT, on_signal, a) < 0) {
+		log_errx("setting up the event loop failed");
+		return EXIT_RUNTIME;
+	}
+	cidr_parse_ip(a->cfg->listen.host, &lip);
+	a->httpd = httpd_start(a->loop, lip, a->cfg->listen.port, api_handle, a);
+	if (!a->httpd) {
+		log_errc(errno, "listening on %s:%u", a->cfg->listen.host, a->cfg->listen.port);
+		return EXIT_RUNTIME;
+	}
+	for (size_t i = 0; i < a->cfg->npeers; i++) {
+		uint32_t ip = 0;
+
+		cidr_parse_ip(a->cfg->peers[i].host, &ip);
+		peers_add(a->peers, ip, a->cfg->peers[i].port, true);
+	}
+	ev_timer_arm(a->t_resync, a->cfg->resync);
+	ev_timer_arm(a->t_peers, a->cfg->interval);
+	return EXIT_OK;
+}
+
+/* --cleanup-on-exit: remove exactly the routes we own. */
+static void
+cleanup_routes(struct agent *a)
+{
+	char line[160];
+	int err;
+
+	kview_free(&a->kv);
+	if ((err = route_dump(a->rs, &a->kv)) < 0) {
+		log_errc(err, "reading routes for --cleanup-on-exit");
+		return;
+	}
+	for (size_t i = 0; i < a->kv.nroutes; i++) {
+		const struct route4 *r = &a->kv.routes[i];
+
+		if (r->protocol != PODREACH_RTPROT)
+			continue;
+		report_fmt_route(&a->kv, r, line, sizeof(line));
+		if ((err = route_apply(a->rs, ROUTE_DEL, r)) < 0)
+			log_errc(err, "removing %s", line);
+		else
+			log_info("removed %s", line);
+	}
+}
+
+static void
+teardown(struct agent *a)
+{
+	httpd_stop(a->httpd);
+	peers_free(a->peers);
+	ev_timer_free(a->t_reconcile);
+	ev_timer_free(a->t_resync);
+	ev_timer_free(a->t_peers);
+	if (a->watch && a->loop)
+		ev_del(a->loop, watch_fd(a->watch));
+	watch_close(a->watch);
+	route_close(a->rs);
+	ev_free(a->loop);
+	plan_free(&a->plan);
+	kview_free(&a->kv);
+	free(a->status_json);
+	free(a->status_text);
+}
+
+int
+agent_main(int argc, char *argv[])
+{
+	struct agent *a = calloc(1, sizeof(*a));
+	char err[CFG_ERR_MAX];
+	int rc = EXIT_RUNTIME;
+
+	if (!a || !(a->cfg = calloc(1, sizeof(*a->cfg))))
+		goto out;
+	if (!cfg_parse(a->cfg, argc, argv, environ, err)) {
+		rc = strcmp(err, "help") ? EXIT_USAGE : EXIT_OK;
+		if (rc == EXIT_OK)
+			fputs(cfg_usage, stdout);
+		else
+			log_errx("%s", err);
+		goto out;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	srandom((unsigned)(ev_now() * 1e6));
+	if (!read_token(a)) {
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	if ((rc = setup(a)) != EXIT_OK)
+		goto out;
+	log_info("podreach %s: cluster %s, node %s, mode %s, listening on %s:%u", PODREACH_VERSION,
+		 a->cfg->cluster, a->cfg->node_name,
+		 a->cfg->mode == CFG_MODE_ENFORCE ? "enforce" : "report", a->cfg->listen.host,
+		 a->cfg->listen.port);
+	reconcile(a);
+	if ((rc = ev_run(a->loop)) < 0)
+		log_errc(rc, "event loop");
+	rc = rc < 0 ? EXIT_RUNTIME : EXIT_OK;
+	if (a->cfg->cleanup_on_exit)
+		cleanup_routes(a);
+	else {
+		size_t owned = 0;
+
+		for (size_t i = 0; i < a->plan.n; i++)
+			owned += a->plan.routes[i].owned;
+		log_info("leaving %zu owned routes in place", owned);
+	}
+out:
+	if (a) {
+		teardown(a);
+		free(a->cfg);
+	}
+	free(a);
+	return rc;
+}

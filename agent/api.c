@@ -1,0 +1,269 @@
+#include <jansson.h>
+#include <linux/rtnetlink.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent/api.h"
+#include "agent/cfg.h"
+#include "agent/ev.h"
+#include "agent/version.h"
+
+const double api_buckets[API_RECONCILE_BUCKETS] = {
+	0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1e9,
+};
+
+static json_t *
+ip_json(uint32_t ip)
+{
+	char b[CIDR_STRLEN];
+
+	return ip ? json_string(cidr_fmt_ip(ip, b)) : json_null();
+}
+
+static bool
+in_pods(const struct cfg *c, uint32_t ip)
+{
+	for (size_t i = 0; i < c->pod_cidrs.n; i++)
+		if (cidr_contains_ip(&c->pod_cidrs.v[i], ip))
+			return true;
+	return false;
+}
+
+/* This node's address inside its pod CIDR: the ptp gateway .1, if any. */
+static uint32_t
+pod_gateway(const struct agent *a)
+{
+	for (size_t i = 0; i < a->kv.naddrs; i++)
+		if (in_pods(a->cfg, a->kv.addrs[i].local))
+			return a->kv.addrs[i].local;
+	return 0;
+}
+
+char *
+api_node_json(const struct agent *a)
+{
+	const struct cfg *c = a->cfg;
+	json_t *o, *cidrs = json_array(), *ips = json_array(), *probes = json_array();
+	char b[CIDR_STRLEN], addr[40];
+	uint32_t gw = pod_gateway(a);
+	char *s = NULL;
+
+	for (size_t i = 0; cidrs && i < c->pod_cidrs.n; i++)
+		json_array_append_new(cidrs, json_string(cidr_fmt(&c->pod_cidrs.v[i], b)));
+	/* Pod IPs: kindnet's ptp plugin gives every pod a /32 host route. */
+	for (size_t i = 0; ips && i < a->kv.nroutes && json_array_size(ips) < PEER_MAX_POD_IPS; i++) {
+		const struct route4 *r = &a->kv.routes[i];
+
+		if (r->dst.len == 32 && !r->gw && r->type == RTN_UNICAST && in_pods(c, r->dst.addr) &&
+		    r->dst.addr != gw)
+			json_array_append_new(ips, json_string(cidr_fmt_ip(r->dst.addr, b)));
+	}
+	snprintf(addr, sizeof(addr), "%s:%u", cidr_fmt_ip(c->node_ip, b), c->listen.port);
+	json_array_append_new(probes, json_string(addr));
+	if (gw) {
+		snprintf(addr, sizeof(addr), "%s:%u", cidr_fmt_ip(gw, b), c->listen.port);
+		json_array_append_new(probes, json_string(addr));
+	}
+	o = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:s}", "cluster", c->cluster,
+		      "node", c->node_name, "node_ip", ip_json(c->node_ip), "pod_cidrs", cidrs,
+		      "service_cidr", c->has_service_cidr ?
+			json_string(cidr_fmt(&c->service_cidr, b)) : json_null(),
+		      "pod_ips", ips, "probe_addrs", probes, "version", PODREACH_VERSION);
+	if (o)
+		s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	return s;
+}
+
+static char *
+peers_json(const struct agent *a)
+{
+	json_t *arr = json_array(), *o;
+	char b[CIDR_STRLEN], *s = NULL;
+
+	for (size_t i = 0; arr && i < peers_count(a->peers); i++) {
+		const struct peer *p = peers_get(a->peers, i);
+		json_t *cidrs = json_array();
+
+		for (size_t k = 0; p->has_info && cidrs && k < p->info.pod_cidrs.n; k++)
+			json_array_append_new(cidrs, json_string(cidr_fmt(&p->info.pod_cidrs.v[k], b)));
+		json_array_append_new(arr, json_pack("{s:s, s:o, s:o, s:o, s:o, s:s, s:o}",
+			"address", p->address,
+			"cluster", p->has_info ? json_string(p->info.cluster) : json_null(),
+			"node", p->has_info ? json_string(p->info.node) : json_null(),
+			"node_ip", ip_json(p->has_info ? p->info.node_ip : 0), "pod_cidrs", cidrs,
+			"state", peers_state_name(p->state),
+			"error", p->error[0] ? json_string(p->error) : json_null()));
+	}
+	o = json_pack("{s:o}", "peers", arr);
+	if (o)
+		s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	return s;
+}
+
+static const char *const problem_codes[] = {
+	"route-missing", "route-wrong-gateway", "route-conflict", "pod-cidr-overlap",
+	"cidr-rejected", "peer-not-on-link", "peer-unreachable", "peer-invalid", "firewall-drop",
+	"firewall-masquerade", "ip-forward-disabled", "rp-filter-strict", "iptables-legacy-rules",
+	"probe-failed",
+};
+
+static void
+metric(FILE *f, const char *name, const char *type, const char *help)
+{
+	fprintf(f, "# HELP podreach_%s %s\n# TYPE podreach_%s %s\n", name, help, name, type);
+}
+
+static void
+metrics_state(const struct agent *a, FILE *f)
+{
+	static const char *peer_states[] = { "pending", "up", "unreachable", "invalid" };
+	size_t counts[8] = { 0 };
+
+	/* Label values come from fixed lists: cardinality stays bounded. */
+	metric(f, "peers", "gauge", "Peer agents known here, by state.");
+	for (size_t i = 0; i < peers_count(a->peers); i++)
+		counts[peers_get(a->peers, i)->state]++;
+	for (size_t s = 0; s < 4; s++)
+		fprintf(f, "podreach_peers{state=\"%s\"} %zu\n", peer_states[s], counts[s]);
+	metric(f, "routes", "gauge", "Remote pod CIDRs by route state after the last reconcile.");
+	memset(counts, 0, sizeof(counts));
+	for (size_t i = 0; i < a->plan.n; i++)
+		counts[a->plan.routes[i].state]++;
+	for (int s = PLAN_OK; s <= PLAN_REPAIRED; s++)
+		fprintf(f, "podreach_routes{state=\"%s\"} %zu\n", plan_state_name(s), counts[s]);
+	metric(f, "problems", "gauge", "Problems in the last report, by code.");
+	for (size_t c = 0; c < sizeof(problem_codes) / sizeof(problem_codes[0]); c++) {
+		size_t n = 0;
+
+		for (size_t i = 0; i < a->nproblems; i++)
+			n += !strcmp(a->problems[i], problem_codes[c]);
+		fprintf(f, "podreach_problems{code=\"%s\"} %zu\n", problem_codes[c], n);
+	}
+}
+
+static void
+metrics_counters(const struct agent *a, FILE *f)
+{
+	const struct agent_metrics *m = &a->m;
+	uint64_t cum = 0;
+
+	metric(f, "route_repairs_total", "counter", "Routes installed or repaired.");
+	fprintf(f, "podreach_route_repairs_total %llu\n", (unsigned long long)m->repairs);
+	metric(f, "reconciles_total", "counter", "Reconciles run.");
+	fprintf(f, "podreach_reconciles_total %llu\n", (unsigned long long)m->reconciles);
+	metric(f, "reconcile_failures_total", "counter", "Reconciles that failed to read or change the kernel.");
+	fprintf(f, "podreach_reconcile_failures_total %llu\n", (unsigned long long)m->reconcile_failures);
+	metric(f, "reconcile_duration_seconds", "histogram", "Time one reconcile takes.");
+	for (size_t b = 0; b < API_RECONCILE_BUCKETS; b++) {
+		cum += m->buckets[b];
+		if (b == API_RECONCILE_BUCKETS - 1)
+			fprintf(f, "podreach_reconcile_duration_seconds_bucket{le=\"+Inf\"} %llu\n",
+				(unsigned long long)cum);
+		else
+			fprintf(f, "podreach_reconcile_duration_seconds_bucket{le=\"%g\"} %llu\n",
+				api_buckets[b], (unsigned long long)cum);
+	}
+	fprintf(f, "podreach_reconcile_duration_seconds_sum %.6f\n", m->dur_sum);
+	fprintf(f, "podreach_reconcile_duration_seconds_count %llu\n", (unsigned long long)m->reconciles);
+	metric(f, "netlink_events_total", "counter", "rtnetlink notifications received.");
+	fprintf(f, "podreach_netlink_events_total %llu\n", (unsigned long long)m->events);
+	metric(f, "netlink_resyncs_total", "counter", "Full re-reads after lost notifications (ENOBUFS).");
+	fprintf(f, "podreach_netlink_resyncs_total %llu\n", (unsigned long long)m->resyncs);
+	metric(f, "repair_latency_seconds", "gauge", "From an owned route's deletion to its repair, last seen.");
+	fprintf(f, "podreach_repair_latency_seconds %.6f\n", m->repair_last_ms / 1000);
+	metric(f, "http_requests_total", "counter", "HTTP requests answered.");
+	fprintf(f, "podreach_http_requests_total %llu\n", (unsigned long long)m->http_requests);
+}
+
+static char *
+metrics_text(const struct agent *a)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return NULL;
+	metric(f, "build_info", "gauge", "podreach version.");
+	fprintf(f, "podreach_build_info{version=\"%s\"} 1\n", PODREACH_VERSION);
+	metric(f, "ready", "gauge", "1 once the first reconcile is done.");
+	fprintf(f, "podreach_ready %d\n", a->ready);
+	metrics_state(a, f);
+	metrics_counters(a, f);
+	fclose(f);
+	return buf;
+}
+
+static bool
+authorized(const struct agent *a, const struct httpd_req *req)
+{
+	const char *want = a->token, *got;
+	size_t wl = strlen(want), diff = 0;
+
+	if (!want[0])
+		return true;
+	if (!req->auth || strncmp(req->auth, "Bearer ", 7))
+		return false;
+	got = req->auth + 7;
+	if (strlen(got) != wl)
+		return false;
+	for (size_t i = 0; i < wl; i++)	/* no early exit: constant time */
+		diff |= (size_t)(got[i] ^ want[i]);
+	return diff == 0;
+}
+
+/* An agent that asks is a candidate peer: verified by its own /v1/node. */
+static void
+learn_asker(struct agent *a, const struct httpd_req *req)
+{
+	char *end;
+	long port;
+
+	if (!req->peer_port || !req->client_ip)
+		return;
+	port = strtol(req->peer_port, &end, 10);
+	if (*end || port < 1 || port > 65535)
+		return;
+	peers_add(a->peers, req->client_ip, (uint16_t)port, false);
+}
+
+static void
+set(struct httpd_reply *out, int status, const char *type, char *body)
+{
+	*out = (struct httpd_reply){ status, type, body, 0 };
+	if (!body)	/* out of memory rendering it */
+		*out = (struct httpd_reply){ 500, "text/plain", NULL, 0 };
+}
+
+void
+api_handle(const struct httpd_req *req, struct httpd_reply *out, void *arg)
+{
+	struct agent *a = arg;
+	const char *p = req->path;
+	const char *text = "text/plain; charset=utf-8", *json = "application/json";
+
+	a->m.http_requests++;
+	if (!strcmp(p, "/healthz"))
+		set(out, 200, text, strdup("ok\n"));
+	else if (!strcmp(p, "/readyz"))
+		set(out, a->ready ? 200 : 503, text, strdup(a->ready ? "ready\n" : "not ready\n"));
+	else if (!strcmp(p, "/"))
+		set(out, a->ready ? 200 : 503, text,
+		    strdup(a->status_text ? a->status_text : "not ready\n"));
+	else if (!strcmp(p, "/v1/status"))
+		set(out, a->ready ? 200 : 503, json,
+		    strdup(a->status_json ? a->status_json : "{\"error\":\"not ready\"}"));
+	else if (!strcmp(p, "/metrics"))
+		set(out, 200, "text/plain; version=0.0.4; charset=utf-8", metrics_text(a));
+	else if (strcmp(p, "/v1/node") && strcmp(p, "/v1/peers"))
+		set(out, 404, text, strdup("not found: try /, /v1/status, /v1/node, /v1/peers, /metrics\n"));
+	else if (!authorized(a, req))
+		set(out, 401, text, strdup("a peer token is required\n"));
+	else {
+		set(out, 200, json, !strcmp(p, "/v1/node") ? api_node_json(a) : peers_json(a));
+		learn_asker(a, req);
+	}
+}

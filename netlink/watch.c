@@ -1,0 +1,132 @@
+#include <errno.h>
+#include <linux/rtnetlink.h>
+#include <netlink/msg.h>
+#include <netlink/netlink.h>
+#include <netlink/socket.h>
+#include <stdlib.h>
+
+#include "netlink/route.h"
+#include "netlink/watch.h"
+
+#define WATCH_MAX_ROUNDS 64
+
+struct watch {
+	struct nl_sock *sk;
+	watch_cb cb;
+	void *arg;
+	int count;
+};
+
+struct watch *
+watch_open(void)
+{
+	struct watch *w = calloc(1, sizeof(*w));
+	int err;
+
+	if (!w)
+		return NULL;
+	w->sk = nl_socket_alloc();
+	if (!w->sk) {
+		free(w);
+		errno = ENOMEM;
+		return NULL;
+	}
+	/* Notifications carry no sequence numbers of ours. */
+	nl_socket_disable_seq_check(w->sk);
+	err = nl_connect(w->sk, NETLINK_ROUTE);
+	if (!err)
+		err = nl_socket_add_memberships(w->sk, RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR,
+						RTNLGRP_IPV4_ROUTE, 0);
+	if (!err)
+		err = nl_socket_set_nonblocking(w->sk);
+	if (err) {
+		nl_socket_free(w->sk);
+		free(w);
+		errno = -route_nlerr(err);
+		return NULL;
+	}
+	/* A burst of route changes must not overflow us: 4 MiB. */
+	nl_socket_set_buffer_size(w->sk, 4 << 20, 0);
+	return w;
+}
+
+void
+watch_close(struct watch *w)
+{
+	if (!w)
+		return;
+	nl_socket_free(w->sk);
+	free(w);
+}
+
+int
+watch_fd(const struct watch *w)
+{
+	return nl_socket_get_fd(w->sk);
+}
+
+static int
+on_msg(struct nl_msg *msg, void *arg)
+{
+	struct watch *w = arg;
+	struct nlmsghdr *nlh = nlmsg_hdr(msg);
+	struct watch_event ev = { 0 };
+
+	switch (nlh->nlmsg_type) {
+	case RTM_NEWLINK:
+	case RTM_DELLINK:
+		ev.kind = WATCH_LINK;
+		break;
+	case RTM_NEWADDR:
+	case RTM_DELADDR:
+		ev.kind = WATCH_ADDR;
+		break;
+	case RTM_NEWROUTE:
+	case RTM_DELROUTE:
+		/* Other tables and cloned routes are none of our business. */
+		if (route_parse_route(nlh, &ev.route) != 1)
+			return NL_OK;
+		ev.kind = WATCH_ROUTE;
+		ev.deleted = nlh->nlmsg_type == RTM_DELROUTE;
+		break;
+	default:
+		return NL_OK;
+	}
+	w->count++;
+	w->cb(&ev, w->arg);
+	return NL_OK;
+}
+
+int
+watch_read(struct watch *w, watch_cb cb, void *arg)
+{
+	struct nl_cb *nlcb = nl_cb_alloc(NL_CB_DEFAULT);
+	int err = 0;
+
+	if (!nlcb)
+		return -ENOMEM;
+	w->cb = cb;
+	w->arg = arg;
+	w->count = 0;
+	nl_cb_set(nlcb, NL_CB_VALID, NL_CB_CUSTOM, on_msg, w);
+	/* libnl answers EAGAIN with 0 messages; ENOBUFS arrives as NLE_NOMEM. */
+	for (int i = 0; i < WATCH_MAX_ROUNDS; i++) {
+		err = nl_recvmsgs_report(w->sk, nlcb);
+		if (err <= 0)
+			break;
+	}
+	nl_cb_put(nlcb);
+	if (err > 0)
+		return w->count;	/* more queued: the fd stays readable */
+	err = route_nlerr(err);
+	if (err == -EAGAIN)
+		return w->count;
+	if (err == -ENOMEM || err == -ENOBUFS) {
+		/* The kernel dropped notifications: only a full re-read is safe. */
+		struct watch_event ev = { .kind = WATCH_RESYNC };
+
+		cb(&ev, arg);
+		return w->count + 1;
+	}
+	return err < 0 ? err : w->count;
+}
