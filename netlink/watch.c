@@ -31,8 +31,6 @@ watch_open(void)
 		errno = ENOMEM;
 		return NULL;
 	}
-	/* Notifications carry no sequence numbers of ours. */
-	nl_socket_disable_seq_check(w->sk);
 	err = nl_connect(w->sk, NETLINK_ROUTE);
 	if (!err)
 		err = nl_socket_add_memberships(w->sk, RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR,
@@ -97,6 +95,12 @@ on_msg(struct nl_msg *msg, void *arg)
 	return NL_OK;
 }
 
+static int
+no_seq_check(struct nl_msg *msg, void *arg)
+{
+	return NL_OK;
+}
+
 int
 watch_read(struct watch *w, watch_cb cb, void *arg)
 {
@@ -109,6 +113,9 @@ watch_read(struct watch *w, watch_cb cb, void *arg)
 	w->arg = arg;
 	w->count = 0;
 	nl_cb_set(nlcb, NL_CB_VALID, NL_CB_CUSTOM, on_msg, w);
+	/* Notifications carry sequence number 0; a fresh nl_cb checks them
+	 * unless told not to (the socket's own setting does not carry over). */
+	nl_cb_set(nlcb, NL_CB_SEQ_CHECK, NL_CB_CUSTOM, no_seq_check, NULL);
 	/* libnl answers EAGAIN with 0 messages; ENOBUFS arrives as NLE_NOMEM. */
 	for (int i = 0; i < WATCH_MAX_ROUNDS; i++) {
 		err = nl_recvmsgs_report(w->sk, nlcb);

@@ -11,6 +11,7 @@ PKGS=(
     libcmocka-dev                             # unit tests
     iproute2 nftables iptables procps         # the lab: ip netns, nft, iptables-nft, sysctl
     curl python3 coreutils                    # the lab's clients and helloworld server
+    prometheus                                # promtool, to check /metrics
 )
 
 missing=()

@@ -173,3 +173,31 @@ owned_routes() { lab_node_exec "$1" ip -4 route show proto 152; }
 
 # json_get JSON EXPR — evaluate a python expression on the parsed JSON `j`.
 json_get() { python3 -c 'import json,sys; j=json.loads(sys.argv[1]); print(eval(sys.argv[2]))' "$1" "$2"; }
+
+# pr_agent NODE ARGS... — start `podreach agent` on NODE in the background (enforce mode, the
+# node's cluster, name and CNI config); log in $LAB_DIR/agent-NODE.log, pid in
+# $LAB_DIR/agent-NODE.pid. lab_down kills it with the namespace.
+pr_agent() {
+    local node=$1
+    shift
+    ip netns exec "$(lab_ns "$node")" "$PODREACH" agent --cluster "$(lab_cluster_of "$node")" \
+        --node-name "$node" --cni-conf-dir "$(lab_cni_dir "$node")" \
+        --cluster-cidr "$(lab_cluster_cidr "$node")" --mode enforce "$@" \
+        >>"$LAB_DIR/agent-$node.log" 2>&1 </dev/null &
+    echo $! >"$LAB_DIR/agent-$node.pid"
+}
+
+# agent_pid NODE — the pid pr_agent recorded.
+agent_pid() { cat "$LAB_DIR/agent-$1.pid"; }
+
+# host_curl URL [ARGS] — curl from the docker-host namespace (as a person on the host would).
+host_curl() { lab_node_exec host curl -s --max-time 3 "$@"; }
+
+# wait_ready NODE — until the node's agent answers /readyz (10 s at most).
+wait_ready() {
+    wait_until 10 host_curl -f -o /dev/null "http://$(lab_node_ip "$1"):9750/readyz" ||
+        fail "agent on $1 not ready: $(tail -n 20 "$LAB_DIR/agent-$1.log")"
+}
+
+# route_count NODE — how many routes podreach owns on NODE.
+route_count() { owned_routes "$1" | grep -c . || true; }
