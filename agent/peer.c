@@ -373,7 +373,7 @@ finish(struct peers *ps, CURL *easy, CURLcode res)
 		p->busy--;
 	if (!p)
 		;
-	else if (x->too_big)
+	else if (x->too_big || res == CURLE_FILESIZE_EXCEEDED)
 		set_state(ps, p, PEER_INVALID, "answer larger than 512 KiB");
 	else if (res != CURLE_OK)
 		set_state(ps, p, PEER_UNREACHABLE, curl_easy_strerror(res));
