@@ -29,7 +29,7 @@ extern char **environ;
 
 #define AGENT_MAX_REMOTES (PEER_MAX + CFG_MAX_REMOTES)
 #define STORM_WINDOW 1.0	/* seconds */
-#define STORM_MAX 50		/* reconciles per window before slowing down */
+#define STORM_MAX 500		/* reconciles per window before slowing down */
 
 static void reconcile(struct agent *a);
 

@@ -313,6 +313,8 @@ set_state(struct peers *ps, struct peer *p, enum peer_state st, const char *err)
 		ps->changed(ps->arg);
 }
 
+static int start(struct peers *ps, struct peer *p, enum xfer_kind kind);
+
 static void
 got_node(struct peers *ps, struct peer *p, struct xfer *x)
 {
@@ -336,6 +338,9 @@ got_node(struct peers *ps, struct peer *p, struct xfer *x)
 	p->last_ok = ev_now();
 	free(info);
 	if (p->state != PEER_UP || !same) {
+		/* Newly up: ask at once whom it knows, not at the next round. */
+		if (p->state != PEER_UP)
+			start(ps, p, XFER_PEERS);
 		p->state = PEER_UP;
 		p->error[0] = '\0';
 		if (ps->changed)
