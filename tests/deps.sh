@@ -15,6 +15,9 @@ PKGS=(
 )
 
 missing=()
+# kubectl, for `kubectl kustomize` of the manifests: Debian's kubernetes-client, unless some
+# other kubectl is there already.
+command -v kubectl >/dev/null || PKGS+=(kubernetes-client)
 for p in "${PKGS[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
