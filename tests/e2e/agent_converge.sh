@@ -82,3 +82,14 @@ kill -TERM "$(agent_pid c2n2)"
 wait_until 5 eval '! kill -0 $(agent_pid c2n2) 2>/dev/null' || fail "agent ignored SIGTERM"
 assert_eq 2 "$(route_count c2n2)" "routes stay after SIGTERM"
 assert_contains "$(<"$LAB_DIR/agent-c2n2.log")" "leaving 2 owned routes in place" "and it says so"
+
+# ---- a node whose IP changed gets its route moved --------------------------------------------
+lab_node_exec c1n1 ip addr add 172.18.0.12/16 dev eth0
+kill -TERM "$(agent_pid c1n1)"
+wait_until 5 eval '! kill -0 $(agent_pid c1n1) 2>/dev/null' || fail "c1n1's agent ignored SIGTERM"
+pr_agent c1n1 --peers 172.18.0.4 "${common[@]}" --node-ip 172.18.0.12
+wait_until 10 eval '[[ $(owned_routes c2n1) == *"10.244.0.0/24 via 172.18.0.12 dev eth0"* ]]' ||
+    fail "route not moved: $(owned_routes c2n1)"
+pass_check "c1n1's new node IP: c2n1's route to 10.244.0.0/24 moved to via 172.18.0.12"
+out=$(lab_curl c2n1-curl "$LAB_HELLO_URL")
+assert_contains "$out" "Hello version: v1" "curl still reaches helloworld"
