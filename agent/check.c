@@ -14,6 +14,7 @@
 #include "agent/log.h"
 #include "agent/node.h"
 #include "agent/plan.h"
+#include "agent/probe.h"
 #include "agent/report.h"
 #include "agent/version.h"
 #include "netlink/route.h"
@@ -125,6 +126,52 @@ check_node_settings(struct report *r, const struct kview *kv, uint32_t node_ip)
 	r->has_sysctl = true;
 }
 
+/* One round over the explicit --probe targets.  The source is the node's own
+ * address inside its pod CIDR (the ptp gateway .1) when it has one, so that
+ * the answer must come back over the other cluster's route to our pods, the
+ * path pods use; else the node IP.  On success r->probes is *out, which the
+ * caller frees.  Returns 0 or -errno. */
+static int
+active_probes(const struct cfg *c, const struct kview *kv, struct report *r,
+	      struct report_probe **out)
+{
+	struct probe_opts o = { .timeout = c->timeout };
+	struct probe_target t[CFG_MAX_PROBES];
+	struct probe_result res[CFG_MAX_PROBES];
+	struct report_probe *rp;
+	int err;
+
+	if (c->nprobes == 0)
+		return 0;
+	if (kview_is_local(kv, c->node_ip))
+		o.src = c->node_ip;
+	for (size_t i = 0; i < kv->naddrs && !o.src_is_pod; i++)
+		for (size_t k = 0; k < c->pod_cidrs.n && !o.src_is_pod; k++)
+			if (cidr_contains_ip(&c->pod_cidrs.v[k], kv->addrs[i].local)) {
+				o.src = kv->addrs[i].local;
+				o.src_is_pod = true;
+			}
+	for (size_t i = 0; i < c->nprobes; i++) {
+		const struct cfg_probe *p = &c->probes[i];
+
+		t[i] = (struct probe_target){ .kind = p->http ? PROBE_HTTP : PROBE_TCP,
+			.ip = p->ip, .port = p->port, .url = p->http ? p->url : NULL };
+	}
+	rp = calloc(c->nprobes, sizeof(*rp));
+	if (!rp)
+		return -ENOMEM;
+	if ((err = probe_run_sync(t, c->nprobes, &o, res)) < 0) {
+		free(rp);
+		return err;
+	}
+	for (size_t i = 0; i < c->nprobes; i++)
+		probe_report(&t[i], &res[i], &o, &rp[i]);
+	*out = rp;
+	r->probes = rp;
+	r->nprobes = c->nprobes;
+	return 0;
+}
+
 /* Everything after the options were parsed; c is resolved here. */
 static int
 run(struct cfg *c, struct report *r)
@@ -132,6 +179,7 @@ run(struct cfg *c, struct report *r)
 	struct plan_remote remotes[CFG_MAX_REMOTES];
 	struct kview kv = { 0 };
 	struct plan plan = { 0 };
+	struct report_probe *probes = NULL;
 	struct route_sock *rs;
 	char err[CFG_ERR_MAX];
 	int rc = EXIT_RUNTIME, e, failed = 0;
@@ -172,10 +220,15 @@ run(struct cfg *c, struct report *r)
 	r->remotes = remotes;
 	r->nremotes = c->nremotes;
 	check_node_settings(r, &kv, c->node_ip);
+	if ((e = active_probes(c, &kv, r, &probes)) < 0) {
+		log_errc(e, "probing");
+		goto out;
+	}
 	rc = emit(r, c);
 	if (failed)
 		rc = EXIT_RUNTIME;
 out:
+	free(probes);
 	plan_free(&plan);
 	kview_free(&kv);
 	route_close(rs);

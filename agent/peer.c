@@ -5,8 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 
+#include "agent/curlev.h"
 #include "agent/ev.h"
 #include "agent/peer.h"
 
@@ -241,8 +241,8 @@ struct peers {
 	struct ev_loop *loop;
 	struct peers_opts o;
 	char token_hdr[320];
-	CURLM *multi;
-	struct ev_timer *timer;
+	struct curlev *curl;
+	CURLM *multi;		/* curlev's */
 	struct xfer *inflight;
 	struct peer *v[PEER_MAX];
 	size_t n;
@@ -364,8 +364,9 @@ got_peers(struct peers *ps, struct xfer *x)
 }
 
 static void
-finish(struct peers *ps, CURL *easy, CURLcode res)
+finish(CURL *easy, CURLcode res, void *arg)
 {
+	struct peers *ps = arg;
 	struct xfer *x = NULL;
 	struct peer *p;
 	long status = 0;
@@ -392,72 +393,6 @@ finish(struct peers *ps, CURL *easy, CURLcode res)
 	xfer_free(x);
 }
 
-static void
-drain(struct peers *ps)
-{
-	CURLMsg *m;
-	int left;
-
-	while ((m = curl_multi_info_read(ps->multi, &left)))
-		if (m->msg == CURLMSG_DONE)
-			finish(ps, m->easy_handle, m->data.result);
-}
-
-static void
-on_sock_io(struct ev_loop *loop, int fd, uint32_t events, void *arg)
-{
-	struct peers *ps = arg;
-	int running, flags = 0;
-
-	if (events & EPOLLIN)
-		flags |= CURL_CSELECT_IN;
-	if (events & EPOLLOUT)
-		flags |= CURL_CSELECT_OUT;
-	if (events & (EPOLLERR | EPOLLHUP))
-		flags |= CURL_CSELECT_ERR;
-	curl_multi_socket_action(ps->multi, fd, flags, &running);
-	drain(ps);
-}
-
-static void
-on_curl_timer(struct ev_loop *loop, void *arg)
-{
-	struct peers *ps = arg;
-	int running;
-
-	curl_multi_socket_action(ps->multi, CURL_SOCKET_TIMEOUT, 0, &running);
-	drain(ps);
-}
-
-static int
-sock_cb(CURL *easy, curl_socket_t s, int what, void *arg, void *sockp)
-{
-	struct peers *ps = arg;
-	uint32_t ev = (what & CURL_POLL_IN ? EPOLLIN : 0) | (what & CURL_POLL_OUT ? EPOLLOUT : 0);
-
-	if (what == CURL_POLL_REMOVE) {
-		ev_del(ps->loop, s);
-		curl_multi_assign(ps->multi, s, NULL);
-		return 0;
-	}
-	if (!sockp) {
-		if (ev_add(ps->loop, s, ev, on_sock_io, ps) < 0)
-			return -1;
-		curl_multi_assign(ps->multi, s, ps);
-		return 0;
-	}
-	return ev_mod(ps->loop, s, ev) < 0 ? -1 : 0;
-}
-
-static int
-timer_cb(CURLM *multi, long ms, void *arg)
-{
-	struct peers *ps = arg;
-
-	/* -1 stops the timer; 0 means "call me now", which a timerfd cannot
-	 * do: a microsecond is near enough. */
-	return ev_timer_arm(ps->timer, ms < 0 ? 0 : ms == 0 ? 1e-6 : (double)ms / 1000.0) < 0 ? -1 : 0;
-}
 
 static int
 start(struct peers *ps, struct peer *p, enum xfer_kind kind)
@@ -522,17 +457,13 @@ peers_new(struct ev_loop *loop, const struct peers_opts *o, peers_changed_cb cb,
 	if (o->token)
 		snprintf(ps->token_hdr, sizeof(ps->token_hdr), "Authorization: Bearer %s", o->token);
 	ps->o.token = NULL;
-	ps->multi = curl_multi_init();
-	ps->timer = ev_timer_new(loop, on_curl_timer, ps);
-	if (!ps->multi || !ps->timer) {
+	ps->curl = curlev_new(loop, finish, ps);
+	if (!ps->curl) {
 		peers_free(ps);
 		errno = ENOMEM;
 		return NULL;
 	}
-	curl_multi_setopt(ps->multi, CURLMOPT_SOCKETFUNCTION, sock_cb);
-	curl_multi_setopt(ps->multi, CURLMOPT_SOCKETDATA, ps);
-	curl_multi_setopt(ps->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
-	curl_multi_setopt(ps->multi, CURLMOPT_TIMERDATA, ps);
+	ps->multi = curlev_multi(ps->curl);
 	return ps;
 }
 
@@ -543,9 +474,7 @@ peers_free(struct peers *ps)
 		return;
 	while (ps->inflight)
 		xfer_free(ps->inflight);
-	if (ps->multi)
-		curl_multi_cleanup(ps->multi);
-	ev_timer_free(ps->timer);
+	curlev_free(ps->curl);
 	for (size_t i = 0; i < ps->n; i++)
 		free(ps->v[i]);
 	free(ps);

@@ -1,0 +1,25 @@
+/*
+ * libcurl's multi socket interface driven by our event loop: curl says which
+ * sockets and which timeout it wants watched, the loop tells curl when they
+ * are ready, and each finished transfer is handed to done().  Shared by the
+ * peer fetches and the HTTP probes.
+ */
+#ifndef PODREACH_CURLEV_H
+#define PODREACH_CURLEV_H
+
+#include <curl/curl.h>
+
+struct ev_loop;
+struct curlev;
+
+/* Called once per finished transfer; the callee removes and cleans up easy. */
+typedef void (*curlev_done_cb)(CURL *easy, CURLcode res, void *arg);
+
+/* Returns NULL with errno set. */
+struct curlev *curlev_new(struct ev_loop *loop, curlev_done_cb done, void *arg);
+/* The multi handle, for curl_multi_add_handle / _remove_handle. */
+CURLM *curlev_multi(struct curlev *c);
+/* NULL-safe; the caller has removed its easy handles first. */
+void curlev_free(struct curlev *c);
+
+#endif
