@@ -33,8 +33,8 @@ extern char **environ;
 
 static void reconcile(struct agent *a);
 
-static void
-schedule(struct agent *a, const char *why)
+void
+agent_schedule(struct agent *a, const char *why)
 {
 	double now = ev_now(), delay = 0.0005;
 
@@ -76,17 +76,17 @@ on_watch_event(const struct watch_event *ev, void *arg)
 	switch (ev->kind) {
 	case WATCH_RESYNC:
 		a->m.resyncs++;
-		schedule(a, "lost notifications");
+		agent_schedule(a, "lost notifications");
 		break;
 	case WATCH_ROUTE:
 		if (route_relevant(a, &ev->route)) {
 			if (ev->deleted && ev->route.protocol == PODREACH_RTPROT)
 				a->deleted_at = ev_now();
-			schedule(a, "route change");
+			agent_schedule(a, "route change");
 		}
 		break;
 	default:
-		schedule(a, "link or address change");
+		agent_schedule(a, "link or address change");
 	}
 }
 
@@ -143,7 +143,7 @@ on_peers_changed(void *arg)
 		else if (p->state != PEER_PENDING)
 			log_warnx("peer %s is %s: %s", p->address, peers_state_name(p->state), p->error);
 	}
-	schedule(a, "peer change");
+	agent_schedule(a, "peer change");
 }
 
 static void
@@ -154,8 +154,8 @@ on_signal(struct ev_loop *loop, int signo, void *arg)
 }
 
 /* The newest answer wins when two peers claim the same node: its IP changed. */
-static bool
-superseded(const struct agent *a, const struct peer *p)
+bool
+agent_superseded(const struct agent *a, const struct peer *p)
 {
 	for (size_t j = 0; j < peers_count(a->peers); j++) {
 		const struct peer *q = peers_get(a->peers, j);
@@ -185,7 +185,7 @@ collect_remotes(struct agent *a, struct plan_remote *out, struct report_peer *rp
 			.cidrs = p->info.pod_cidrs.v, .ncidrs = p->has_info ? p->info.pod_cidrs.n : 0,
 			.state = peers_state_name(p->state), .error = p->error };
 		snprintf(rp[*nrp - 1].address, sizeof(rp[0].address), "%s", p->address);
-		if (!p->has_info || !strcmp(p->info.cluster, c->cluster) || superseded(a, p))
+		if (!p->has_info || !strcmp(p->info.cluster, c->cluster) || agent_superseded(a, p))
 			continue;	/* same cluster: routes are the CNI's job */
 		out[n++] = (struct plan_remote){ .node_ip = p->info.node_ip,
 			.cidrs = p->info.pod_cidrs.v, .ncidrs = p->info.pod_cidrs.n,
@@ -304,6 +304,8 @@ reconcile(struct agent *a)
 	nrem = collect_remotes(a, rem, rp, &nrp);
 	r->peers = rp;
 	r->npeers = nrp;
+	r->probes = a->probes;
+	r->nprobes = a->nprobes;
 	err = plan_and_apply(a, r, rem, nrem);
 	if (err < 0)
 		log_errc(err, "planning");
@@ -402,6 +404,10 @@ setup(struct agent *a)
 	}
 	ev_timer_arm(a->t_resync, a->cfg->resync);
 	ev_timer_arm(a->t_peers, a->cfg->interval);
+	if ((e = agent_probe_start(a)) < 0) {
+		log_errc(e, "starting the probes");
+		return EXIT_RUNTIME;
+	}
 	return EXIT_OK;
 }
 
@@ -434,6 +440,7 @@ static void
 teardown(struct agent *a)
 {
 	httpd_stop(a->httpd);
+	agent_probe_stop(a);
 	peers_free(a->peers);
 	ev_timer_free(a->t_reconcile);
 	ev_timer_free(a->t_resync);

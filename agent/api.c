@@ -178,6 +178,46 @@ metrics_counters(const struct agent *a, FILE *f)
 	fprintf(f, "podreach_http_requests_total %llu\n", (unsigned long long)m->http_requests);
 }
 
+static void
+metrics_probes(const struct agent *a, FILE *f)
+{
+	const struct agent_metrics *m = &a->m;
+	uint64_t cum = 0;
+
+	metric(f, "probe_results_total", "counter", "Probe results by kind and result.");
+	for (int k = PROBE_TCP; k <= PROBE_HTTP; k++)
+		for (int r = PROBE_OPEN; r <= PROBE_OK; r++)
+			if ((k == PROBE_TCP) == (r != PROBE_OK) || r == PROBE_ERROR)
+				fprintf(f, "podreach_probe_results_total{kind=\"%s\",result=\"%s\"} %llu\n",
+					probe_kind_name(k), probe_result_name(r),
+					(unsigned long long)m->probe_results[k][r]);
+	metric(f, "probe_rtt_seconds", "histogram", "Round-trip time of probes that reached their target.");
+	for (size_t b = 0; b < API_RTT_BUCKETS; b++) {
+		cum += m->rtt_buckets[b];
+		if (b == API_RTT_BUCKETS - 1)
+			fprintf(f, "podreach_probe_rtt_seconds_bucket{le=\"+Inf\"} %llu\n",
+				(unsigned long long)cum);
+		else
+			fprintf(f, "podreach_probe_rtt_seconds_bucket{le=\"%g\"} %llu\n",
+				api_rtt_buckets[b], (unsigned long long)cum);
+	}
+	fprintf(f, "podreach_probe_rtt_seconds_sum %.6f\n", m->rtt_sum);
+	fprintf(f, "podreach_probe_rtt_seconds_count %llu\n", (unsigned long long)m->rtt_count);
+	metric(f, "probe_round_running", "gauge", "1 while a probe round is in flight.");
+	fprintf(f, "podreach_probe_round_running %d\n", a->probe && probe_round_busy(a->probe));
+	metric(f, "probe_targets", "gauge", "Targets of the last probe round.");
+	fprintf(f, "podreach_probe_targets %zu\n", a->nprobes);
+	metric(f, "probe_success_ratio", "gauge",
+	       "Share of the last 16 probes of a target that reached it (first 32 targets; the rest as \"other\").");
+	for (size_t i = 0; i <= API_PROBE_SERIES; i++) {
+		double ratio = probe_history_ratio(&a->series[i].h);
+
+		if (ratio >= 0 && (i < a->nseries || i == API_PROBE_SERIES))
+			fprintf(f, "podreach_probe_success_ratio{target=\"%s\"} %g\n", a->series[i].target,
+				ratio);
+	}
+}
+
 static char *
 metrics_text(const struct agent *a)
 {
@@ -193,6 +233,7 @@ metrics_text(const struct agent *a)
 	fprintf(f, "podreach_ready %d\n", a->ready);
 	metrics_state(a, f);
 	metrics_counters(a, f);
+	metrics_probes(a, f);
 	fclose(f);
 	return buf;
 }

@@ -12,6 +12,8 @@
 #include "agent/httpd.h"
 #include "agent/peer.h"
 #include "agent/plan.h"
+#include "agent/probe.h"
+#include "agent/report.h"
 #include "netlink/kview.h"
 
 struct cfg;
@@ -21,6 +23,9 @@ struct route_sock;
 struct watch;
 
 #define API_RECONCILE_BUCKETS 10
+#define API_RTT_BUCKETS 10
+#define API_PROBE_SERIES 32		/* per-target metric series; the rest is "other" */
+#define API_MAX_TARGETS 4096		/* probe targets per round */
 
 struct agent_metrics {
 	uint64_t reconciles;
@@ -32,6 +37,16 @@ struct agent_metrics {
 	double dur_sum;
 	uint64_t http_requests;
 	double repair_last_ms;		/* deletion seen -> route back */
+	uint64_t probe_results[2][6];	/* [kind][outcome] */
+	uint64_t rtt_buckets[API_RTT_BUCKETS];
+	double rtt_sum;
+	uint64_t rtt_count;
+};
+
+/* One probe target's history, for /metrics; bounded to API_PROBE_SERIES. */
+struct agent_series {
+	char target[64];
+	struct probe_history h;
 };
 
 struct agent {
@@ -57,7 +72,26 @@ struct agent {
 	int storm_count;
 	int logged_state[PEER_MAX];
 	struct agent_metrics m;
+	/* probes (agent_probe.c) */
+	struct probe_engine *probe;
+	struct probe_opts probe_opts;
+	struct ev_timer *t_probe;
+	struct probe_target *targets;	/* the running round's */
+	size_t ntargets;
+	struct report_probe *probes;	/* the last round's results */
+	size_t nprobes;
+	struct agent_series series[API_PROBE_SERIES + 1];	/* the last one is "other" */
+	size_t nseries;
 };
+
+/* Starts probe rounds every --interval (jittered); returns 0 or -errno. */
+int agent_probe_start(struct agent *a);
+/* Frees the engine, its round and the results; NULL-safe parts. */
+void agent_probe_stop(struct agent *a);
+/* Marks the agent for a reconcile (agentd.c). */
+void agent_schedule(struct agent *a, const char *why);
+/* Whether peer p's node is superseded by a newer answer for the same node. */
+bool agent_superseded(const struct agent *a, const struct peer *p);
 
 /* Answers one request (httpd's handler; arg is the agent). */
 void api_handle(const struct httpd_req *req, struct httpd_reply *out, void *arg);
@@ -65,7 +99,8 @@ void api_handle(const struct httpd_req *req, struct httpd_reply *out, void *arg)
 /* The /v1/node document of this node, malloc'd. */
 char *api_node_json(const struct agent *a);
 
-/* Bucket upper bounds of the reconcile duration histogram, seconds. */
+/* Bucket upper bounds of the reconcile duration and probe RTT histograms, seconds. */
 extern const double api_buckets[API_RECONCILE_BUCKETS];
+extern const double api_rtt_buckets[API_RTT_BUCKETS];
 
 #endif
