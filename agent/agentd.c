@@ -247,7 +247,8 @@ render(struct agent *a, struct report *r)
 
 /* Runs the pieces of `podreach check` on the current remotes. */
 static int
-plan_and_apply(struct agent *a, struct report *r, struct plan_remote *rem, size_t nrem)
+plan_and_apply(struct agent *a, struct report *r, struct plan_remote *rem, size_t nrem,
+	       struct report_fw **fw)
 {
 	const struct cfg *c = a->cfg;
 	struct plan_input in = {
@@ -273,6 +274,11 @@ plan_and_apply(struct agent *a, struct report *r, struct plan_remote *rem, size_
 	r->remotes = rem;
 	r->nremotes = nrem;
 	check_node_settings(r, &a->kv, c->node_ip);
+	if ((err = check_firewall(c, &a->kv, &a->plan, fw, &r->nfw)) < 0 && !a->fw_warned) {
+		log_errc(err, "reading the nftables ruleset; the firewall is not evaluated");
+		a->fw_warned = true;
+	}
+	r->fw = *fw;
 	report_diagnose(r);
 	return failed;
 }
@@ -283,6 +289,7 @@ reconcile(struct agent *a)
 	static struct plan_remote rem[AGENT_MAX_REMOTES];
 	static struct report_peer rp[PEER_MAX];
 	struct report *r = calloc(1, sizeof(*r));
+	struct report_fw *fw = NULL;
 	double t0 = ev_now();
 	size_t nrem, nrp;
 	int err;
@@ -306,7 +313,7 @@ reconcile(struct agent *a)
 	r->npeers = nrp;
 	r->probes = a->probes;
 	r->nprobes = a->nprobes;
-	err = plan_and_apply(a, r, rem, nrem);
+	err = plan_and_apply(a, r, rem, nrem, &fw);
 	if (err < 0)
 		log_errc(err, "planning");
 	else {
@@ -319,6 +326,7 @@ reconcile(struct agent *a)
 	observe(a, t0, err != 0);
 	if (a->cfg->verbose)
 		log_info("reconciled in %.3f ms", (ev_now() - t0) * 1000);
+	free(fw);
 	free(r);
 }
 

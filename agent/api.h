@@ -65,6 +65,7 @@ struct agent {
 	char problems[64][32];		/* codes of the last report's problems, for /metrics */
 	size_t nproblems;
 	bool ready;
+	bool fw_warned;			/* the ruleset could not be read: said once */
 	bool pending;
 	double pending_since;
 	double deleted_at;		/* when an owned route was seen deleted */

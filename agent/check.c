@@ -11,12 +11,14 @@
 
 #include "agent/cfg.h"
 #include "agent/check.h"
+#include "agent/fw.h"
 #include "agent/log.h"
 #include "agent/node.h"
 #include "agent/plan.h"
 #include "agent/probe.h"
 #include "agent/report.h"
 #include "agent/version.h"
+#include "netlink/nft.h"
 #include "netlink/route.h"
 
 extern char **environ;
@@ -126,6 +128,113 @@ check_node_settings(struct report *r, const struct kview *kv, uint32_t node_ip)
 	r->has_sysctl = true;
 }
 
+#define FW_MAX_PORTS 4
+
+/* A pod of ours as a flow's source: a real one (kindnet gives each a /32
+ * host route on its veth) or, without pods, the second address of the
+ * pod CIDR.  *iif is the pod's veth, or 0. */
+static uint32_t
+local_pod(const struct cfg *c, const struct kview *kv, int *iif)
+{
+	*iif = 0;
+	for (size_t i = 0; i < kv->nroutes; i++) {
+		const struct route4 *r = &kv->routes[i];
+
+		if (r->dst.len == 32 && !r->gw && r->oif && cidr_contains_ip(&c->pod_cidrs.v[0], r->dst.addr) &&
+		    !kview_is_local(kv, r->dst.addr)) {
+			*iif = r->oif;
+			return r->dst.addr;
+		}
+	}
+	return c->pod_cidrs.v[0].addr + 2;
+}
+
+static void
+to_report_fw(const struct fw_result *res, const char *src, const char *dst, struct report_fw *out)
+{
+	snprintf(out->src, sizeof(out->src), "%s", src);
+	snprintf(out->dst, sizeof(out->dst), "%s", dst);
+	snprintf(out->hook, sizeof(out->hook), "%s", fw_hook_name(res->hook));
+	snprintf(out->verdict, sizeof(out->verdict), "%s", fw_verdict_name(res->verdict));
+	snprintf(out->table, sizeof(out->table), "%s", res->table);
+	snprintf(out->chain, sizeof(out->chain), "%s", res->chain);
+	snprintf(out->rule, sizeof(out->rule), "%s", res->rule);
+	snprintf(out->reason, sizeof(out->reason), "%s", res->reason);
+	out->handle = res->handle;
+}
+
+/* The flows of one remote CIDR: a pod's packet forwarded (prerouting,
+ * forward, postrouting) and the node's own probe (output, postrouting),
+ * once per probe port. */
+static size_t
+fw_flows(const struct cfg *c, const struct kview *kv, const struct nft_ruleset *rs,
+	 const struct plan_route *pr, uint32_t probe_src, struct report_fw *out)
+{
+	struct fw_ctx ctx = { kv->addrs, kv->naddrs };
+	struct fw_result res[3];
+	struct fw_flow f;
+	char src[CIDR_STRLEN], dst[CIDR_STRLEN], self[CIDR_STRLEN + 3];
+	char dev[IF_NAMESIZE + 8];
+	uint32_t daddr = pr->dst.addr + (pr->dst.len < 31 ? 2 : 0);
+	size_t n = 0, got;
+	int iif;
+
+	cidr_fmt(&c->pod_cidrs.v[0], src);
+	cidr_fmt(&pr->dst, dst);
+	snprintf(self, sizeof(self), "%s/32", cidr_fmt_ip(probe_src, dev));
+	for (size_t p = 0; p < c->nprobe_ports && p < FW_MAX_PORTS; p++) {
+		fw_flow_init(&f, local_pod(c, kv, &iif), daddr, c->probe_ports[p]);
+		f.iif = iif;
+		f.oif = pr->oif;
+		if (iif)
+			snprintf(f.iifname, sizeof(f.iifname), "%s", kview_ifname(kv, iif, dev));
+		snprintf(f.oifname, sizeof(f.oifname), "%s", kview_ifname(kv, pr->oif, dev));
+		got = fw_eval_forward(rs, &ctx, &f, res);
+		for (size_t k = 0; k < got; k++)
+			to_report_fw(&res[k], src, dst, &out[n++]);
+		fw_flow_init(&f, probe_src, daddr, c->probe_ports[p]);
+		f.oif = pr->oif;
+		snprintf(f.oifname, sizeof(f.oifname), "%s", kview_ifname(kv, pr->oif, dev));
+		got = fw_eval_local(rs, &ctx, &f, res);
+		for (size_t k = 0; k < got; k++)
+			to_report_fw(&res[k], self, dst, &out[n++]);
+	}
+	return n;
+}
+
+int
+check_firewall(const struct cfg *c, const struct kview *kv, const struct plan *p,
+	       struct report_fw **out, size_t *nout)
+{
+	struct nft_ruleset *rs = NULL;
+	struct report_fw *fw;
+	uint32_t src = c->node_ip;
+	size_t n = 0;
+	int err;
+
+	*out = NULL;
+	*nout = 0;
+	if (p->n == 0 || c->pod_cidrs.n == 0)
+		return 0;
+	if ((err = nft_ruleset_read(&rs)) < 0)
+		return err;
+	fw = calloc(p->n * FW_MAX_PORTS * 5, sizeof(*fw));
+	if (!fw) {
+		nft_ruleset_free(rs);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < kv->naddrs; i++)
+		if (cidr_contains_ip(&c->pod_cidrs.v[0], kv->addrs[i].local))
+			src = kv->addrs[i].local;	/* probes leave from the pod gateway */
+	for (size_t i = 0; i < p->n; i++)
+		if (p->routes[i].state != PLAN_REJECTED && p->routes[i].oif)
+			n += fw_flows(c, kv, rs, &p->routes[i], src, fw + n);
+	nft_ruleset_free(rs);
+	*out = fw;
+	*nout = n;
+	return 0;
+}
+
 /* One round over the explicit --probe targets.  The source is the node's own
  * address inside its pod CIDR (the ptp gateway .1) when it has one, so that
  * the answer must come back over the other cluster's route to our pods, the
@@ -180,6 +289,7 @@ run(struct cfg *c, struct report *r)
 	struct kview kv = { 0 };
 	struct plan plan = { 0 };
 	struct report_probe *probes = NULL;
+	struct report_fw *fw = NULL;
 	struct route_sock *rs;
 	char err[CFG_ERR_MAX];
 	int rc = EXIT_RUNTIME, e, failed = 0;
@@ -220,6 +330,9 @@ run(struct cfg *c, struct report *r)
 	r->remotes = remotes;
 	r->nremotes = c->nremotes;
 	check_node_settings(r, &kv, c->node_ip);
+	if ((e = check_firewall(c, &kv, &plan, &fw, &r->nfw)) < 0)
+		log_errc(e, "reading the nftables ruleset; the firewall is not evaluated");
+	r->fw = fw;
 	if ((e = active_probes(c, &kv, r, &probes)) < 0) {
 		log_errc(e, "probing");
 		goto out;
@@ -229,6 +342,7 @@ run(struct cfg *c, struct report *r)
 		rc = EXIT_RUNTIME;
 out:
 	free(probes);
+	free(fw);
 	plan_free(&plan);
 	kview_free(&kv);
 	route_close(rs);

@@ -1,6 +1,8 @@
 #ifndef PODREACH_CHECK_H
 #define PODREACH_CHECK_H
 
+#include <stddef.h>
+
 /* Exit statuses of SPEC. */
 enum { EXIT_OK = 0, EXIT_PROBLEM = 1, EXIT_USAGE = 2, EXIT_RUNTIME = 3 };
 
@@ -23,5 +25,12 @@ void check_lookup_fib(struct route_sock *rs, struct plan *p);
 int check_enforce(struct route_sock *rs, struct plan *p, const struct kview *kv);
 /* Reads forwarding, rp_filter and iptables-legacy into r. */
 void check_node_settings(struct report *r, const struct kview *kv, uint32_t node_ip);
+/* Reads the nftables ruleset and evaluates, for every remote CIDR not
+ * rejected, a pod's forwarded flow and the node's own probe on each probe
+ * port.  *out is malloc'd (the caller frees it).  Returns 0 or -errno. */
+struct report_fw;
+struct cfg;
+int check_firewall(const struct cfg *c, const struct kview *kv, const struct plan *p,
+		   struct report_fw **out, size_t *nout);
 
 #endif

@@ -253,6 +253,33 @@ diag_node(struct report *r)
 			   "and were not evaluated", s->legacy_tables);
 }
 
+static void
+diag_fw(struct report *r, const struct report_fw *f)
+{
+	char fix[384], where[600], self[CIDR_STRLEN + 3], ip[CIDR_STRLEN];
+
+	snprintf(self, sizeof(self), "%s/32", cidr_fmt_ip(r->cfg ? r->cfg->node_ip : 0, ip));
+	snprintf(where, sizeof(where), "%.60s %.60s handle %llu", f->table, f->chain,
+		 (unsigned long long)f->handle);
+	if (!strcmp(f->verdict, "drop") || !strcmp(f->verdict, "reject")) {
+		snprintf(fix, sizeof(fix), "inspect it: nft -a list chain %.100s %.100s; then delete "
+			 "or narrow the rule", f->table, f->chain);
+		report_add(r, "firewall-drop", SEV_ERROR, -1, fix, "%s -> %s is %sed at %s by %s: %.200s",
+			   f->src, f->dst, !strcmp(f->verdict, "drop") ? "dropp" : "reject", f->hook,
+			   where, f->rule);
+	} else if ((!strcmp(f->verdict, "masquerade") || !strcmp(f->verdict, "snat")) &&
+		   strcmp(f->src, self)) {
+		/* The node's own address masqueraded is itself: nothing is lost. */
+		snprintf(fix, sizeof(fix), "exempt the remote pod range before it (kindnet: iptables -t nat "
+			 "-I KIND-MASQ-AGENT -d %s -j RETURN); inspect: nft -a list chain %.80s %.80s",
+			 f->dst, f->table, f->chain);
+		report_add(r, "firewall-masquerade", SEV_WARNING, -1, fix,
+			   "%s -> %s is %s at %s by %s: remote pods see the node IP, so NetworkPolicies "
+			   "and logs keyed on pod IPs break", f->src, f->dst,
+			   !strcmp(f->verdict, "snat") ? "SNATed" : "masqueraded", f->hook, where);
+	}
+}
+
 void
 report_diagnose(struct report *r)
 {
@@ -272,23 +299,8 @@ report_diagnose(struct report *r)
 				   "check the agent on that node; nothing it said was used",
 				   "peer %s answered something invalid: %s", p->address, p->error);
 	}
-	for (size_t i = 0; i < r->nfw; i++) {
-		const struct report_fw *f = &r->fw[i];
-		char fix[384];
-
-		snprintf(fix, sizeof(fix), "nft -a list chain %s %s", f->table, f->chain);
-		if (!strcmp(f->verdict, "drop") || !strcmp(f->verdict, "reject"))
-			report_add(r, "firewall-drop", SEV_ERROR, -1, fix,
-				   "%s -> %s is %sed at %s by %s %s handle %llu: %s", f->src, f->dst,
-				   !strcmp(f->verdict, "drop") ? "dropp" : "reject", f->hook, f->table,
-				   f->chain, (unsigned long long)f->handle, f->rule);
-		else if (!strcmp(f->verdict, "masquerade") || !strcmp(f->verdict, "snat"))
-			report_add(r, "firewall-masquerade", SEV_WARNING, -1, fix,
-				   "%s -> %s is %s at %s by %s %s handle %llu: remote pods see the node "
-				   "IP, so NetworkPolicies and logs keyed on pod IPs break", f->src,
-				   f->dst, !strcmp(f->verdict, "snat") ? "SNATed" : "masqueraded", f->hook,
-				   f->table, f->chain, (unsigned long long)f->handle);
-	}
+	for (size_t i = 0; i < r->nfw; i++)
+		diag_fw(r, &r->fw[i]);
 	for (size_t i = 0; i < r->nprobes; i++) {
 		const struct report_probe *p = &r->probes[i];
 
@@ -356,11 +368,12 @@ text_rest(const struct report *r, FILE *out)
 			const struct report_fw *f = &r->fw[i];
 
 			fprintf(out, "  %s -> %s %-11s %-10s %s %s", f->src, f->dst, f->hook,
-				f->verdict, f->table, f->chain);
+				f->verdict, f->table[0] ? f->table : "(no chain on this hook)", f->chain);
 			if (f->handle)
-				fprintf(out, " handle %llu: %s\n", (unsigned long long)f->handle, f->rule);
+				fprintf(out, " handle %llu: %s", (unsigned long long)f->handle, f->rule);
 			else
-				fprintf(out, " %s\n", f->rule);
+				fprintf(out, " %s", f->rule);
+			fprintf(out, "%s%s\n", f->reason[0] ? " — not understood: " : "", f->reason);
 		}
 	}
 	if (r->nprobes) {
@@ -488,11 +501,14 @@ json_rest(const struct report *r, json_t *root)
 
 	for (size_t i = 0; fw && i < r->nfw; i++) {
 		const struct report_fw *f = &r->fw[i];
-
-		json_array_append_new(fw, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:s}",
+		json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:s}",
 			"src", f->src, "dst", f->dst, "hook", f->hook, "verdict", f->verdict,
 			"table", f->table, "chain", f->chain, "handle", (json_int_t)f->handle,
-			"rule", f->rule));
+			"rule", f->rule);
+
+		if (o && f->reason[0])
+			json_object_set_new(o, "reason", json_string(f->reason));
+		json_array_append_new(fw, o);
 	}
 	for (size_t i = 0; pb && i < r->nprobes; i++) {
 		const struct report_probe *p = &r->probes[i];

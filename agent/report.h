@@ -29,10 +29,11 @@ struct report_fw {
 	char dst[CIDR_STRLEN];
 	char hook[16];
 	char verdict[16];
-	char table[96];
-	char chain[96];
+	char table[272];	/* "family name" */
+	char chain[256];
 	uint64_t handle;	/* 0: the chain policy */
-	char rule[320];
+	char rule[512];
+	char reason[160];	/* verdict unknown: what was not understood */
 };
 
 struct report_probe {

@@ -19,9 +19,9 @@ static struct prefix4 r1[1], r2[1], r3[1], r4[2], r5[1];
 static struct plan_remote remotes[5];
 static const struct report_fw fw[] = {
 	{ "10.245.0.0/24", "10.244.0.0/24", "postrouting", "masquerade", "ip nat",
-	  "KIND-MASQ-AGENT", 7, "counter masquerade" },
+	  "KIND-MASQ-AGENT", 7, "counter masquerade", "" },
 	{ "10.245.0.0/24", "10.244.1.0/24", "forward", "drop", "inet filter", "forward", 12,
-	  "ip daddr 10.244.1.0/24 drop" },
+	  "ip daddr 10.244.1.0/24 drop", "" },
 };
 static const struct report_probe probes[] = {
 	{ "10.244.0.9:5000", "tcp", "open", 0.412, "from 10.245.0.1" },
