@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# tests/bench/fw_bench.sh — a 10,000-rule ruleset: `podreach check` reading it over
+# nfnetlink and evaluating every pod flow (2 remote CIDRs x 2 probe ports x 5 hooks), against
+# `nft -j list ruleset` merely listing it, side by side. Goal (issue 3): at most a quarter.
+# Needs root; makes a namespace (prfw-*) and removes it.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+make -s -j2 all
+N=${N:-10000}
+ns=prfw-$$
+trap 'ip netns del $ns 2>/dev/null || true' EXIT
+ip netns add "$ns"
+ip -n "$ns" link add name eth0 type veth peer name eth1
+ip -n "$ns" addr add 172.18.0.4/16 dev eth0
+ip -n "$ns" link set eth0 up
+ip -n "$ns" link set eth1 up
+ip netns exec "$ns" sysctl -qw net.ipv4.ip_forward=1
+{
+    echo "table inet big {"
+    echo "  chain pass {"
+    echo "    type filter hook forward priority 0; policy accept;"
+    # Rules that never match the pod flows, so every one is evaluated.
+    awk -v n="$N" 'BEGIN { for (i = 0; i < n; i++)
+        printf "    ip daddr 192.0.%d.%d tcp dport %d counter drop\n", int(i / 250) % 250, i % 250 + 1, 1000 + i % 5000 }'
+    echo "  }"
+    echo "}"
+} | ip netns exec "$ns" nft -f -
+rules=$(ip netns exec "$ns" nft -a list ruleset | grep -c "# handle" || true)
+run() {
+    local f
+    f=$(mktemp)
+    /usr/bin/time -f "%e %M" "$@" >/dev/null 2>"$f" || true
+    tail -n1 "$f"
+    rm -f "$f"
+}
+best() { # best N CMD... — the fastest of N runs: "seconds KiB"
+    local n=$1 r b=""
+    shift
+    for _ in $(seq "$n"); do
+        r=$(run "$@")
+        if [[ -z $b ]] || (($(echo "${r% *} < ${b% *}" | bc))); then b=$r; fi
+    done
+    echo "$b"
+}
+read -r t_nft m_nft < <(best 3 ip netns exec "$ns" nft -j list ruleset)
+read -r t_pr m_pr < <(best 3 ip netns exec "$ns" build/podreach check --cluster bench --node-name n --node-ip 172.18.0.4 \
+    --pod-cidr 10.245.0.0/24 --remote 172.18.0.2=10.244.0.0/24,172.18.0.3=10.244.1.0/24 \
+    --probe-port 5000,9750)
+# check exits 1 here (the routes are missing); only its firewall[] counts.
+out=$(ip netns exec "$ns" build/podreach check --cluster bench --node-name n --node-ip 172.18.0.4 \
+    --pod-cidr 10.245.0.0/24 --remote 172.18.0.2=10.244.0.0/24,172.18.0.3=10.244.1.0/24 \
+    --probe-port 5000,9750 --output json || true)
+flows=$(python3 -c 'import json,sys; print(len(json.load(sys.stdin)["firewall"]))' <<<"$out")
+echo "ruleset: $rules objects with handles; podreach evaluated $flows hook verdicts"
+printf '%-44s %6s s %8s KiB\n' "nft -j list ruleset (listing only)" "$t_nft" "$m_nft" \
+    "podreach check (read + evaluate + report)" "$t_pr" "$m_pr"
+echo "ratio podreach/nft: time $(echo "scale=2; $t_pr / $t_nft" | bc), memory $(echo "scale=2; $m_pr / $m_nft" | bc)"
