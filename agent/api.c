@@ -116,6 +116,26 @@ metric(FILE *f, const char *name, const char *type, const char *help)
 	fprintf(f, "# HELP podreach_%s %s\n# TYPE podreach_%s %s\n", name, help, name, type);
 }
 
+/* A histogram from per-bucket counts; the last bound is +Inf. */
+static void
+histogram(FILE *f, const char *name, const char *help, const double *bounds,
+	  const uint64_t *counts, size_t n, double sum, uint64_t count)
+{
+	uint64_t cum = 0;
+
+	metric(f, name, "histogram", help);
+	for (size_t b = 0; b < n; b++) {
+		cum += counts[b];
+		if (b == n - 1)
+			fprintf(f, "podreach_%s_bucket{le=\"+Inf\"} %llu\n", name, (unsigned long long)cum);
+		else
+			fprintf(f, "podreach_%s_bucket{le=\"%g\"} %llu\n", name, bounds[b],
+				(unsigned long long)cum);
+	}
+	fprintf(f, "podreach_%s_sum %.6f\n", name, sum);
+	fprintf(f, "podreach_%s_count %llu\n", name, (unsigned long long)count);
+}
+
 static void
 metrics_state(const struct agent *a, FILE *f)
 {
@@ -148,7 +168,6 @@ static void
 metrics_counters(const struct agent *a, FILE *f)
 {
 	const struct agent_metrics *m = &a->m;
-	uint64_t cum = 0;
 
 	metric(f, "route_repairs_total", "counter", "Routes installed or repaired.");
 	fprintf(f, "podreach_route_repairs_total %llu\n", (unsigned long long)m->repairs);
@@ -156,18 +175,8 @@ metrics_counters(const struct agent *a, FILE *f)
 	fprintf(f, "podreach_reconciles_total %llu\n", (unsigned long long)m->reconciles);
 	metric(f, "reconcile_failures_total", "counter", "Reconciles that failed to read or change the kernel.");
 	fprintf(f, "podreach_reconcile_failures_total %llu\n", (unsigned long long)m->reconcile_failures);
-	metric(f, "reconcile_duration_seconds", "histogram", "Time one reconcile takes.");
-	for (size_t b = 0; b < API_RECONCILE_BUCKETS; b++) {
-		cum += m->buckets[b];
-		if (b == API_RECONCILE_BUCKETS - 1)
-			fprintf(f, "podreach_reconcile_duration_seconds_bucket{le=\"+Inf\"} %llu\n",
-				(unsigned long long)cum);
-		else
-			fprintf(f, "podreach_reconcile_duration_seconds_bucket{le=\"%g\"} %llu\n",
-				api_buckets[b], (unsigned long long)cum);
-	}
-	fprintf(f, "podreach_reconcile_duration_seconds_sum %.6f\n", m->dur_sum);
-	fprintf(f, "podreach_reconcile_duration_seconds_count %llu\n", (unsigned long long)m->reconciles);
+	histogram(f, "reconcile_duration_seconds", "Time one reconcile takes.", api_buckets,
+		  m->buckets, API_RECONCILE_BUCKETS, m->dur_sum, m->reconciles);
 	metric(f, "netlink_events_total", "counter", "rtnetlink notifications received.");
 	fprintf(f, "podreach_netlink_events_total %llu\n", (unsigned long long)m->events);
 	metric(f, "netlink_resyncs_total", "counter", "Full re-reads after lost notifications (ENOBUFS).");
@@ -182,7 +191,6 @@ static void
 metrics_probes(const struct agent *a, FILE *f)
 {
 	const struct agent_metrics *m = &a->m;
-	uint64_t cum = 0;
 
 	metric(f, "probe_results_total", "counter", "Probe results by kind and result.");
 	for (int k = PROBE_TCP; k <= PROBE_HTTP; k++)
@@ -191,18 +199,8 @@ metrics_probes(const struct agent *a, FILE *f)
 				fprintf(f, "podreach_probe_results_total{kind=\"%s\",result=\"%s\"} %llu\n",
 					probe_kind_name(k), probe_result_name(r),
 					(unsigned long long)m->probe_results[k][r]);
-	metric(f, "probe_rtt_seconds", "histogram", "Round-trip time of probes that reached their target.");
-	for (size_t b = 0; b < API_RTT_BUCKETS; b++) {
-		cum += m->rtt_buckets[b];
-		if (b == API_RTT_BUCKETS - 1)
-			fprintf(f, "podreach_probe_rtt_seconds_bucket{le=\"+Inf\"} %llu\n",
-				(unsigned long long)cum);
-		else
-			fprintf(f, "podreach_probe_rtt_seconds_bucket{le=\"%g\"} %llu\n",
-				api_rtt_buckets[b], (unsigned long long)cum);
-	}
-	fprintf(f, "podreach_probe_rtt_seconds_sum %.6f\n", m->rtt_sum);
-	fprintf(f, "podreach_probe_rtt_seconds_count %llu\n", (unsigned long long)m->rtt_count);
+	histogram(f, "probe_rtt_seconds", "Round-trip time of probes that reached their target.",
+		  api_rtt_buckets, m->rtt_buckets, API_RTT_BUCKETS, m->rtt_sum, m->rtt_count);
 	metric(f, "probe_round_running", "gauge", "1 while a probe round is in flight.");
 	fprintf(f, "podreach_probe_round_running %d\n", a->probe && probe_round_busy(a->probe));
 	metric(f, "probe_targets", "gauge", "Targets of the last probe round.");
