@@ -150,8 +150,10 @@ local_pod(const struct cfg *c, const struct kview *kv, int *iif)
 }
 
 static void
-to_report_fw(const struct fw_result *res, const char *src, const char *dst, struct report_fw *out)
+to_report_fw(const struct fw_result *res, const char *src, const char *dst, uint16_t dport,
+	     struct report_fw *out)
 {
+	out->dport = dport;
 	snprintf(out->src, sizeof(out->src), "%s", src);
 	snprintf(out->dst, sizeof(out->dst), "%s", dst);
 	snprintf(out->hook, sizeof(out->hook), "%s", fw_hook_name(res->hook));
@@ -191,13 +193,13 @@ fw_flows(const struct cfg *c, const struct kview *kv, const struct nft_ruleset *
 		snprintf(f.oifname, sizeof(f.oifname), "%s", kview_ifname(kv, pr->oif, dev));
 		got = fw_eval_forward(rs, &ctx, &f, res);
 		for (size_t k = 0; k < got; k++)
-			to_report_fw(&res[k], src, dst, &out[n++]);
+			to_report_fw(&res[k], src, dst, c->probe_ports[p], &out[n++]);
 		fw_flow_init(&f, probe_src, daddr, c->probe_ports[p]);
 		f.oif = pr->oif;
 		snprintf(f.oifname, sizeof(f.oifname), "%s", kview_ifname(kv, pr->oif, dev));
 		got = fw_eval_local(rs, &ctx, &f, res);
 		for (size_t k = 0; k < got; k++)
-			to_report_fw(&res[k], self, dst, &out[n++]);
+			to_report_fw(&res[k], self, dst, c->probe_ports[p], &out[n++]);
 	}
 	return n;
 }

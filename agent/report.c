@@ -256,9 +256,8 @@ diag_node(struct report *r)
 static void
 diag_fw(struct report *r, const struct report_fw *f)
 {
-	char fix[384], where[600], self[CIDR_STRLEN + 3], ip[CIDR_STRLEN];
+	char fix[384], where[600];
 
-	snprintf(self, sizeof(self), "%s/32", cidr_fmt_ip(r->cfg ? r->cfg->node_ip : 0, ip));
 	snprintf(where, sizeof(where), "%.60s %.60s handle %llu", f->table, f->chain,
 		 (unsigned long long)f->handle);
 	if (!strcmp(f->verdict, "drop") || !strcmp(f->verdict, "reject")) {
@@ -268,8 +267,9 @@ diag_fw(struct report *r, const struct report_fw *f)
 			   f->src, f->dst, !strcmp(f->verdict, "drop") ? "dropp" : "reject", f->hook,
 			   where, f->rule);
 	} else if ((!strcmp(f->verdict, "masquerade") || !strcmp(f->verdict, "snat")) &&
-		   strcmp(f->src, self)) {
-		/* The node's own address masqueraded is itself: nothing is lost. */
+		   !strstr(f->src, "/32")) {
+		/* Only pods lose their identity; the node's own probe (a /32
+		 * source) being masqueraded is shown above but is no problem. */
 		snprintf(fix, sizeof(fix), "exempt the remote pod range before it (kindnet: iptables -t nat "
 			 "-I KIND-MASQ-AGENT -d %s -j RETURN); inspect: nft -a list chain %.80s %.80s",
 			 f->dst, f->table, f->chain);
@@ -363,18 +363,27 @@ text_rest(const struct report *r, FILE *out)
 	size_t shown = 0;
 
 	if (r->nfw) {
-		fprintf(out, "\nfirewall (pod flows, by hook)\n");
+		size_t quiet = 0;
+
+		/* Hooks where no chain ran and the flow passed say nothing: skip them. */
+		fprintf(out, "\nfirewall (what nftables does to each flow)\n");
 		for (size_t i = 0; i < r->nfw; i++) {
 			const struct report_fw *f = &r->fw[i];
 
-			fprintf(out, "  %s -> %s %-11s %-10s %s %s", f->src, f->dst, f->hook,
-				f->verdict, f->table[0] ? f->table : "(no chain on this hook)", f->chain);
+			if (!f->table[0] && !strcmp(f->verdict, "accept")) {
+				quiet++;
+				continue;
+			}
+			fprintf(out, "  %s -> %s :%u %-11s %-10s %s %s", f->src, f->dst, f->dport, f->hook,
+				f->verdict, f->table, f->chain);
 			if (f->handle)
 				fprintf(out, " handle %llu: %s", (unsigned long long)f->handle, f->rule);
 			else
 				fprintf(out, " %s", f->rule);
-			fprintf(out, "%s%s\n", f->reason[0] ? " — not understood: " : "", f->reason);
+			fprintf(out, "%s%s\n", f->reason[0] ? " -- not understood: " : "", f->reason);
 		}
+		if (quiet)
+			fprintf(out, "  (%zu more hook%s with no chain: accepted)\n", quiet, quiet == 1 ? "" : "s");
 	}
 	if (r->nprobes) {
 		fprintf(out, "\nprobes\n");
@@ -501,8 +510,9 @@ json_rest(const struct report *r, json_t *root)
 
 	for (size_t i = 0; fw && i < r->nfw; i++) {
 		const struct report_fw *f = &r->fw[i];
-		json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:s}",
-			"src", f->src, "dst", f->dst, "hook", f->hook, "verdict", f->verdict,
+		json_t *o = json_pack("{s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:I, s:s}",
+			"src", f->src, "dst", f->dst, "dport", (int)f->dport, "hook", f->hook,
+			"verdict", f->verdict,
 			"table", f->table, "chain", f->chain, "handle", (json_int_t)f->handle,
 			"rule", f->rule);
 

@@ -27,6 +27,7 @@ struct problem {
 struct report_fw {
 	char src[CIDR_STRLEN];
 	char dst[CIDR_STRLEN];
+	uint16_t dport;		/* the probe port of the flow */
 	char hook[16];
 	char verdict[16];
 	char table[272];	/* "family name" */

@@ -18,9 +18,10 @@ static struct report rep;
 static struct prefix4 r1[1], r2[1], r3[1], r4[2], r5[1];
 static struct plan_remote remotes[5];
 static const struct report_fw fw[] = {
-	{ "10.245.0.0/24", "10.244.0.0/24", "postrouting", "masquerade", "ip nat",
+	{ "10.245.0.0/24", "10.244.0.0/24", 9750, "forward", "accept", "", "", 0, "", "" },
+	{ "10.245.0.0/24", "10.244.0.0/24", 9750, "postrouting", "masquerade", "ip nat",
 	  "KIND-MASQ-AGENT", 7, "counter masquerade", "" },
-	{ "10.245.0.0/24", "10.244.1.0/24", "forward", "drop", "inet filter", "forward", 12,
+	{ "10.245.0.0/24", "10.244.1.0/24", 9750, "forward", "drop", "inet filter", "forward", 12,
 	  "ip daddr 10.244.1.0/24 drop", "" },
 };
 static const struct report_probe probes[] = {
@@ -66,7 +67,7 @@ setup(void **state)
 	rep = (struct report){ .version = "test", .cfg = &cfg, .kv = &fx_kv, .plan = &plan,
 		.remotes = remotes, .nremotes = 5, .has_sysctl = true,
 		.sysctl = { .ip_forward = 0, .rp_all = 0, .rp_dev = 1 }, .bridge_dev = "eth0",
-		.fw = fw, .nfw = 2, .probes = probes, .nprobes = 2 };
+		.fw = fw, .nfw = 3, .probes = probes, .nprobes = 2 };
 	report_diagnose(&rep);
 	return 0;
 }
