@@ -208,6 +208,11 @@ void nft_ruleset_free(struct nft_ruleset *rs);
  * code the kernel dump goes through.  A chain, set or rule must come after
  * its table, elements after their set.  Returns 0, -EINVAL for a malformed
  * message, -ENOENT for an unknown table/chain/set, -ENOMEM. */
+/* Rules are read straight from their attributes when they hold only the
+ * common expressions (true, the default), or always through libnftnl
+ * (false).  Both fill the same structs; the unit tests compare them. */
+extern bool nft_parse_fast;
+
 int nft_ruleset_add_msg(struct nft_ruleset *rs, const void *buf, size_t len);
 
 /* Lookups by name; NULL when absent. */

@@ -46,16 +46,60 @@ static const struct addr4 node_addrs[] = {
 };
 static const struct fw_ctx ctx = { node_addrs, 2 };
 
+/* Every message is also parsed through libnftnl alone into shadow: the
+ * fast rule parser must fill exactly what the libnftnl path fills. */
+static struct nft_ruleset *shadow;
+
 static int setup(void **state)
 {
 	rs = nft_ruleset_new();
-	return rs ? 0 : -1;
+	shadow = nft_ruleset_new();
+	return rs && shadow ? 0 : -1;
+}
+
+static bool same_str(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && !strcmp(a, b));
+}
+
+static void same_expr(const struct nft_expr *a, const struct nft_expr *b, uint64_t handle)
+{
+	if (a->kind != b->kind || strcmp(a->name, b->name) || !same_str(a->str, b->str) ||
+	    a->infolen != b->infolen || (a->infolen && memcmp(a->info, b->info, a->infolen)) ||
+	    memcmp(&a->u, &b->u, sizeof(a->u)))
+		fail_msg("rule handle %llu: expression %s differs between the fast and libnftnl parsers",
+			 (unsigned long long)handle, a->name);
+}
+
+static void same_rules(const struct nft_ruleset *a, const struct nft_ruleset *b)
+{
+	assert_int_equal(a->ntables, b->ntables);
+	for (size_t t = 0; t < a->ntables; t++) {
+		assert_int_equal(a->tables[t].nchains, b->tables[t].nchains);
+		for (size_t c = 0; c < a->tables[t].nchains; c++) {
+			const struct nft_chain *ca = &a->tables[t].chains[c], *cb = &b->tables[t].chains[c];
+
+			assert_int_equal(ca->nrules, cb->nrules);
+			for (size_t r = 0; r < ca->nrules; r++) {
+				const struct nft_rule *ra = &ca->rules[r], *rb = &cb->rules[r];
+
+				assert_true(ra->handle == rb->handle);
+				assert_true(same_str(ra->comment, rb->comment));
+				assert_int_equal(ra->partial, rb->partial);
+				assert_int_equal(ra->nexprs, rb->nexprs);
+				for (size_t e = 0; e < ra->nexprs; e++)
+					same_expr(&ra->exprs[e], &rb->exprs[e], ra->handle);
+			}
+		}
+	}
 }
 
 static int teardown(void **state)
 {
+	same_rules(rs, shadow);
 	nft_ruleset_free(rs);
-	rs = NULL;
+	nft_ruleset_free(shadow);
+	rs = shadow = NULL;
 	return 0;
 }
 
@@ -64,6 +108,9 @@ static int teardown(void **state)
 static void feed(const struct nlmsghdr *nlh)
 {
 	assert_int_equal(nft_ruleset_add_msg(rs, nlh, nlh->nlmsg_len), 0);
+	nft_parse_fast = false;
+	assert_int_equal(nft_ruleset_add_msg(shadow, nlh, nlh->nlmsg_len), 0);
+	nft_parse_fast = true;
 }
 
 static void mk_table(uint16_t fam, const char *name, uint32_t flags)
@@ -498,8 +545,8 @@ static void test_unknown_known_expression(void **state)
 	assert_result(r, FW_UNKNOWN, "ip filter", "FORWARD", 3);
 
 	/* A packet byte it does not model (the TTL) is unknown too. */
-	nft_ruleset_free(rs);
-	rs = nft_ruleset_new();
+	teardown(NULL);
+	setup(NULL);
 	mk_table(NFPROTO_IPV4, "filter", 0);
 	mk_chain(NFPROTO_IPV4, "filter", "FORWARD", NF_INET_FORWARD, 0, NF_ACCEPT, "filter");
 	rule_begin(NFPROTO_IPV4, "filter", "FORWARD", 4, NULL);
