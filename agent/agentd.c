@@ -27,7 +27,7 @@
 
 extern char **environ;
 
-#define AGENT_MAX_REMOTES (PEER_MAX + CFG_MAX_REMOTES)
+#define AGENT_MAX_REMOTES (2 * PEER_MAX + CFG_MAX_REMOTES)	/* pods, services, --remote */
 #define STORM_WINDOW 1.0	/* seconds */
 #define STORM_MAX 500		/* reconciles per window before slowing down */
 
@@ -167,6 +167,34 @@ agent_superseded(const struct agent *a, const struct peer *p)
 	return false;
 }
 
+/* --route-services: each remote cluster's service CIDR via one of its nodes
+ * (the one with the lowest IP among those that answer, so every node of
+ * this cluster picks the same), as Istio's kind tooling routes ClusterIPs. */
+static size_t
+service_routes(const struct agent *a, struct plan_remote *out, size_t n)
+{
+	for (size_t i = 0; i < peers_count(a->peers); i++) {
+		const struct peer *p = peers_get(a->peers, i);
+		bool best = true;
+
+		if (!p->has_info || !p->info.has_service_cidr || p->state != PEER_UP ||
+		    !strcmp(p->info.cluster, a->cfg->cluster))
+			continue;
+		for (size_t j = 0; j < peers_count(a->peers) && best; j++) {
+			const struct peer *q = peers_get(a->peers, j);
+
+			if (q != p && q->has_info && q->state == PEER_UP && q->info.has_service_cidr &&
+			    !strcmp(q->info.cluster, p->info.cluster) && q->info.node_ip < p->info.node_ip)
+				best = false;
+		}
+		if (best)
+			out[n++] = (struct plan_remote){ .node_ip = p->info.node_ip,
+				.cidrs = &p->info.service_cidr, .ncidrs = 1,
+				.cluster = p->info.cluster, .node = p->info.node };
+	}
+	return n;
+}
+
 /* Remote nodes: peers of other clusters (up, or unreachable with a last
  * valid answer: their routes stay), then the static --remote list. */
 static size_t
@@ -191,6 +219,8 @@ collect_remotes(struct agent *a, struct plan_remote *out, struct report_peer *rp
 			.cidrs = p->info.pod_cidrs.v, .ncidrs = p->info.pod_cidrs.n,
 			.cluster = p->info.cluster, .node = p->info.node };
 	}
+	if (c->route_services)
+		n = service_routes(a, out, n);
 	for (size_t i = 0; i < c->nremotes; i++)
 		out[n++] = (struct plan_remote){ .node_ip = c->remotes[i].node_ip,
 			.cidrs = c->remotes[i].cidrs.v, .ncidrs = c->remotes[i].cidrs.n };
