@@ -638,6 +638,14 @@ cfg_parse(struct cfg *c, int argc, char *const argv[], char *const env[],
 	}
 	if (c->nprobe_ports == 0)
 		c->probe_ports[c->nprobe_ports++] = c->listen.port;
+	/* In a pod: where the API is, for the pod CIDR of last resort. */
+	if (env_get(env, "KUBERNETES_SERVICE_HOST")) {
+		snprintf(c->kube.host, sizeof(c->kube.host), "%s", env_get(env, "KUBERNETES_SERVICE_HOST"));
+		snprintf(c->kube.port, sizeof(c->kube.port), "%s",
+			 env_get(env, "KUBERNETES_SERVICE_PORT") ? env_get(env, "KUBERNETES_SERVICE_PORT") : "443");
+		snprintf(c->kube.sa_dir, sizeof(c->kube.sa_dir), "%s",
+			 env_get(env, "PODREACH_KUBE_SA_DIR") ? env_get(env, "PODREACH_KUBE_SA_DIR") : KUBE_SA_DIR);
+	}
 	if (c->timeout > c->interval) {
 		snprintf(err, CFG_ERR_MAX, "--timeout %g is longer than --interval %g",
 			 c->timeout, c->interval);
@@ -678,8 +686,18 @@ cfg_resolve(struct cfg *c, const struct kview *kv, uint32_t def_src,
 		return false;
 	}
 	if (c->pod_cidrs.n == 0 && !cni_read_dir(c->cni_conf_dir, &c->pod_cidrs, why, sizeof(why))) {
-		snprintf(err, CFG_ERR_MAX, "no --pod-cidr given and %s", why);
-		return false;
+		char kwhy[400];
+
+		if (!c->kube.host[0]) {
+			snprintf(err, CFG_ERR_MAX, "no --pod-cidr given and %s", why);
+			return false;
+		}
+		if (!kube_node_pod_cidrs(&c->kube, c->node_name, c->timeout * 5, &c->pod_cidrs, kwhy,
+					 sizeof(kwhy))) {
+			snprintf(err, CFG_ERR_MAX, "no --pod-cidr given, %.200s, and the Kubernetes API: %.250s",
+				 why, kwhy);
+			return false;
+		}
 	}
 	if (c->cluster_cidrs.n == 0)
 		c->cluster_cidrs = c->pod_cidrs;

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "agent/cidr.h"
+#include "agent/kube.h"
 
 #define CFG_MAX_REMOTES	 256
 #define CFG_MAX_PEERS	 64
@@ -62,6 +63,7 @@ struct cfg {
 	double timeout;
 	struct cidr_list allow_cidrs;
 	enum cfg_output output;
+	struct kube_api kube;		/* host "" outside Kubernetes */
 	/* agent only */
 	char peer_token_file[4096];	/* "" when none */
 	bool cleanup_on_exit;

@@ -10,7 +10,7 @@ PKGS=(
     libcurl4-openssl-dev libmicrohttpd-dev libjansson-dev
     libcmocka-dev                             # unit tests
     iproute2 nftables iptables procps         # the lab: ip netns, nft, iptables-nft, sysctl
-    curl python3 coreutils                    # the lab's clients and helloworld server
+    curl python3 coreutils openssl            # the lab's clients, servers and a fake API's cert
     prometheus                                # promtool, to check /metrics
 )
 

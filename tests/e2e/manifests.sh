@@ -17,6 +17,8 @@ for c in cluster1 cluster2; do
     assert_contains "$out" "PODREACH_CLUSTER: $c" "$c: its cluster name"
     assert_contains "$out" "- NET_ADMIN" "$c: NET_ADMIN to change routes"
     assert_contains "$out" "path: /readyz" "$c: readiness on /readyz"
+    assert_contains "$out" "serviceAccountName: podreach" "$c: its service account"
+    assert_contains "$out" "kind: ClusterRole" "$c: may get its Node (the pod CIDR of last resort)"
     # The ConfigMap's values must be ones podreach accepts: parse them with podreach itself.
     env=()
     while read -r kv; do env+=("$kv"); done < <(python3 - "$out" <<'PY'

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "agent/cni.h"
+#include "agent/kube.h"
 
 /* As kindnet writes /etc/cni/net.d/10-kindnet.conflist (dual stack). */
 static const char kindnet[] =
@@ -113,6 +114,31 @@ test_dir(void **state)
 	assert_non_null(strstr(err, "/nonexistent/podreach"));
 }
 
+/* The pod CIDR of last resort: the Node object from the Kubernetes API. */
+static void
+test_kube_node(void **state)
+{
+	static const char node[] = "{\"kind\":\"Node\",\"spec\":{\"podCIDR\":\"10.244.2.0/24\","
+				   "\"podCIDRs\":[\"10.244.2.0/24\",\"fd00:10:244:2::/64\"]}}";
+	static const char old[] = "{\"spec\":{\"podCIDR\":\"10.244.3.0/24\"}}";
+	struct cidr_list l;
+	char err[200];
+
+	assert_true(kube_parse_node(node, strlen(node), &l, err, sizeof(err)));
+	assert_int_equal(l.n, 1);
+	assert_int_equal(l.v[0].addr, 0x0af40200);
+	assert_true(kube_parse_node(old, strlen(old), &l, err, sizeof(err)));
+	assert_int_equal(l.v[0].addr, 0x0af40300);
+	const char *none = "{\"spec\":{}}", *bad = "{\"spec\":{\"podCIDRs\":[\"10.1.1.1/24\"]}}";
+
+	assert_false(kube_parse_node(none, strlen(none), &l, err, sizeof(err)));
+	assert_non_null(strstr(err, "no IPv4 spec.podCIDRs"));
+	assert_false(kube_parse_node(bad, strlen(bad), &l, err, sizeof(err)));
+	assert_non_null(strstr(err, "host bits"));
+	assert_false(kube_parse_node("nope", 4, &l, err, sizeof(err)));
+	assert_non_null(strstr(err, "not JSON"));
+}
+
 int
 main(void)
 {
@@ -121,6 +147,7 @@ main(void)
 		cmocka_unit_test(test_single_conf_with_subnet),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_dir),
+		cmocka_unit_test(test_kube_node),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
