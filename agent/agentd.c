@@ -331,13 +331,17 @@ reconcile(struct agent *a)
 	}
 	kview_free(&a->kv);
 	if ((err = route_dump(a->rs, &a->kv)) < 0) {
-		/* Logged, not ready; the resync timer tries again. */
-		log_errc(err, "reading links, addresses and routes");
+		/* Logged once per failure, not ready, retried with backoff (never
+		 * an exit: the kernel view comes back). */
+		a->backoff = a->backoff ? (a->backoff * 2 < 30 ? a->backoff * 2 : 30) : 0.1;
+		log_errc(err, "reading links, addresses and routes; retrying in %gs", a->backoff);
 		a->m.reconcile_failures++;
-		ev_timer_arm(a->t_reconcile, 1);
+		a->ready = false;
+		ev_timer_arm(a->t_reconcile, a->backoff);
 		free(r);
 		return;
 	}
+	a->backoff = 0;
 	nrem = collect_remotes(a, rem, rp, &nrp);
 	r->peers = rp;
 	r->npeers = nrp;

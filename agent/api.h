@@ -66,6 +66,7 @@ struct agent {
 	size_t nproblems;
 	bool ready;
 	bool fw_warned;			/* the ruleset could not be read: said once */
+	double backoff;			/* seconds before retrying a failed kernel read */
 	bool pending;
 	double pending_since;
 	double deleted_at;		/* when an owned route was seen deleted */
