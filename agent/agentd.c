@@ -353,8 +353,7 @@ reconcile(struct agent *a)
 	else {
 		render(a, r);
 		if (!a->ready)
-			log_info("first reconcile done: %zu remote CIDRs, %zu problems", a->plan.n,
-				 r->nproblems);
+			log_info("ready: %zu remote CIDRs, %zu problems", a->plan.n, r->nproblems);
 		a->ready = true;
 	}
 	observe(a, t0, err != 0);
