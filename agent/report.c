@@ -280,6 +280,73 @@ diag_fw(struct report *r, const struct report_fw *f)
 	}
 }
 
+/* The probe's IP from "IP:PORT" or "http://IP[:PORT]/path"; 0 if none. */
+static uint32_t
+probe_ip(const struct report_probe *p)
+{
+	const char *t = strncmp(p->target, "http://", 7) ? p->target : p->target + 7;
+	char host[CIDR_STRLEN];
+	size_t n = strcspn(t, ":/");
+	uint32_t ip = 0;
+
+	if (n >= sizeof(host))
+		return 0;
+	memcpy(host, t, n);
+	host[n] = '\0';
+	return cidr_parse_ip(host, &ip) ? ip : 0;
+}
+
+/* What the report already knows about the path to ip: a drop by handle, a
+ * route that is not right; "" when nothing. */
+static void
+probe_cause(const struct report *r, uint32_t ip, char *buf, size_t len)
+{
+	struct prefix4 dst;
+	char why[CFG_ERR_MAX];
+
+	const struct plan_route *best = NULL;
+
+	buf[0] = '\0';
+	/* The most specific remote CIDR holding ip is the one its packets use. */
+	for (size_t i = 0; ip && r->plan && i < r->plan->n; i++) {
+		const struct plan_route *pr = &r->plan->routes[i];
+
+		if (cidr_contains_ip(&pr->dst, ip) && (!best || pr->dst.len > best->dst.len))
+			best = pr;
+	}
+	if (best && best->state != PLAN_OK && best->state != PLAN_INSTALLED &&
+	    best->state != PLAN_REPAIRED) {
+		snprintf(buf, len, "; likely cause: the route to it is %s", plan_state_name(best->state));
+		return;
+	}
+	for (size_t i = 0; ip && i < r->nfw; i++) {
+		const struct report_fw *f = &r->fw[i];
+
+		if ((!strcmp(f->verdict, "drop") || !strcmp(f->verdict, "reject")) &&
+		    cidr_parse(f->dst, &dst, why, sizeof(why)) && cidr_contains_ip(&dst, ip)) {
+			snprintf(buf, len, "; likely cause: %.60s %.60s handle %llu %ss it", f->table, f->chain,
+				 (unsigned long long)f->handle, f->verdict);
+			return;
+		}
+	}
+}
+
+static void
+diag_probe(struct report *r, const struct report_probe *p)
+{
+	char cause[200];
+
+	if (!strcmp(p->result, "open") || !strcmp(p->result, "ok") || !strcmp(p->result, "refused"))
+		return;
+	probe_cause(r, probe_ip(p), cause, sizeof(cause));
+	report_add(r, "probe-failed", SEV_ERROR, -1,
+		   cause[0] ? "fix that cause first (see above)" :
+		   "routes and firewall here look right: check the remote side (its route back to "
+		   "our pod CIDR, its firewall) with podreach there",
+		   "%s probe of %s: %s%s%s%s", p->kind, p->target, p->result,
+		   p->detail[0] ? ", " : "", p->detail, cause);
+}
+
 void
 report_diagnose(struct report *r)
 {
@@ -301,14 +368,8 @@ report_diagnose(struct report *r)
 	}
 	for (size_t i = 0; i < r->nfw; i++)
 		diag_fw(r, &r->fw[i]);
-	for (size_t i = 0; i < r->nprobes; i++) {
-		const struct report_probe *p = &r->probes[i];
-
-		if (strcmp(p->result, "open") && strcmp(p->result, "ok") && strcmp(p->result, "refused"))
-			report_add(r, "probe-failed", SEV_ERROR, -1, "see the routes and firewall above",
-				   "%s probe of %s: %s%s%s", p->kind, p->target, p->result,
-				   p->detail[0] ? ", " : "", p->detail);
-	}
+	for (size_t i = 0; i < r->nprobes; i++)
+		diag_probe(r, &r->probes[i]);
 }
 
 static void

@@ -27,6 +27,7 @@ static const struct report_fw fw[] = {
 static const struct report_probe probes[] = {
 	{ "10.244.0.9:5000", "tcp", "open", 0.412, "from 10.245.0.1" },
 	{ "http://10.244.0.9:5000/hello", "http", "error", 1000.0, "timeout" },
+	{ "10.244.1.7:5000", "tcp", "timeout", 1000.0, "no answer in 1 s" },
 };
 
 /* A cluster2 node with one of each kind of trouble. */
@@ -67,7 +68,7 @@ setup(void **state)
 	rep = (struct report){ .version = "test", .cfg = &cfg, .kv = &fx_kv, .plan = &plan,
 		.remotes = remotes, .nremotes = 5, .has_sysctl = true,
 		.sysctl = { .ip_forward = 0, .rp_all = 0, .rp_dev = 1 }, .bridge_dev = "eth0",
-		.fw = fw, .nfw = 3, .probes = probes, .nprobes = 2 };
+		.fw = fw, .nfw = 3, .probes = probes, .nprobes = 3 };
 	report_diagnose(&rep);
 	return 0;
 }
