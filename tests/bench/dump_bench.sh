@@ -8,27 +8,17 @@ cd "$(dirname "$0")/../.."
 make -s -j2 all
 N=${N:-100000}
 ns=prdump-$$
-trap 'ip netns del $ns 2>/dev/null || true' EXIT
-ip netns add "$ns"
-ip -n "$ns" link add name eth0 type veth peer name eth1
-ip -n "$ns" addr add 172.18.0.4/16 dev eth0
-ip -n "$ns" link set eth0 up
-ip -n "$ns" link set eth1 up
+# shellcheck source=tests/bench/lib.sh
+source tests/bench/lib.sh
+bench_node "$ns"
 ip -n "$ns" route add default via 172.18.0.1
 awk -v n="$N" 'BEGIN { for (i = 0; i < n; i++)
     printf "route add 10.%d.%d.%d/32 via 172.18.0.%d\n", 100 + int(i / 65536), int(i / 256) % 256, i % 256, 2 + i % 200 }' |
     ip -n "$ns" -batch -
 count=$(ip -n "$ns" route show | wc -l)
-run() {
-    local f
-    f=$(mktemp)
-    /usr/bin/time -f "%e %M" "$@" >/dev/null 2>"$f" || true
-    tail -n1 "$f"
-    rm -f "$f"
-}
-read -r t_ip m_ip < <(run ip -n "$ns" route show)
-read -r t_pr m_pr < <(run ip netns exec "$ns" build/podreach check --cluster bench --node-name n \
+read -r t_ip m_ip < <(best 5 ip -n "$ns" route show)
+read -r t_pr m_pr < <(best 5 ip netns exec "$ns" build/podreach check --cluster bench --node-name n \
     --pod-cidr 10.244.0.0/24 --remote 172.18.0.2=10.99.0.0/24)
 echo "main table: $count routes"
-printf '%-34s %8s s %8s KiB\n' "ip route show" "$t_ip" "$m_ip" "podreach check (dump+plan+report)" "$t_pr" "$m_pr"
+printf '%-34s %.3f s %8s KiB\n' "ip route show" "$t_ip" "$m_ip" "podreach check (dump+plan+report)" "$t_pr" "$m_pr"
 echo "ratio podreach/ip: $(echo "scale=2; $t_pr / $t_ip" | bc) in time"

@@ -8,12 +8,9 @@ cd "$(dirname "$0")/../.."
 make -s -j2 all
 N=${N:-10000}
 ns=prfw-$$
-trap 'ip netns del $ns 2>/dev/null || true' EXIT
-ip netns add "$ns"
-ip -n "$ns" link add name eth0 type veth peer name eth1
-ip -n "$ns" addr add 172.18.0.4/16 dev eth0
-ip -n "$ns" link set eth0 up
-ip -n "$ns" link set eth1 up
+# shellcheck source=tests/bench/lib.sh
+source tests/bench/lib.sh
+bench_node "$ns"
 ip netns exec "$ns" sysctl -qw net.ipv4.ip_forward=1
 {
     echo "table inet big {"
@@ -26,26 +23,6 @@ ip netns exec "$ns" sysctl -qw net.ipv4.ip_forward=1
     echo "}"
 } | ip netns exec "$ns" nft -f -
 rules=$(ip netns exec "$ns" nft -a list ruleset | grep -c "# handle" || true)
-# run CMD... — "seconds KiB": wall time from bash's microsecond clock (time(1)'s %e
-# has 10 ms steps), peak RSS from time(1).
-run() {
-    local f t0 t1
-    f=$(mktemp)
-    t0=$EPOCHREALTIME
-    /usr/bin/time -f "%M" "$@" >/dev/null 2>"$f" || true
-    t1=$EPOCHREALTIME
-    echo "$(echo "$t1 - $t0" | bc) $(tail -n1 "$f")"
-    rm -f "$f"
-}
-best() { # best N CMD... — the fastest of N runs: "seconds KiB"
-    local n=$1 r b=""
-    shift
-    for _ in $(seq "$n"); do
-        r=$(run "$@")
-        if [[ -z $b ]] || (($(echo "${r% *} < ${b% *}" | bc))); then b=$r; fi
-    done
-    echo "$b"
-}
 read -r t_nft m_nft < <(best 5 ip netns exec "$ns" nft -j list ruleset)
 read -r t_pr m_pr < <(best 5 ip netns exec "$ns" build/podreach check --cluster bench --node-name n --node-ip 172.18.0.4 \
     --pod-cidr 10.245.0.0/24 --remote 172.18.0.2=10.244.0.0/24,172.18.0.3=10.244.1.0/24 \
