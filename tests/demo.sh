@@ -2,7 +2,8 @@
 # tests/demo.sh — README command 1. Installs what is missing, builds podreach, brings up two
 # emulated kind clusters in network namespaces, and shows: curl from cluster2's pod failing,
 # `podreach check` saying why, `--mode enforce` on every node fixing it, curl answering
-# "Hello version: v1" with 200, the report all green; then the overlap variant (both clusters
+# "Hello version: v1" with 200, the report all green; the same done by the agents; then the
+# overlap variant (both clusters
 # on 10.244.0.0/16) diagnosed. Everything is torn down at the end, whatever happens.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -51,6 +52,19 @@ curl_hello
 
 say "The report, all green"
 pr_check c2n1 --remote "$(pr_remotes c2n1)" || echo "(exit $?)"
+
+say "The same with the agent: one per node, each seeded with one node of the other cluster"
+lab_down
+lab_up
+for n in c1n1 c1n2; do pr_agent "$n" --peers 172.18.0.4 --interval 1; done
+for n in c2n1 c2n2; do pr_agent "$n" --peers 172.18.0.2 --interval 1; done
+converged() { for n in c1n1 c1n2 c2n1 c2n2; do [[ $(route_count "$n") == 2 ]] || return 1; done; }
+wait_until 20 converged || echo "(not converged in 20 s)"
+curl_hello
+echo "\$ curl http://172.18.0.4:9750/      # from the docker host"
+host_curl http://172.18.0.4:9750/ | head -n 6
+echo "\$ curl -s http://172.18.0.4:9750/metrics | grep -E 'podreach_(peers|routes)\\{'"
+host_curl http://172.18.0.4:9750/metrics | grep -E '^podreach_(peers|routes)\{' | grep -v ' 0$'
 
 say "The seed's real situation: both clusters on kind's default podSubnet 10.244.0.0/16"
 lab_down
