@@ -343,6 +343,12 @@ run(struct cfg *c, struct report *r)
 	if (failed)
 		rc = EXIT_RUNTIME;
 out:
+	/* r borrowed these for the report only: nothing may point at them now. */
+	r->kv = NULL;
+	r->plan = NULL;
+	r->fw = NULL;
+	r->probes = NULL;
+	r->remotes = NULL;
 	free(probes);
 	free(fw);
 	plan_free(&plan);

@@ -861,8 +861,8 @@ static void fw_fmt_value(char *buf, size_t size, enum fw_vt vt, const uint8_t *v
 	if (len == 2)
 		memcpy(&be, v, 2);
 	if (vt == FW_VT_ADDR && len >= 1 && len <= 4)
-		snprintf(buf, size, "%u.%u.%u.%u", v[0], len > 1 ? v[1] : 0, len > 2 ? v[2] : 0,
-			 len > 3 ? v[3] : 0);
+		snprintf(buf, size, "%u.%u.%u.%u", (unsigned)v[0], len > 1 ? (unsigned)v[1] : 0u,
+			 len > 2 ? (unsigned)v[2] : 0u, len > 3 ? (unsigned)v[3] : 0u);
 	else if (vt == FW_VT_PORT && len == 2)
 		snprintf(buf, size, "%u", ntohs(be));
 	else if (vt == FW_VT_PROTO && len == 1)
@@ -1048,7 +1048,7 @@ static void fw_r_bitwise(struct fw_render *r, const struct nft_expr *e)
 	if (e->u.bitwise.op != NFT_BITWISE_BOOL) {
 		snprintf(tmp.text, sizeof(tmp.text), "(%.40s %s %u)", s->text,
 			 e->u.bitwise.op == NFT_BITWISE_LSHIFT ? "<<" : ">>",
-			 e->u.bitwise.data.len >= 4 ? e->u.bitwise.data.b[0] : 0);
+			 e->u.bitwise.data.len >= 4 ? (unsigned)e->u.bitwise.data.b[0] : 0u);
 		tmp.masked = false;
 	}
 	*d = tmp;
