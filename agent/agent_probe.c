@@ -11,6 +11,7 @@
 
 #include "agent/api.h"
 #include "agent/cfg.h"
+#include "agent/check.h"
 #include "agent/ev.h"
 #include "agent/log.h"
 
@@ -39,7 +40,7 @@ build_targets(struct agent *a)
 	for (size_t i = 0; i < peers_count(a->peers); i++) {
 		const struct peer *p = peers_get(a->peers, i);
 
-		if (!p->has_info || !strcmp(p->info.cluster, c->cluster) || agent_superseded(a, p))
+		if (!agent_remote_peer(a, p))
 			continue;
 		for (size_t k = 0; k < p->info.npod_ips; k++)
 			for (size_t j = 0; j < c->nprobe_ports; j++)
@@ -51,23 +52,6 @@ build_targets(struct agent *a)
 	for (size_t i = 0; i < c->nprobes; i++)
 		add_target(a, c->probes[i].http ? PROBE_HTTP : PROBE_TCP, c->probes[i].ip,
 			   c->probes[i].port, c->probes[i].http ? c->probes[i].url : NULL);
-}
-
-/* The node's own address in its pod CIDR (the ptp gateway), else its IP. */
-static struct probe_opts
-source(const struct agent *a)
-{
-	const struct cfg *c = a->cfg;
-	struct probe_opts o = { .timeout = c->timeout, .src = c->node_ip };
-
-	for (size_t i = 0; i < a->kv.naddrs; i++)
-		for (size_t k = 0; k < c->pod_cidrs.n; k++)
-			if (cidr_contains_ip(&c->pod_cidrs.v[k], a->kv.addrs[i].local)) {
-				o.src = a->kv.addrs[i].local;
-				o.src_is_pod = true;
-				return o;
-			}
-	return o;
 }
 
 static struct agent_series *
@@ -128,7 +112,7 @@ static void
 on_probe_timer(struct ev_loop *loop, void *arg)
 {
 	struct agent *a = arg;
-	struct probe_opts o = source(a);
+	struct probe_opts o = check_probe_source(a->cfg, &a->kv);
 	int err;
 
 	ev_timer_arm(a->t_probe, probe_jitter(a->cfg->interval, 0.1, (uint32_t)random()));

@@ -22,6 +22,7 @@
 #include "agent/plan.h"
 #include "agent/report.h"
 #include "agent/version.h"
+#include "netlink/nft.h"
 #include "netlink/route.h"
 #include "netlink/watch.h"
 
@@ -154,8 +155,8 @@ on_signal(struct ev_loop *loop, int signo, void *arg)
 }
 
 /* The newest answer wins when two peers claim the same node: its IP changed. */
-bool
-agent_superseded(const struct agent *a, const struct peer *p)
+static bool
+superseded(const struct agent *a, const struct peer *p)
 {
 	for (size_t j = 0; j < peers_count(a->peers); j++) {
 		const struct peer *q = peers_get(a->peers, j);
@@ -165,6 +166,12 @@ agent_superseded(const struct agent *a, const struct peer *p)
 			return true;
 	}
 	return false;
+}
+
+bool
+agent_remote_peer(const struct agent *a, const struct peer *p)
+{
+	return p->has_info && strcmp(p->info.cluster, a->cfg->cluster) && !superseded(a, p);
 }
 
 /* --route-services: each remote cluster's service CIDR via one of its nodes
@@ -213,7 +220,7 @@ collect_remotes(struct agent *a, struct plan_remote *out, struct report_peer *rp
 			.cidrs = p->info.pod_cidrs.v, .ncidrs = p->has_info ? p->info.pod_cidrs.n : 0,
 			.state = peers_state_name(p->state), .error = p->error };
 		snprintf(rp[*nrp - 1].address, sizeof(rp[0].address), "%s", p->address);
-		if (!p->has_info || !strcmp(p->info.cluster, c->cluster) || agent_superseded(a, p))
+		if (!agent_remote_peer(a, p))
 			continue;	/* same cluster: routes are the CNI's job */
 		out[n++] = (struct plan_remote){ .node_ip = p->info.node_ip,
 			.cidrs = p->info.pod_cidrs.v, .ncidrs = p->info.pod_cidrs.n,
@@ -275,6 +282,28 @@ render(struct agent *a, struct report *r)
 		snprintf(a->problems[a->nproblems++], sizeof(a->problems[0]), "%s", r->problems[i].code);
 }
 
+/* The ruleset is re-read at most once per --interval: every pod's veth and
+ * address is an rtnetlink event, and each would otherwise re-read a ruleset
+ * that can hold thousands of kube-proxy rules.  nftables changes are not
+ * watched, so they show at the first reconcile an interval later. */
+static void
+refresh_rules(struct agent *a)
+{
+	struct nft_ruleset *rs = NULL;
+	double now = ev_now();
+	int err;
+
+	if (a->rules_at && now - a->rules_at < a->cfg->interval)
+		return;
+	a->rules_at = now;
+	err = nft_ruleset_read(&rs);
+	if (err < 0 && !a->fw_warned)
+		log_errc(err, "reading the nftables ruleset; the firewall is not evaluated");
+	a->fw_warned = err < 0;
+	nft_ruleset_free(a->rules);
+	a->rules = rs;
+}
+
 /* Runs the pieces of `podreach check` on the current remotes. */
 static int
 plan_and_apply(struct agent *a, struct report *r, struct plan_remote *rem, size_t nrem,
@@ -304,10 +333,9 @@ plan_and_apply(struct agent *a, struct report *r, struct plan_remote *rem, size_
 	r->remotes = rem;
 	r->nremotes = nrem;
 	check_node_settings(r, &a->kv, c->node_ip);
-	if ((err = check_firewall(c, &a->kv, &a->plan, fw, &r->nfw)) < 0 && !a->fw_warned) {
-		log_errc(err, "reading the nftables ruleset; the firewall is not evaluated");
-		a->fw_warned = true;
-	}
+	refresh_rules(a);
+	if (check_firewall(c, &a->kv, &a->plan, a->rules, fw, &r->nfw) < 0)
+		log_errc(ENOMEM, "evaluating the firewall");
 	r->fw = *fw;
 	report_diagnose(r);
 	return failed;
@@ -318,17 +346,14 @@ reconcile(struct agent *a)
 {
 	static struct plan_remote rem[AGENT_MAX_REMOTES];
 	static struct report_peer rp[PEER_MAX];
-	struct report *r = calloc(1, sizeof(*r));
+	struct report *r = a->report;
 	struct report_fw *fw = NULL;
 	double t0 = ev_now();
 	size_t nrem, nrp;
 	int err;
 
 	a->pending = false;
-	if (!r) {
-		log_errc(ENOMEM, "reconcile");
-		return;
-	}
+	memset(r, 0, sizeof(*r));
 	kview_free(&a->kv);
 	if ((err = route_dump(a->rs, &a->kv)) < 0) {
 		/* Logged once per failure, not ready, retried with backoff (never
@@ -338,7 +363,6 @@ reconcile(struct agent *a)
 		a->m.reconcile_failures++;
 		a->ready = false;
 		ev_timer_arm(a->t_reconcile, a->backoff);
-		free(r);
 		return;
 	}
 	a->backoff = 0;
@@ -357,10 +381,8 @@ reconcile(struct agent *a)
 		a->ready = true;
 	}
 	observe(a, t0, err != 0);
-	if (a->cfg->verbose)
-		log_info("reconciled in %.3f ms", (ev_now() - t0) * 1000);
+	log_debug("reconciled in %.3f ms", (ev_now() - t0) * 1000);
 	free(fw);
-	free(r);
 }
 
 static bool
@@ -413,6 +435,10 @@ setup(struct agent *a)
 	uint32_t lip = 0;
 	int e;
 
+	if (!(a->report = calloc(1, sizeof(*a->report)))) {
+		log_errc(ENOMEM, "starting");
+		return EXIT_RUNTIME;
+	}
 	if (!(a->loop = ev_new()) || !(a->rs = route_open()) || !(a->watch = watch_open())) {
 		log_errc(errno, "opening the event loop or rtnetlink");
 		return EXIT_RUNTIME;
@@ -493,6 +519,8 @@ teardown(struct agent *a)
 	ev_free(a->loop);
 	plan_free(&a->plan);
 	kview_free(&a->kv);
+	nft_ruleset_free(a->rules);
+	free(a->report);
 	free(a->status_json);
 	free(a->status_text);
 }
@@ -514,6 +542,8 @@ agent_main(int argc, char *argv[])
 			log_errx("%s", err);
 		goto out;
 	}
+	if (a->cfg->verbose)
+		log_set_level(LOG_DEBUG);
 	signal(SIGPIPE, SIG_IGN);
 	srandom((unsigned)(ev_now() * 1e6));
 	if (!read_token(a)) {

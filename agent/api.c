@@ -30,23 +30,15 @@ in_pods(const struct cfg *c, uint32_t ip)
 	return false;
 }
 
-/* This node's address inside its pod CIDR: the ptp gateway .1, if any. */
-static uint32_t
-pod_gateway(const struct agent *a)
-{
-	for (size_t i = 0; i < a->kv.naddrs; i++)
-		if (in_pods(a->cfg, a->kv.addrs[i].local))
-			return a->kv.addrs[i].local;
-	return 0;
-}
-
-char *
-api_node_json(const struct agent *a)
+/* The /v1/node document of this node, malloc'd. */
+static char *
+node_json(const struct agent *a)
 {
 	const struct cfg *c = a->cfg;
 	json_t *o, *cidrs = json_array(), *ips = json_array(), *probes = json_array();
 	char b[CIDR_STRLEN], addr[40];
-	uint32_t gw = pod_gateway(a);
+	/* The ptp gateway .1: a probe address on the pods' path. */
+	uint32_t gw = kview_local_in(&a->kv, c->pod_cidrs.v, c->pod_cidrs.n);
 	char *s = NULL;
 
 	for (size_t i = 0; cidrs && i < c->pod_cidrs.n; i++)
@@ -302,7 +294,7 @@ api_handle(const struct httpd_req *req, struct httpd_reply *out, void *arg)
 	else if (!authorized(a, req))
 		set(out, 401, text, strdup("a peer token is required\n"));
 	else {
-		set(out, 200, json, !strcmp(p, "/v1/node") ? api_node_json(a) : peers_json(a));
+		set(out, 200, json, !strcmp(p, "/v1/node") ? node_json(a) : peers_json(a));
 		learn_asker(a, req);
 	}
 }

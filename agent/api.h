@@ -18,6 +18,7 @@
 
 struct cfg;
 struct ev_loop;
+struct nft_ruleset;
 struct ev_timer;
 struct route_sock;
 struct watch;
@@ -65,7 +66,10 @@ struct agent {
 	char problems[64][32];		/* codes of the last report's problems, for /metrics */
 	size_t nproblems;
 	bool ready;
+	struct nft_ruleset *rules;	/* the last ruleset read, or NULL */
+	double rules_at;		/* when it was read (ev_now()), 0: never */
 	bool fw_warned;			/* the ruleset could not be read: said once */
+	struct report *report;		/* reused by every reconcile */
 	double backoff;			/* seconds before retrying a failed kernel read */
 	bool pending;
 	double pending_since;
@@ -92,14 +96,12 @@ int agent_probe_start(struct agent *a);
 void agent_probe_stop(struct agent *a);
 /* Marks the agent for a reconcile (agentd.c). */
 void agent_schedule(struct agent *a, const char *why);
-/* Whether peer p's node is superseded by a newer answer for the same node. */
-bool agent_superseded(const struct agent *a, const struct peer *p);
+/* Whether peer p speaks for a node of another cluster (the newest answer
+ * when two peers claim the same node): its routes and pods are ours to reach. */
+bool agent_remote_peer(const struct agent *a, const struct peer *p);
 
 /* Answers one request (httpd's handler; arg is the agent). */
 void api_handle(const struct httpd_req *req, struct httpd_reply *out, void *arg);
-
-/* The /v1/node document of this node, malloc'd. */
-char *api_node_json(const struct agent *a);
 
 /* Bucket upper bounds of the reconcile duration and probe RTT histograms, seconds. */
 extern const double api_buckets[API_RECONCILE_BUCKETS];

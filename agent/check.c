@@ -170,7 +170,8 @@ to_report_fw(const struct fw_result *res, const char *src, const char *dst, uint
  * once per probe port. */
 static size_t
 fw_flows(const struct cfg *c, const struct kview *kv, const struct nft_ruleset *rs,
-	 const struct plan_route *pr, uint32_t probe_src, struct report_fw *out)
+	 const struct plan_route *pr, uint32_t pod, int iif, uint32_t probe_src,
+	 struct report_fw *out)
 {
 	struct fw_ctx ctx = { kv->addrs, kv->naddrs };
 	struct fw_result res[3];
@@ -179,13 +180,12 @@ fw_flows(const struct cfg *c, const struct kview *kv, const struct nft_ruleset *
 	char dev[IF_NAMESIZE + 8];
 	uint32_t daddr = pr->dst.addr + (pr->dst.len < 31 ? 2 : 0);
 	size_t n = 0, got;
-	int iif;
 
 	cidr_fmt(&c->pod_cidrs.v[0], src);
 	cidr_fmt(&pr->dst, dst);
 	snprintf(self, sizeof(self), "%s/32", cidr_fmt_ip(probe_src, dev));
 	for (size_t p = 0; p < c->nprobe_ports && p < FW_MAX_PORTS; p++) {
-		fw_flow_init(&f, local_pod(c, kv, &iif), daddr, c->probe_ports[p]);
+		fw_flow_init(&f, pod, daddr, c->probe_ports[p]);
 		f.iif = iif;
 		f.oif = pr->oif;
 		if (iif)
@@ -206,35 +206,39 @@ fw_flows(const struct cfg *c, const struct kview *kv, const struct nft_ruleset *
 
 int
 check_firewall(const struct cfg *c, const struct kview *kv, const struct plan *p,
-	       struct report_fw **out, size_t *nout)
+	       const struct nft_ruleset *rs, struct report_fw **out, size_t *nout)
 {
-	struct nft_ruleset *rs = NULL;
 	struct report_fw *fw;
-	uint32_t src = c->node_ip;
+	uint32_t src = check_probe_source(c, kv).src, pod;
 	size_t n = 0;
-	int err;
+	int iif;
 
 	*out = NULL;
 	*nout = 0;
-	if (p->n == 0 || c->pod_cidrs.n == 0)
+	if (!rs || p->n == 0 || c->pod_cidrs.n == 0)
 		return 0;
-	if ((err = nft_ruleset_read(&rs)) < 0)
-		return err;
 	fw = calloc(p->n * FW_MAX_PORTS * 5, sizeof(*fw));
-	if (!fw) {
-		nft_ruleset_free(rs);
+	if (!fw)
 		return -ENOMEM;
-	}
-	for (size_t i = 0; i < kv->naddrs; i++)
-		if (cidr_contains_ip(&c->pod_cidrs.v[0], kv->addrs[i].local))
-			src = kv->addrs[i].local;	/* probes leave from the pod gateway */
+	pod = local_pod(c, kv, &iif);
 	for (size_t i = 0; i < p->n; i++)
 		if (p->routes[i].state != PLAN_REJECTED && p->routes[i].oif)
-			n += fw_flows(c, kv, rs, &p->routes[i], src, fw + n);
-	nft_ruleset_free(rs);
+			n += fw_flows(c, kv, rs, &p->routes[i], pod, iif, src ? src : c->node_ip, fw + n);
 	*out = fw;
 	*nout = n;
 	return 0;
+}
+
+struct probe_opts
+check_probe_source(const struct cfg *c, const struct kview *kv)
+{
+	struct probe_opts o = { .timeout = c->timeout };
+
+	o.src = kview_local_in(kv, c->pod_cidrs.v, c->pod_cidrs.n);
+	o.src_is_pod = o.src != 0;
+	if (!o.src && kview_is_local(kv, c->node_ip))
+		o.src = c->node_ip;
+	return o;
 }
 
 /* One round over the explicit --probe targets.  The source is the node's own
@@ -246,7 +250,7 @@ static int
 active_probes(const struct cfg *c, const struct kview *kv, struct report *r,
 	      struct report_probe **out)
 {
-	struct probe_opts o = { .timeout = c->timeout };
+	struct probe_opts o = check_probe_source(c, kv);
 	struct probe_target t[CFG_MAX_PROBES];
 	struct probe_result res[CFG_MAX_PROBES];
 	struct report_probe *rp;
@@ -254,14 +258,6 @@ active_probes(const struct cfg *c, const struct kview *kv, struct report *r,
 
 	if (c->nprobes == 0)
 		return 0;
-	if (kview_is_local(kv, c->node_ip))
-		o.src = c->node_ip;
-	for (size_t i = 0; i < kv->naddrs && !o.src_is_pod; i++)
-		for (size_t k = 0; k < c->pod_cidrs.n && !o.src_is_pod; k++)
-			if (cidr_contains_ip(&c->pod_cidrs.v[k], kv->addrs[i].local)) {
-				o.src = kv->addrs[i].local;
-				o.src_is_pod = true;
-			}
 	for (size_t i = 0; i < c->nprobes; i++) {
 		const struct cfg_probe *p = &c->probes[i];
 
@@ -292,6 +288,7 @@ run(struct cfg *c, struct report *r)
 	struct plan plan = { 0 };
 	struct report_probe *probes = NULL;
 	struct report_fw *fw = NULL;
+	struct nft_ruleset *rules = NULL;
 	struct route_sock *rs;
 	char err[CFG_ERR_MAX];
 	int rc = EXIT_RUNTIME, e, failed = 0;
@@ -332,8 +329,10 @@ run(struct cfg *c, struct report *r)
 	r->remotes = remotes;
 	r->nremotes = c->nremotes;
 	check_node_settings(r, &kv, c->node_ip);
-	if ((e = check_firewall(c, &kv, &plan, &fw, &r->nfw)) < 0)
+	if ((e = nft_ruleset_read(&rules)) < 0)
 		log_errc(e, "reading the nftables ruleset; the firewall is not evaluated");
+	else if ((e = check_firewall(c, &kv, &plan, rules, &fw, &r->nfw)) < 0)
+		log_errc(e, "evaluating the firewall");
 	r->fw = fw;
 	if ((e = active_probes(c, &kv, r, &probes)) < 0) {
 		log_errc(e, "probing");
@@ -351,6 +350,7 @@ out:
 	r->remotes = NULL;
 	free(probes);
 	free(fw);
+	nft_ruleset_free(rules);
 	plan_free(&plan);
 	kview_free(&kv);
 	route_close(rs);

@@ -2,6 +2,7 @@
 #define PODREACH_CHECK_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* Exit statuses of SPEC. */
 enum { EXIT_OK = 0, EXIT_PROBLEM = 1, EXIT_USAGE = 2, EXIT_RUNTIME = 3 };
@@ -12,7 +13,10 @@ int check_main(int argc, char *argv[]);
 
 
 /* Shared with the agent: the pieces of one reconcile. */
+struct cfg;
 struct kview;
+struct probe_opts;
+struct report_fw;
 struct plan;
 struct report;
 struct route_sock;
@@ -25,12 +29,16 @@ void check_lookup_fib(struct route_sock *rs, struct plan *p);
 int check_enforce(struct route_sock *rs, struct plan *p, const struct kview *kv);
 /* Reads forwarding, rp_filter and iptables-legacy into r. */
 void check_node_settings(struct report *r, const struct kview *kv, uint32_t node_ip);
-/* Reads the nftables ruleset and evaluates, for every remote CIDR not
- * rejected, a pod's forwarded flow and the node's own probe on each probe
- * port.  *out is malloc'd (the caller frees it).  Returns 0 or -errno. */
-struct report_fw;
-struct cfg;
+/* Probe options for this node: --timeout, and the source the answers must
+ * come back to over the pods' path: the node's own address in its pod CIDR
+ * (the ptp gateway .1) when it has one, else the node IP. */
+struct probe_opts check_probe_source(const struct cfg *c, const struct kview *kv);
+
+/* Evaluates in ruleset rs, for every remote CIDR not rejected, a pod's
+ * forwarded flow and the node's own probe on each probe port.  *out is
+ * malloc'd (the caller frees it).  Returns 0 or -ENOMEM. */
+struct nft_ruleset;
 int check_firewall(const struct cfg *c, const struct kview *kv, const struct plan *p,
-		   struct report_fw **out, size_t *nout);
+		   const struct nft_ruleset *rs, struct report_fw **out, size_t *nout);
 
 #endif

@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/epoll.h>
 
 #include "agent/curlev.h"
@@ -12,6 +13,26 @@ struct curlev {
 	curlev_done_cb done;
 	void *arg;
 };
+
+size_t
+curlev_body_write(char *data, size_t size, size_t nmemb, void *arg)
+{
+	struct curlev_body *b = arg;
+	size_t n = size * nmemb;
+	char *nb;
+
+	if (b->len + n > b->max) {
+		b->too_big = true;
+		return 0;	/* curl ends the transfer: CURLE_WRITE_ERROR */
+	}
+	if (!(nb = realloc(b->buf, b->len + n + 1)))
+		return 0;
+	memcpy(nb + b->len, data, n);
+	b->buf = nb;
+	b->len += n;
+	b->buf[b->len] = '\0';
+	return n;
+}
 
 static void
 drain(struct curlev *c)

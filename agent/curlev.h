@@ -8,12 +8,26 @@
 #define PODREACH_CURLEV_H
 
 #include <curl/curl.h>
+#include <stdbool.h>
+#include <stddef.h>
 
 struct ev_loop;
 struct curlev;
 
 /* Called once per finished transfer; the callee removes and cleans up easy. */
 typedef void (*curlev_done_cb)(CURL *easy, CURLcode res, void *arg);
+
+/* A response body kept in memory, bounded: past max bytes the transfer is
+ * ended and too_big set.  buf is NUL-terminated once anything arrived; the
+ * owner frees it. */
+struct curlev_body {
+	char *buf;
+	size_t len, max;
+	bool too_big;
+};
+
+/* CURLOPT_WRITEFUNCTION for a struct curlev_body given as CURLOPT_WRITEDATA. */
+size_t curlev_body_write(char *data, size_t size, size_t nmemb, void *arg);
 
 /* Returns NULL with errno set. */
 struct curlev *curlev_new(struct ev_loop *loop, curlev_done_cb done, void *arg);

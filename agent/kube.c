@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agent/curlev.h"
 #include "agent/kube.h"
 
 bool
@@ -46,26 +47,6 @@ out:
 	return ok;
 }
 
-struct body {
-	char *buf;
-	size_t len;
-};
-
-static size_t
-on_data(char *data, size_t size, size_t nmemb, void *arg)
-{
-	struct body *b = arg;
-	size_t n = size * nmemb;
-	char *nb;
-
-	if (b->len + n > KUBE_MAX_BODY || !(nb = realloc(b->buf, b->len + n + 1)))
-		return 0;
-	memcpy(nb + b->len, data, n);
-	b->buf = nb;
-	b->len += n;
-	return n;
-}
-
 static bool
 read_token(const char *dir, char *hdr, size_t len, char *err, size_t errlen)
 {
@@ -92,7 +73,7 @@ kube_node_pod_cidrs(const struct kube_api *api, const char *node, double timeout
 {
 	char url[600], ca[600], auth[4200], cerr[CURL_ERROR_SIZE] = "";
 	struct curl_slist *h = NULL;
-	struct body b = { 0 };
+	struct curlev_body b = { .max = KUBE_MAX_BODY };
 	CURL *e = NULL;
 	long status = 0;
 	bool ok = false;
@@ -108,7 +89,7 @@ kube_node_pod_cidrs(const struct kube_api *api, const char *node, double timeout
 	curl_easy_setopt(e, CURLOPT_URL, url);
 	curl_easy_setopt(e, CURLOPT_CAINFO, ca);
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, curlev_body_write);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, &b);
 	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)(timeout * 1000) + 1);
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
@@ -119,7 +100,7 @@ kube_node_pod_cidrs(const struct kube_api *api, const char *node, double timeout
 		snprintf(err, errlen, "%s: %s", url, cerr[0] ? cerr : "request failed");
 	else if (curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status), status != 200)
 		snprintf(err, errlen, "%s: HTTP %ld (may the service account get nodes?)", url, status);
-	else if (!(ok = kube_parse_node(b.buf, b.len, out, cerr, sizeof(cerr))))
+	else if (!(ok = kube_parse_node(b.buf ? b.buf : "", b.len, out, cerr, sizeof(cerr))))
 		snprintf(err, errlen, "%s: %s", url, cerr);
 out:
 	curl_slist_free_all(h);

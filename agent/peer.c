@@ -229,9 +229,7 @@ struct xfer {
 	struct peers *ps;
 	char address[24];	/* the peer, looked up again when done */
 	enum xfer_kind kind;
-	char *buf;
-	size_t len;
-	bool too_big;
+	struct curlev_body body;
 	struct curl_slist *headers;
 	CURL *easy;
 	struct xfer *next, **pprev;	/* in flight, for peers_free() */
@@ -259,28 +257,6 @@ find(struct peers *ps, const char *address)
 	return NULL;
 }
 
-static size_t
-on_data(char *data, size_t size, size_t nmemb, void *arg)
-{
-	struct xfer *x = arg;
-	size_t n = size * nmemb;
-	char *nb;
-
-	/* Bounded: a peer that sends more is cut off and marked invalid. */
-	if (x->len + n > PEER_MAX_BODY) {
-		x->too_big = true;
-		return 0;
-	}
-	nb = realloc(x->buf, x->len + n + 1);
-	if (!nb)
-		return 0;
-	memcpy(nb + x->len, data, n);
-	x->buf = nb;
-	x->len += n;
-	x->buf[x->len] = '\0';
-	return n;
-}
-
 /* Unlinks x, detaches and frees its easy handle, frees x: the one close
  * path of a transfer. */
 static void
@@ -298,7 +274,7 @@ xfer_free(struct xfer *x)
 		curl_easy_cleanup(x->easy);
 	}
 	curl_slist_free_all(x->headers);
-	free(x->buf);
+	free(x->body.buf);
 	free(x);
 }
 
@@ -326,7 +302,7 @@ got_node(struct peers *ps, struct peer *p, struct xfer *x)
 		set_state(ps, p, PEER_UNREACHABLE, "out of memory");
 		return;
 	}
-	if (!peer_parse_node(x->buf ? x->buf : "", x->len, info, why, sizeof(why))) {
+	if (!peer_parse_node(x->body.buf ? x->body.buf : "", x->body.len, info, why, sizeof(why))) {
 		/* Invalid changes nothing: the last valid answer stays in force. */
 		set_state(ps, p, PEER_INVALID, why);
 		free(info);
@@ -354,7 +330,7 @@ got_peers(struct peers *ps, struct xfer *x)
 	static uint32_t ips[PEER_MAX];
 	static uint16_t ports[PEER_MAX];
 	char why[200];
-	int n = peer_parse_peers(x->buf ? x->buf : "", x->len, ips, ports, PEER_MAX, why,
+	int n = peer_parse_peers(x->body.buf ? x->body.buf : "", x->body.len, ips, ports, PEER_MAX, why,
 				 sizeof(why));
 
 	/* Learned addresses are only candidates: each is verified by its own
@@ -379,7 +355,7 @@ finish(CURL *easy, CURLcode res, void *arg)
 		p->busy--;
 	if (!p)
 		;
-	else if (x->too_big || res == CURLE_FILESIZE_EXCEEDED)
+	else if (x->body.too_big || res == CURLE_FILESIZE_EXCEEDED)
 		set_state(ps, p, PEER_INVALID, "answer larger than 512 KiB");
 	else if (res != CURLE_OK)
 		set_state(ps, p, PEER_UNREACHABLE, curl_easy_strerror(res));
@@ -416,8 +392,9 @@ start(struct peers *ps, struct peer *p, enum xfer_kind kind)
 		goto fail;
 	curl_easy_setopt(e, CURLOPT_URL, url);
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->headers);
-	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_data);
-	curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
+	x->body.max = PEER_MAX_BODY;	/* a peer that sends more is invalid */
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, curlev_body_write);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, &x->body);
 	curl_easy_setopt(e, CURLOPT_PRIVATE, x);
 	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, ms > 0 ? ms : 1);
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, ms > 0 ? ms : 1);

@@ -212,6 +212,7 @@ probe_report(const struct probe_target *t, const struct probe_result *res,
 	snprintf(out->kind, sizeof(out->kind), "%s", probe_kind_name(t->kind));
 	snprintf(out->result, sizeof(out->result), "%s", probe_result_name(res->result));
 	out->rtt_ms = (double)res->rtt_us / 1000.0;
+	out->ip = t->ip;
 	why(t, res, opts->timeout, w, sizeof(w));
 	if (opts->src)
 		snprintf(out->detail, sizeof(out->detail), "%s%sfrom %s (%s)", w, w[0] ? "; " : "",

@@ -7,13 +7,14 @@
 
 #include "agent/report.h"
 
-const char *
+static const char *
 report_sev_name(enum severity sev)
 {
 	return sev == SEV_ERROR ? "error" : sev == SEV_WARNING ? "warning" : "info";
 }
 
-bool
+/* Adds one problem (deduplicated on code and message); false when full. */
+static bool __attribute__((format(printf, 6, 7)))
 report_add(struct report *r, const char *code, enum severity sev, int route,
 	   const char *fix, const char *fmt, ...)
 {
@@ -280,22 +281,6 @@ diag_fw(struct report *r, const struct report_fw *f)
 	}
 }
 
-/* The probe's IP from "IP:PORT" or "http://IP[:PORT]/path"; 0 if none. */
-static uint32_t
-probe_ip(const struct report_probe *p)
-{
-	const char *t = strncmp(p->target, "http://", 7) ? p->target : p->target + 7;
-	char host[CIDR_STRLEN];
-	size_t n = strcspn(t, ":/");
-	uint32_t ip = 0;
-
-	if (n >= sizeof(host))
-		return 0;
-	memcpy(host, t, n);
-	host[n] = '\0';
-	return cidr_parse_ip(host, &ip) ? ip : 0;
-}
-
 /* What the report already knows about the path to ip: a drop by handle, a
  * route that is not right; "" when nothing. */
 static void
@@ -338,7 +323,7 @@ diag_probe(struct report *r, const struct report_probe *p)
 
 	if (!strcmp(p->result, "open") || !strcmp(p->result, "ok") || !strcmp(p->result, "refused"))
 		return;
-	probe_cause(r, probe_ip(p), cause, sizeof(cause));
+	probe_cause(r, p->ip, cause, sizeof(cause));
 	report_add(r, "probe-failed", SEV_ERROR, -1,
 		   cause[0] ? "fix that cause first (see above)" :
 		   "routes and firewall here look right: check the remote side (its route back to "

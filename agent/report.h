@@ -43,6 +43,7 @@ struct report_probe {
 	char result[16];
 	double rtt_ms;
 	char detail[160];
+	uint32_t ip;		/* the target's address (host order) */
 };
 
 /* A peer agent as the report shows it (agent only; check lists --remote). */
@@ -82,12 +83,7 @@ struct report {
 /* Derives r->problems from everything else in r. */
 void report_diagnose(struct report *r);
 
-/* Adds one problem (deduplicated on code and message); false when full. */
-bool report_add(struct report *r, const char *code, enum severity sev, int route,
-		const char *fix, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
-
 size_t report_count(const struct report *r, enum severity sev);
-const char *report_sev_name(enum severity sev);
 
 /* Writes the text report. */
 void report_text(const struct report *r, FILE *out);

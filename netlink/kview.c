@@ -4,6 +4,12 @@
 
 #include "netlink/kview.h"
 
+static uint32_t
+mask(uint8_t len)
+{
+	return len == 0 ? 0 : len >= 32 ? 0xffffffffu : ~(0xffffffffu >> len);
+}
+
 void
 kview_free(struct kview *kv)
 {
@@ -15,7 +21,7 @@ kview_free(struct kview *kv)
 	memset(kv, 0, sizeof(*kv));
 }
 
-const struct link *
+static const struct link *
 kview_link(const struct kview *kv, int ifindex)
 {
 	for (size_t i = 0; i < kv->nlinks; i++)
@@ -43,18 +49,28 @@ kview_onlink(const struct kview *kv, uint32_t ip)
 
 	for (size_t i = 0; i < kv->naddrs; i++) {
 		const struct addr4 *a = &kv->addrs[i];
-		uint32_t mask;
+		uint32_t m;
 
 		/* A /32 holds only itself: pod gateways on veths are /32. */
 		if (a->len >= 32 || a->local == ip)
 			continue;
-		mask = a->len ? ~(0xffffffffu >> a->len) : 0;
-		if ((a->local & mask) != (ip & mask))
+		m = mask(a->len);
+		if ((a->local & m) != (ip & m))
 			continue;
 		if (!best || a->len > best->len)
 			best = a;
 	}
 	return best;
+}
+
+uint32_t
+kview_local_in(const struct kview *kv, const struct prefix4 *p, size_t n)
+{
+	for (size_t i = 0; i < kv->naddrs; i++)
+		for (size_t k = 0; k < n; k++)
+			if ((kv->addrs[i].local & mask(p[k].len)) == p[k].addr)
+				return kv->addrs[i].local;
+	return 0;
 }
 
 bool

@@ -61,9 +61,6 @@ struct kview {
 /* Frees what kv holds (not kv itself); NULL-safe. */
 void kview_free(struct kview *kv);
 
-/* Returns the link with that index, or NULL. */
-const struct link *kview_link(const struct kview *kv, int ifindex);
-
 /* Returns the link name for ifindex into buf ("if<N>" when unknown). */
 const char *kview_ifname(const struct kview *kv, int ifindex, char buf[static IF_NAMESIZE + 8]);
 
@@ -73,5 +70,9 @@ const struct addr4 *kview_onlink(const struct kview *kv, uint32_t ip);
 
 /* Returns true when ip is one of the node's own addresses. */
 bool kview_is_local(const struct kview *kv, uint32_t ip);
+
+/* Returns the first of the node's own addresses inside one of the n
+ * prefixes (the pod gateway, for the pod CIDRs), or 0. */
+uint32_t kview_local_in(const struct kview *kv, const struct prefix4 *p, size_t n);
 
 #endif

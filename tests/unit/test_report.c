@@ -25,9 +25,9 @@ static const struct report_fw fw[] = {
 	  "ip daddr 10.244.1.0/24 drop", "" },
 };
 static const struct report_probe probes[] = {
-	{ "10.244.0.9:5000", "tcp", "open", 0.412, "from 10.245.0.1" },
-	{ "http://10.244.0.9:5000/hello", "http", "error", 1000.0, "timeout" },
-	{ "10.244.1.7:5000", "tcp", "timeout", 1000.0, "no answer in 1 s" },
+	{ "10.244.0.9:5000", "tcp", "open", 0.412, "from 10.245.0.1", IP4(10, 244, 0, 9) },
+	{ "http://10.244.0.9:5000/hello", "http", "error", 1000.0, "timeout", IP4(10, 244, 0, 9) },
+	{ "10.244.1.7:5000", "tcp", "timeout", 1000.0, "no answer in 1 s", IP4(10, 244, 1, 7) },
 };
 
 /* A cluster2 node with one of each kind of trouble. */
