@@ -26,9 +26,9 @@ else
 Q := @
 endif
 
-LIB_SRC  := $(filter-out agent/main.c,$(wildcard agent/*.c)) $(wildcard netlink/*.c)
+LIB_SRC  := $(filter-out agent/cli/main.c,$(wildcard agent/*/*.c)) $(wildcard netlink/*.c)
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
-MAIN_OBJ := $(BUILD)/obj/agent/main.o
+MAIN_OBJ := $(BUILD)/obj/agent/cli/main.o
 TEST_SRC := $(wildcard tests/unit/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 

@@ -16,8 +16,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "agent/ev.h"
-#include "agent/probe.h"
+#include "agent/io/ev.h"
+#include "agent/io/probe.h"
 
 #define MAX_TARGETS 100000
 

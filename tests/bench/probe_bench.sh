@@ -38,8 +38,8 @@ if ((${#need[@]})); then apt-get install -y "${need[@]}" >/dev/null; fi
 
 # The helper links only what it uses from agent/, independent of the Makefile.
 cc -std=gnu11 -O2 -g -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE -I"$ROOT" $(pkg-config --cflags libcurl) \
-    -o "$WORK/probe_bench" "$ROOT/tests/bench/probe_bench.c" "$ROOT/agent/probe.c" \
-    "$ROOT/agent/ev.c" "$ROOT/agent/curlev.c" "$ROOT/agent/cidr.c" $(pkg-config --libs libcurl) -lm
+    -o "$WORK/probe_bench" "$ROOT/tests/bench/probe_bench.c" "$ROOT/agent/io/probe.c" \
+    "$ROOT/agent/io/ev.c" "$ROOT/agent/io/curlev.c" "$ROOT/agent/core/cidr.c" $(pkg-config --libs libcurl) -lm
 
 ip netns add "$SRC"
 ip netns add "$DST"

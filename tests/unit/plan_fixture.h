@@ -6,8 +6,8 @@
 #include <linux/rtnetlink.h>
 #include <string.h>
 
-#include "agent/cidr.h"
-#include "agent/plan.h"
+#include "agent/core/cidr.h"
+#include "agent/core/plan.h"
 
 #define IP4(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (d))
 

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "agent/cfg.h"
+#include "agent/core/cfg.h"
 
 static char *no_env[] = { NULL };
 static char *cluster_env[] = { "PODREACH_CLUSTER=c", NULL };

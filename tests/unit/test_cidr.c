@@ -6,7 +6,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "agent/cidr.h"
+#include "agent/core/cidr.h"
 
 static struct prefix4
 P(const char *s)

@@ -9,8 +9,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "agent/cni.h"
-#include "agent/kube.h"
+#include "agent/io/cni.h"
+#include "agent/io/kube.h"
 
 /* As kindnet writes /etc/cni/net.d/10-kindnet.conflist (dual stack). */
 static const char kindnet[] =

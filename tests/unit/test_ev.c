@@ -9,7 +9,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "agent/ev.h"
+#include "agent/io/ev.h"
 
 static int order[8], norder;
 

@@ -29,7 +29,7 @@
 #include <libnftnl/table.h>
 #include <libnftnl/udata.h>
 
-#include "agent/fw.h"
+#include "agent/core/fw.h"
 #include "netlink/nft.h"
 
 #define IP4(a, b, c, d) (((uint32_t)(a) << 24) | ((uint32_t)(b) << 16) | ((uint32_t)(c) << 8) | (d))

@@ -19,7 +19,7 @@
 
 #include <linux/netfilter.h>
 
-#include "agent/fw.h"
+#include "agent/core/fw.h"
 #include "netlink/nft.h"
 
 #define IP4(a, b, c, d) (((uint32_t)(a) << 24) | ((uint32_t)(b) << 16) | ((uint32_t)(c) << 8) | (d))

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "agent/peer.h"
+#include "agent/daemon/peer.h"
 
 static const char good[] =
 	"{\"cluster\":\"cluster1\",\"node\":\"cluster1-control-plane\",\"node_ip\":\"172.18.0.2\","

@@ -19,9 +19,9 @@
 
 #include <curl/curl.h>
 
-#include "agent/ev.h"
-#include "agent/probe.h"
-#include "agent/report.h"
+#include "agent/io/ev.h"
+#include "agent/io/probe.h"
+#include "agent/core/report.h"
 
 #define LOCALHOST 0x7f000001u
 

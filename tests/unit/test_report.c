@@ -9,7 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "agent/report.h"
+#include "agent/core/report.h"
 #include "plan_fixture.h"
 
 static struct cfg cfg;

@@ -9,11 +9,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "agent/httpd.h"
-#include "agent/peer.h"
-#include "agent/plan.h"
-#include "agent/probe.h"
-#include "agent/report.h"
+#include "agent/io/httpd.h"
+#include "agent/daemon/peer.h"
+#include "agent/core/plan.h"
+#include "agent/io/probe.h"
+#include "agent/core/report.h"
 #include "netlink/kview.h"
 
 struct cfg;

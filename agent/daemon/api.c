@@ -4,10 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/api.h"
-#include "agent/cfg.h"
-#include "agent/ev.h"
-#include "agent/version.h"
+#include "agent/daemon/api.h"
+#include "agent/core/cfg.h"
+#include "agent/io/ev.h"
+#include "agent/core/version.h"
 
 const double api_buckets[API_RECONCILE_BUCKETS] = {
 	0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1e9,

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/cni.h"
+#include "agent/io/cni.h"
 
 static bool
 add_subnet(json_t *subnet, struct cidr_list *out, char *err, size_t errlen)

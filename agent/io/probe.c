@@ -17,11 +17,11 @@
 
 #include <curl/curl.h>
 
-#include "agent/cidr.h"
-#include "agent/curlev.h"
-#include "agent/ev.h"
-#include "agent/probe.h"
-#include "agent/report.h"
+#include "agent/core/cidr.h"
+#include "agent/io/curlev.h"
+#include "agent/io/ev.h"
+#include "agent/io/probe.h"
+#include "agent/core/report.h"
 
 /* Grace past --timeout before podreach itself ends an HTTP transfer that
  * curl should already have timed out: a bound that does not rely on curl. */

@@ -9,15 +9,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/cfg.h"
-#include "agent/check.h"
-#include "agent/fw.h"
-#include "agent/log.h"
-#include "agent/node.h"
-#include "agent/plan.h"
-#include "agent/probe.h"
-#include "agent/report.h"
-#include "agent/version.h"
+#include "agent/core/cfg.h"
+#include "agent/cli/check.h"
+#include "agent/core/fw.h"
+#include "agent/io/log.h"
+#include "agent/io/node.h"
+#include "agent/core/plan.h"
+#include "agent/io/probe.h"
+#include "agent/core/report.h"
+#include "agent/core/version.h"
 #include "netlink/nft.h"
 #include "netlink/route.h"
 

@@ -1,7 +1,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "agent/node.h"
+#include "agent/io/node.h"
 
 static int
 read_int(const char *path)

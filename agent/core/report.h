@@ -10,9 +10,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "agent/cfg.h"
-#include "agent/node.h"
-#include "agent/plan.h"
+#include "agent/core/cfg.h"
+#include "agent/io/node.h"
+#include "agent/core/plan.h"
 
 enum severity { SEV_ERROR, SEV_WARNING, SEV_INFO };
 

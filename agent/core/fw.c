@@ -20,7 +20,7 @@
 #include <linux/netfilter/xt_tcpudp.h>
 #include <linux/rtnetlink.h>
 
-#include "agent/fw.h"
+#include "agent/core/fw.h"
 #include "netlink/nft.h"
 
 /* nf_tables: NFT_JUMP_STACK_SIZE; the kernel refuses deeper rulesets. */

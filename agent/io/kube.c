@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/curlev.h"
-#include "agent/kube.h"
+#include "agent/io/curlev.h"
+#include "agent/io/kube.h"
 
 bool
 kube_parse_node(const char *json, size_t len, struct cidr_list *out, char *err, size_t errlen)

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/report.h"
+#include "agent/core/report.h"
 
 static const char *
 report_sev_name(enum severity sev)

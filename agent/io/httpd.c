@@ -5,8 +5,8 @@
 #include <string.h>
 #include <sys/epoll.h>
 
-#include "agent/ev.h"
-#include "agent/httpd.h"
+#include "agent/io/ev.h"
+#include "agent/io/httpd.h"
 
 #define HTTPD_MAX_CONNS 64
 #define HTTPD_MAX_PER_IP 16

@@ -2,10 +2,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "agent/agentd.h"
-#include "agent/cfg.h"
-#include "agent/check.h"
-#include "agent/version.h"
+#include "agent/daemon/agentd.h"
+#include "agent/core/cfg.h"
+#include "agent/cli/check.h"
+#include "agent/core/version.h"
 
 static int
 version_main(int argc, char *argv[])

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/log.h"
+#include "agent/io/log.h"
 
 static enum log_level threshold = LOG_INFO;
 

@@ -9,11 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/api.h"
-#include "agent/cfg.h"
-#include "agent/check.h"
-#include "agent/ev.h"
-#include "agent/log.h"
+#include "agent/daemon/api.h"
+#include "agent/core/cfg.h"
+#include "agent/cli/check.h"
+#include "agent/io/ev.h"
+#include "agent/io/log.h"
 
 const double api_rtt_buckets[API_RTT_BUCKETS] = {
 	0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.25, 1e9,

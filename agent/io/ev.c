@@ -8,7 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "agent/ev.h"
+#include "agent/io/ev.h"
 
 #define EV_BATCH 64
 #define EV_MAX_SIGNALS 8

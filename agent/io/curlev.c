@@ -3,8 +3,8 @@
 #include <string.h>
 #include <sys/epoll.h>
 
-#include "agent/curlev.h"
-#include "agent/ev.h"
+#include "agent/io/curlev.h"
+#include "agent/io/ev.h"
 
 struct curlev {
 	struct ev_loop *loop;

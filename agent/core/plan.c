@@ -3,8 +3,8 @@
 #include <string.h>
 #include <linux/rtnetlink.h>
 
-#include "agent/cidr.h"
-#include "agent/plan.h"
+#include "agent/core/cidr.h"
+#include "agent/core/plan.h"
 
 const char *
 plan_state_name(enum plan_state s)

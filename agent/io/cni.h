@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "agent/cidr.h"
+#include "agent/core/cidr.h"
 
 #define CNI_MAX_BYTES (1 << 20)
 

@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/curlev.h"
-#include "agent/ev.h"
-#include "agent/peer.h"
+#include "agent/io/curlev.h"
+#include "agent/io/ev.h"
+#include "agent/daemon/peer.h"
 
 /* ---- validation (pure) ----------------------------------------------------------- */
 

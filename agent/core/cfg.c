@@ -12,8 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "agent/cfg.h"
-#include "agent/cni.h"
+#include "agent/core/cfg.h"
+#include "agent/io/cni.h"
 
 #define DEFAULT_PORT 9750
 

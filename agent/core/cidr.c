@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/cidr.h"
+#include "agent/core/cidr.h"
 
 /* Reads a decimal 0..max with no sign, no leading zero (unless "0") and at
  * most 3 digits; advances *s. */

@@ -9,8 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "agent/cidr.h"
-#include "agent/kube.h"
+#include "agent/core/cidr.h"
+#include "agent/io/kube.h"
 
 #define CFG_MAX_REMOTES	 256
 #define CFG_MAX_PEERS	 64

@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "agent/cidr.h"
+#include "agent/core/cidr.h"
 
 #define PEER_MAX 1024
 #define PEER_MAX_POD_IPS 4096
