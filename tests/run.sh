@@ -9,8 +9,9 @@
 #   PODREACH=build/asan/podreach      the binary the e2e tests drive (make check sets it)
 #   E2E_TIMEOUT=300                   seconds per e2e test
 #
-# Each test counts once: a unit binary passes if it exits 0, an e2e script likewise. The last
-# line is always "N passed, N failed"; the exit status is 1 if anything failed.
+# Each test counts once: a unit binary passes if it exits 0, an e2e script likewise; exit 77
+# means skipped (the test printed "skipped: <why>"), which never counts as passed. The last
+# line is always "N passed, N failed, N skipped"; the exit status is 1 if anything failed.
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -31,6 +32,8 @@ export E2E_LAB_PREFIX="pe$$"
 
 passed=0
 failed=0
+skipped=0
+skipped_names=()
 failed_names=()
 LOGDIR=$(mktemp -d /tmp/podreach-tests.XXXXXX)
 
@@ -50,6 +53,10 @@ record() { # record NAME RC
     if (($2 == 0)); then
         echo "PASS $1"
         passed=$((passed + 1))
+    elif (($2 == 77)); then
+        echo "SKIP $1"
+        skipped=$((skipped + 1))
+        skipped_names+=("$1")
     else
         echo "FAIL $1 (exit $2)"
         failed=$((failed + 1))
@@ -177,5 +184,8 @@ fi
 if ((failed)); then
     echo "failed: ${failed_names[*]}"
 fi
-echo "$passed passed, $failed failed"
+if ((skipped)); then
+    echo "skipped: ${skipped_names[*]}"
+fi
+echo "$passed passed, $failed failed, $skipped skipped"
 ((failed == 0))
