@@ -65,7 +65,7 @@ check:
 
 # Refresh the golden report files on purpose, after reviewing the diff.
 golden: tests
-	$(Q)GOLDEN_UPDATE=1 $(BUILD)/tests/test_report
+	$(Q)$(BUILD)/tests/test_report --update-golden
 
 clean:
 	rm -rf build

@@ -13,7 +13,6 @@
 #include <unistd.h>
 
 #include "agent/core/cfg.h"
-#include "agent/io/cni.h"
 
 #define DEFAULT_PORT 9750
 
@@ -55,8 +54,8 @@ const char cfg_usage[] =
 "Each option can also be set as PODREACH_<NAME>, e.g. PODREACH_POD_CIDR; a flag wins.\n";
 
 /* Kubernetes object names: a DNS-1123 subdomain, lower case. */
-static bool
-valid_name(const char *v, size_t max)
+bool
+cfg_valid_name(const char *v, size_t max)
 {
 	size_t n = strlen(v);
 
@@ -73,7 +72,7 @@ valid_name(const char *v, size_t max)
 static bool
 set_cluster(struct cfg *c, const char *v, char *why, size_t whylen)
 {
-	if (!valid_name(v, 63)) {
+	if (!cfg_valid_name(v, 63)) {
 		snprintf(why, whylen, "want 1-63 lower-case letters, digits, '-' or '.'");
 		return false;
 	}
@@ -84,7 +83,7 @@ set_cluster(struct cfg *c, const char *v, char *why, size_t whylen)
 static bool
 set_node_name(struct cfg *c, const char *v, char *why, size_t whylen)
 {
-	if (!valid_name(v, 253)) {
+	if (!cfg_valid_name(v, 253)) {
 		snprintf(why, whylen, "want a node name: lower-case letters, digits, '-' or '.'");
 		return false;
 	}
@@ -656,50 +655,4 @@ out:
 	for (i = 0; i < NOPTS; i++)
 		free(vals[i]);
 	return ok;
-}
-
-bool
-cfg_resolve(struct cfg *c, const struct kview *kv, uint32_t def_src,
-	    char err[static CFG_ERR_MAX])
-{
-	char why[400], b[CIDR_STRLEN];
-
-	if (!c->node_name[0]) {
-		char host[CFG_NAME_MAX] = "";
-
-		if (gethostname(host, sizeof(host) - 1) < 0 || !valid_name(host, 253)) {
-			snprintf(err, CFG_ERR_MAX, "the hostname \"%s\" is not a node name: give --node-name",
-				 host);
-			return false;
-		}
-		snprintf(c->node_name, sizeof(c->node_name), "%s", host);
-	}
-	if (!c->node_ip)
-		c->node_ip = def_src;
-	if (!c->node_ip) {
-		snprintf(err, CFG_ERR_MAX, "no default route to take the node IP from: give --node-ip");
-		return false;
-	}
-	if (!kview_is_local(kv, c->node_ip)) {
-		snprintf(err, CFG_ERR_MAX, "--node-ip %s is not an address of this node",
-			 cidr_fmt_ip(c->node_ip, b));
-		return false;
-	}
-	if (c->pod_cidrs.n == 0 && !cni_read_dir(c->cni_conf_dir, &c->pod_cidrs, why, sizeof(why))) {
-		char kwhy[400];
-
-		if (!c->kube.host[0]) {
-			snprintf(err, CFG_ERR_MAX, "no --pod-cidr given and %s", why);
-			return false;
-		}
-		if (!kube_node_pod_cidrs(&c->kube, c->node_name, c->timeout * 5, &c->pod_cidrs, kwhy,
-					 sizeof(kwhy))) {
-			snprintf(err, CFG_ERR_MAX, "no --pod-cidr given, %.200s, and the Kubernetes API: %.250s",
-				 why, kwhy);
-			return false;
-		}
-	}
-	if (c->cluster_cidrs.n == 0)
-		c->cluster_cidrs = c->pod_cidrs;
-	return true;
 }

@@ -10,7 +10,6 @@
 #include <stdint.h>
 
 #include "agent/core/cidr.h"
-#include "agent/io/kube.h"
 
 #define CFG_MAX_REMOTES	 256
 #define CFG_MAX_PEERS	 64
@@ -18,6 +17,16 @@
 #define CFG_MAX_PROBES	 64
 #define CFG_NAME_MAX	 254
 #define CFG_ERR_MAX	 512
+
+/* Where the Kubernetes API is and how to authenticate: host and port from
+ * KUBERNETES_SERVICE_HOST/_PORT, token and ca.crt under sa_dir. */
+#define KUBE_SA_DIR "/var/run/secrets/kubernetes.io/serviceaccount"
+
+struct kube_api {
+	char host[256];
+	char port[8];
+	char sa_dir[512];
+};
 
 enum cfg_mode { CFG_MODE_REPORT, CFG_MODE_ENFORCE };
 enum cfg_output { CFG_OUT_TEXT, CFG_OUT_JSON };
@@ -74,16 +83,12 @@ struct cfg {
 /* Fills c from argv (after the command word) and the environment env (a
  * NULL-terminated "K=V" array).  Returns false with a message naming the
  * option and the value in err.  Defaults that need the kernel or files
- * (node IP, pod CIDR) are left unset for cfg_resolve(). */
+ * (node IP, pod CIDR) are left unset for resolve_defaults() in agent/io. */
 bool cfg_parse(struct cfg *c, int argc, char *const argv[], char *const env[],
 	       char err[static CFG_ERR_MAX]);
 
-/* Fills the defaults that need the node: node name from the hostname, node IP
- * from the kernel view (the default route's source), pod CIDRs from the CNI
- * config.  def_src is the default route's preferred source (0 if none).
- * Returns false with a message in err. */
-bool cfg_resolve(struct cfg *c, const struct kview *kv, uint32_t def_src,
-		 char err[static CFG_ERR_MAX]);
+/* Whether v is a valid DNS-1123 name of at most max characters. */
+bool cfg_valid_name(const char *v, size_t max);
 
 /* Text for --help. */
 extern const char cfg_usage[];

@@ -11,13 +11,13 @@
 #include <stdio.h>
 
 #include "agent/core/cfg.h"
-#include "agent/io/node.h"
+#include "agent/core/diag.h"
+#include "agent/core/sysctl.h"
 #include "agent/core/plan.h"
 
-enum severity { SEV_ERROR, SEV_WARNING, SEV_INFO };
 
 struct problem {
-	const char *code;	/* SPEC's stable codes */
+	enum problem_code code;
 	enum severity sev;
 	int route;		/* index into the plan, or -1 */
 	char message[384];
@@ -35,6 +35,7 @@ struct report_fw {
 	uint64_t handle;	/* 0: the chain policy */
 	char rule[512];
 	char reason[160];	/* verdict unknown: what was not understood */
+	bool from_node;		/* the node's own probe, not a pod's packet */
 };
 
 struct report_probe {
@@ -80,10 +81,7 @@ struct report {
 	size_t nproblems;
 };
 
-/* Derives r->problems from everything else in r. */
-void report_diagnose(struct report *r);
 
-size_t report_count(const struct report *r, enum severity sev);
 
 /* Writes the text report. */
 void report_text(const struct report *r, FILE *out);

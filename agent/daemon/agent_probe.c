@@ -9,9 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/daemon/api.h"
 #include "agent/core/cfg.h"
-#include "agent/cli/check.h"
+#include "agent/daemon/agent.h"
 #include "agent/io/ev.h"
 #include "agent/io/log.h"
 
@@ -112,7 +111,7 @@ static void
 on_probe_timer(struct ev_loop *loop, void *arg)
 {
 	struct agent *a = arg;
-	struct probe_opts o = check_probe_source(a->cfg, &a->kv);
+	struct probe_opts o = probe_opts_for(a->cfg, &a->kv);
 	int err;
 
 	ev_timer_arm(a->t_probe, probe_jitter(a->cfg->interval, 0.1, (uint32_t)random()));

@@ -11,17 +11,22 @@
 #include <string.h>
 #include <sys/epoll.h>
 
-#include "agent/daemon/agentd.h"
-#include "agent/daemon/api.h"
-#include "agent/core/cfg.h"
 #include "agent/cli/check.h"
-#include "agent/io/ev.h"
-#include "agent/io/httpd.h"
-#include "agent/io/log.h"
-#include "agent/daemon/peer.h"
+#include "agent/core/cfg.h"
 #include "agent/core/plan.h"
+#include "agent/core/reconcile.h"
+#include "agent/core/remotes.h"
 #include "agent/core/report.h"
 #include "agent/core/version.h"
+#include "agent/daemon/agent.h"
+#include "agent/daemon/agentd.h"
+#include "agent/daemon/api.h"
+#include "agent/daemon/peer.h"
+#include "agent/io/ev.h"
+#include "agent/io/httpd.h"
+#include "agent/io/kernel.h"
+#include "agent/io/log.h"
+#include "agent/io/resolve.h"
 #include "netlink/nft.h"
 #include "netlink/route.h"
 #include "netlink/watch.h"
@@ -62,8 +67,8 @@ route_relevant(const struct agent *a, const struct route4 *r)
 {
 	if (r->protocol == PODREACH_RTPROT)
 		return true;
-	for (size_t i = 0; i < a->plan.n; i++)
-		if (cidr_overlaps(&a->plan.routes[i].dst, &r->dst))
+	for (size_t i = 0; i < a->res.plan.n; i++)
+		if (cidr_overlaps(&a->res.plan.routes[i].dst, &r->dst))
 			return true;
 	return false;
 }
@@ -154,80 +159,72 @@ on_signal(struct ev_loop *loop, int signo, void *arg)
 	ev_stop(loop);
 }
 
-/* The newest answer wins when two peers claim the same node: its IP changed. */
-static bool
-superseded(const struct agent *a, const struct peer *p)
+/* What each peer with a valid answer says about its node, for the pure
+ * decisions of agent/core/remotes.c; idx[k] is the peer behind claims[k]. */
+static size_t
+peer_claims(const struct agent *a, struct node_claim *claims, size_t *idx)
 {
-	for (size_t j = 0; j < peers_count(a->peers); j++) {
-		const struct peer *q = peers_get(a->peers, j);
+	size_t n = 0;
 
-		if (q != p && q->has_info && !strcmp(q->info.cluster, p->info.cluster) &&
-		    !strcmp(q->info.node, p->info.node) && q->last_ok > p->last_ok)
-			return true;
+	for (size_t i = 0; i < peers_count(a->peers); i++) {
+		const struct peer *p = peers_get(a->peers, i);
+
+		if (!p->has_info)
+			continue;
+		idx[n] = i;
+		claims[n++] = (struct node_claim){ .cluster = p->info.cluster, .node = p->info.node,
+			.node_ip = p->info.node_ip, .pod_cidrs = p->info.pod_cidrs.v,
+			.npod = p->info.pod_cidrs.n,
+			.service_cidr = p->info.has_service_cidr ? &p->info.service_cidr : NULL,
+			.up = p->state == PEER_UP, .seen = p->last_ok };
 	}
-	return false;
+	return n;
 }
 
 bool
 agent_remote_peer(const struct agent *a, const struct peer *p)
 {
-	return p->has_info && strcmp(p->info.cluster, a->cfg->cluster) && !superseded(a, p);
+	static struct node_claim claims[PEER_MAX];
+	static size_t idx[PEER_MAX];
+	size_t n = peer_claims(a, claims, idx);
+
+	for (size_t k = 0; k < n; k++)
+		if (peers_get(a->peers, idx[k]) == p)
+			return remotes_routable(claims, n, k, a->cfg->cluster);
+	return false;
 }
 
-/* --route-services: each remote cluster's service CIDR via one of its nodes
- * (the one with the lowest IP among those that answer, so every node of
- * this cluster picks the same), as Istio's kind tooling routes ClusterIPs. */
+/* Every peer as the report shows it. */
 static size_t
-service_routes(const struct agent *a, struct plan_remote *out, size_t n)
+report_peers(const struct agent *a, struct report_peer *rp)
 {
+	size_t n = 0;
+
 	for (size_t i = 0; i < peers_count(a->peers); i++) {
 		const struct peer *p = peers_get(a->peers, i);
-		bool best = true;
 
-		if (!p->has_info || !p->info.has_service_cidr || p->state != PEER_UP ||
-		    !strcmp(p->info.cluster, a->cfg->cluster))
-			continue;
-		for (size_t j = 0; j < peers_count(a->peers) && best; j++) {
-			const struct peer *q = peers_get(a->peers, j);
-
-			if (q != p && q->has_info && q->state == PEER_UP && q->info.has_service_cidr &&
-			    !strcmp(q->info.cluster, p->info.cluster) && q->info.node_ip < p->info.node_ip)
-				best = false;
-		}
-		if (best)
-			out[n++] = (struct plan_remote){ .node_ip = p->info.node_ip,
-				.cidrs = &p->info.service_cidr, .ncidrs = 1,
-				.cluster = p->info.cluster, .node = p->info.node };
+		rp[n] = (struct report_peer){ .cluster = p->has_info ? p->info.cluster : NULL,
+			.node = p->has_info ? p->info.node : NULL,
+			.node_ip = p->has_info ? p->info.node_ip : 0,
+			.cidrs = p->info.pod_cidrs.v, .ncidrs = p->has_info ? p->info.pod_cidrs.n : 0,
+			.state = peers_state_name(p->state), .error = p->error };
+		snprintf(rp[n++].address, sizeof(rp[0].address), "%s", p->address);
 	}
 	return n;
 }
 
 /* Remote nodes: peers of other clusters (up, or unreachable with a last
- * valid answer: their routes stay), then the static --remote list. */
+ * valid answer: their routes stay), their service CIDRs with
+ * --route-services, then the static --remote list. */
 static size_t
-collect_remotes(struct agent *a, struct plan_remote *out, struct report_peer *rp, size_t *nrp)
+collect_remotes(struct agent *a, struct plan_remote *out, size_t max)
 {
+	static struct node_claim claims[PEER_MAX];
+	static size_t idx[PEER_MAX];
 	const struct cfg *c = a->cfg;
-	size_t n = 0;
+	size_t n = peer_claims(a, claims, idx);
 
-	*nrp = 0;
-	for (size_t i = 0; i < peers_count(a->peers); i++) {
-		const struct peer *p = peers_get(a->peers, i);
-
-		rp[(*nrp)++] = (struct report_peer){ .cluster = p->has_info ? p->info.cluster : NULL,
-			.node = p->has_info ? p->info.node : NULL,
-			.node_ip = p->has_info ? p->info.node_ip : 0,
-			.cidrs = p->info.pod_cidrs.v, .ncidrs = p->has_info ? p->info.pod_cidrs.n : 0,
-			.state = peers_state_name(p->state), .error = p->error };
-		snprintf(rp[*nrp - 1].address, sizeof(rp[0].address), "%s", p->address);
-		if (!agent_remote_peer(a, p))
-			continue;	/* same cluster: routes are the CNI's job */
-		out[n++] = (struct plan_remote){ .node_ip = p->info.node_ip,
-			.cidrs = p->info.pod_cidrs.v, .ncidrs = p->info.pod_cidrs.n,
-			.cluster = p->info.cluster, .node = p->info.node };
-	}
-	if (c->route_services)
-		n = service_routes(a, out, n);
+	n = remotes_build(claims, n, c->cluster, c->route_services, out, max - CFG_MAX_REMOTES);
 	for (size_t i = 0; i < c->nremotes; i++)
 		out[n++] = (struct plan_remote){ .node_ip = c->remotes[i].node_ip,
 			.cidrs = c->remotes[i].cidrs.v, .ncidrs = c->remotes[i].cidrs.n };
@@ -247,8 +244,8 @@ observe(struct agent *a, double started, int failed)
 	a->m.buckets[b]++;
 	if (failed)
 		a->m.reconcile_failures++;
-	for (size_t i = 0; i < a->plan.n; i++) {
-		enum plan_state s = a->plan.routes[i].state;
+	for (size_t i = 0; i < a->res.plan.n; i++) {
+		enum plan_state s = a->res.plan.routes[i].state;
 
 		if (s == PLAN_INSTALLED || s == PLAN_REPAIRED) {
 			a->m.repairs++;
@@ -277,9 +274,9 @@ render(struct agent *a, struct report *r)
 	}
 	free(a->status_text);
 	a->status_text = buf;
-	a->nproblems = 0;
-	for (size_t i = 0; i < r->nproblems && a->nproblems < 64; i++)
-		snprintf(a->problems[a->nproblems++], sizeof(a->problems[0]), "%s", r->problems[i].code);
+	memset(a->problems, 0, sizeof(a->problems));
+	for (size_t i = 0; i < r->nproblems; i++)
+		a->problems[r->problems[i].code]++;
 }
 
 /* The ruleset is re-read at most once per --interval: every pod's veth and
@@ -304,56 +301,20 @@ refresh_rules(struct agent *a)
 	a->rules = rs;
 }
 
-/* Runs the pieces of `podreach check` on the current remotes. */
-static int
-plan_and_apply(struct agent *a, struct report *r, struct plan_remote *rem, size_t nrem,
-	       struct report_fw **fw)
-{
-	const struct cfg *c = a->cfg;
-	struct plan_input in = {
-		.kv = &a->kv, .node_ip = c->node_ip,
-		.pod_cidrs = c->pod_cidrs.v, .npod = c->pod_cidrs.n,
-		.cluster_cidrs = c->cluster_cidrs.v, .ncluster = c->cluster_cidrs.n,
-		.service_cidr = c->has_service_cidr ? &c->service_cidr : NULL,
-		.allow = c->allow_cidrs.v, .nallow = c->allow_cidrs.n,
-		.remotes = rem, .nremotes = nrem,
-	};
-	int err, failed = 0;
-
-	plan_free(&a->plan);
-	if ((err = plan_build(&in, &a->plan)) < 0)
-		return err;
-	if (c->mode == CFG_MODE_ENFORCE)
-		failed = check_enforce(a->rs, &a->plan, &a->kv);
-	check_lookup_fib(a->rs, &a->plan);
-	r->version = PODREACH_VERSION;
-	r->cfg = c;
-	r->kv = &a->kv;
-	r->plan = &a->plan;
-	r->remotes = rem;
-	r->nremotes = nrem;
-	check_node_settings(r, &a->kv, c->node_ip);
-	refresh_rules(a);
-	if (check_firewall(c, &a->kv, &a->plan, a->rules, fw, &r->nfw) < 0)
-		log_errc(ENOMEM, "evaluating the firewall");
-	r->fw = *fw;
-	report_diagnose(r);
-	return failed;
-}
-
 static void
 reconcile(struct agent *a)
 {
 	static struct plan_remote rem[AGENT_MAX_REMOTES];
 	static struct report_peer rp[PEER_MAX];
 	struct report *r = a->report;
-	struct report_fw *fw = NULL;
+	struct rc_kernel k;
+	struct rc_input in;
 	double t0 = ev_now();
-	size_t nrem, nrp;
 	int err;
 
 	a->pending = false;
 	memset(r, 0, sizeof(*r));
+	rc_result_free(&a->res);
 	kview_free(&a->kv);
 	if ((err = route_dump(a->rs, &a->kv)) < 0) {
 		/* Logged once per failure, not ready, retried with backoff (never
@@ -366,23 +327,28 @@ reconcile(struct agent *a)
 		return;
 	}
 	a->backoff = 0;
-	nrem = collect_remotes(a, rem, rp, &nrp);
-	r->peers = rp;
-	r->npeers = nrp;
-	r->probes = a->probes;
-	r->nprobes = a->nprobes;
-	err = plan_and_apply(a, r, rem, nrem, &fw);
-	if (err < 0)
+	refresh_rules(a);
+	in = (struct rc_input){ .cfg = a->cfg, .kv = &a->kv, .remotes = rem,
+				.nremotes = collect_remotes(a, rem, AGENT_MAX_REMOTES),
+				.rules = a->rules };
+	kernel_seam(&k, a->rs);
+	if ((err = rc_run(&in, &k, &a->res)) < 0)
 		log_errc(err, "planning");
 	else {
+		kernel_log_changes(&a->res, &a->kv);
+		r->version = PODREACH_VERSION;
+		r->peers = rp;
+		r->npeers = report_peers(a, rp);
+		r->probes = a->probes;
+		r->nprobes = a->nprobes;
+		rc_report(r, &in, &a->res);
 		render(a, r);
 		if (!a->ready)
-			log_info("ready: %zu remote CIDRs, %zu problems", a->plan.n, r->nproblems);
+			log_info("ready: %zu remote CIDRs, %zu problems", a->res.plan.n, r->nproblems);
 		a->ready = true;
 	}
-	observe(a, t0, err != 0);
+	observe(a, t0, err < 0 || a->res.failed);
 	log_debug("reconciled in %.3f ms", (ev_now() - t0) * 1000);
-	free(fw);
 }
 
 static bool
@@ -421,7 +387,7 @@ resolve(struct agent *a)
 		log_errc(e, "reading links, addresses and routes");
 		return EXIT_RUNTIME;
 	}
-	if (!cfg_resolve(a->cfg, &a->kv, check_default_source(a->rs, &a->kv), err)) {
+	if (!resolve_defaults(a->cfg, &a->kv, kernel_default_source(a->rs, &a->kv), err)) {
 		log_errx("%s", err);
 		return EXIT_USAGE;
 	}
@@ -517,7 +483,7 @@ teardown(struct agent *a)
 	watch_close(a->watch);
 	route_close(a->rs);
 	ev_free(a->loop);
-	plan_free(&a->plan);
+	rc_result_free(&a->res);
 	kview_free(&a->kv);
 	nft_ruleset_free(a->rules);
 	free(a->report);
@@ -565,8 +531,8 @@ agent_main(int argc, char *argv[])
 	else {
 		size_t owned = 0;
 
-		for (size_t i = 0; i < a->plan.n; i++)
-			owned += a->plan.routes[i].owned;
+		for (size_t i = 0; i < a->res.plan.n; i++)
+			owned += a->res.plan.routes[i].owned;
 		log_info("leaving %zu owned routes in place", owned);
 	}
 out:

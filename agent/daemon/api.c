@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agent/daemon/agent.h"
 #include "agent/daemon/api.h"
 #include "agent/core/cfg.h"
 #include "agent/io/ev.h"
@@ -95,13 +96,6 @@ peers_json(const struct agent *a)
 	return s;
 }
 
-static const char *const problem_codes[] = {
-	"route-missing", "route-wrong-gateway", "route-conflict", "pod-cidr-overlap",
-	"cidr-rejected", "peer-not-on-link", "peer-unreachable", "peer-invalid", "firewall-drop",
-	"firewall-masquerade", "ip-forward-disabled", "rp-filter-strict", "iptables-legacy-rules",
-	"probe-failed",
-};
-
 static void
 metric(FILE *f, const char *name, const char *type, const char *help)
 {
@@ -142,18 +136,13 @@ metrics_state(const struct agent *a, FILE *f)
 		fprintf(f, "podreach_peers{state=\"%s\"} %zu\n", peer_states[s], counts[s]);
 	metric(f, "routes", "gauge", "Remote pod CIDRs by route state after the last reconcile.");
 	memset(counts, 0, sizeof(counts));
-	for (size_t i = 0; i < a->plan.n; i++)
-		counts[a->plan.routes[i].state]++;
+	for (size_t i = 0; i < a->res.plan.n; i++)
+		counts[a->res.plan.routes[i].state]++;
 	for (int s = PLAN_OK; s <= PLAN_REPAIRED; s++)
 		fprintf(f, "podreach_routes{state=\"%s\"} %zu\n", plan_state_name(s), counts[s]);
 	metric(f, "problems", "gauge", "Problems in the last report, by code.");
-	for (size_t c = 0; c < sizeof(problem_codes) / sizeof(problem_codes[0]); c++) {
-		size_t n = 0;
-
-		for (size_t i = 0; i < a->nproblems; i++)
-			n += !strcmp(a->problems[i], problem_codes[c]);
-		fprintf(f, "podreach_problems{code=\"%s\"} %zu\n", problem_codes[c], n);
-	}
+	for (int c = 0; c < PC_COUNT; c++)
+		fprintf(f, "podreach_problems{code=\"%s\"} %zu\n", diag_code_name(c), a->problems[c]);
 }
 
 static void

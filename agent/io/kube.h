@@ -9,18 +9,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "agent/core/cidr.h"
+#include "agent/core/cfg.h"
 
-#define KUBE_SA_DIR "/var/run/secrets/kubernetes.io/serviceaccount"
 #define KUBE_MAX_BODY (256 * 1024)
-
-/* Where the API is and how to authenticate: host and port from
- * KUBERNETES_SERVICE_HOST/_PORT, token and ca.crt under sa_dir. */
-struct kube_api {
-	char host[256];
-	char port[8];
-	char sa_dir[512];
-};
 
 /* Parses a Node object: spec.podCIDRs (or the older spec.podCIDR), IPv4 only.
  * Returns false and says why in err. */

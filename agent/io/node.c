@@ -55,9 +55,3 @@ node_read(const char *root, const char *dev, struct node_sysctl *out)
 	snprintf(path, sizeof(path), "%s/net/ip_tables_names", root);
 	read_names(path, out->legacy_tables, sizeof(out->legacy_tables));
 }
-
-int
-node_rp_effective(const struct node_sysctl *s)
-{
-	return s->rp_all > s->rp_dev ? s->rp_all : s->rp_dev;
-}

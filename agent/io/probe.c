@@ -20,6 +20,8 @@
 #include "agent/core/cidr.h"
 #include "agent/io/curlev.h"
 #include "agent/io/ev.h"
+#include "agent/core/cfg.h"
+#include "agent/core/flows.h"
 #include "agent/io/probe.h"
 #include "agent/core/report.h"
 
@@ -196,6 +198,15 @@ why(const struct probe_target *t, const struct probe_result *res, double timeout
 	default:
 		snprintf(buf, len, "%s", strerror(res->err));
 	}
+}
+
+struct probe_opts
+probe_opts_for(const struct cfg *c, const struct kview *kv)
+{
+	struct probe_opts o = { .timeout = c->timeout };
+
+	o.src = flows_probe_source(c, kv, &o.src_is_pod);
+	return o;
 }
 
 void

@@ -112,6 +112,12 @@ bool probe_result_reached(enum probe_outcome r);
 
 /* Fills out (SPEC's probes[] entry) from one target and its result; the
  * detail says why, and from which source address. */
+struct cfg;
+struct kview;
+/* Probe options for this node: --timeout, and the source address answers
+ * must come back to (flows_probe_source(): the pod gateway, else the node IP). */
+struct probe_opts probe_opts_for(const struct cfg *c, const struct kview *kv);
+
 void probe_report(const struct probe_target *t, const struct probe_result *res,
 		  const struct probe_opts *opts, struct report_probe *out);
 

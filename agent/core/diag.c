@@ -1,0 +1,358 @@
+/*
+ * Diagnosis: each problem names what is wrong and what fixes it.  Pure: it
+ * reads the report's inputs and fills r->problems.
+ */
+#include <linux/rtnetlink.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "agent/core/diag.h"
+#include "agent/core/report.h"
+
+static const char *const code_names[PC_COUNT] = {
+	[PC_ROUTE_MISSING] = "route-missing",
+	[PC_ROUTE_WRONG_GATEWAY] = "route-wrong-gateway",
+	[PC_ROUTE_CONFLICT] = "route-conflict",
+	[PC_POD_CIDR_OVERLAP] = "pod-cidr-overlap",
+	[PC_CIDR_REJECTED] = "cidr-rejected",
+	[PC_PEER_NOT_ON_LINK] = "peer-not-on-link",
+	[PC_PEER_UNREACHABLE] = "peer-unreachable",
+	[PC_PEER_INVALID] = "peer-invalid",
+	[PC_FIREWALL_DROP] = "firewall-drop",
+	[PC_FIREWALL_MASQUERADE] = "firewall-masquerade",
+	[PC_IP_FORWARD_DISABLED] = "ip-forward-disabled",
+	[PC_RP_FILTER_STRICT] = "rp-filter-strict",
+	[PC_IPTABLES_LEGACY_RULES] = "iptables-legacy-rules",
+	[PC_PROBE_FAILED] = "probe-failed",
+	[PC_API_UNREACHABLE] = "api-unreachable",
+	[PC_API_FORBIDDEN] = "api-forbidden",
+	[PC_PEER_CONFLICT] = "peer-conflict",
+};
+
+const char *
+diag_code_name(enum problem_code c)
+{
+	return (unsigned)c < PC_COUNT && code_names[c] ? code_names[c] : "unknown";
+}
+
+const char *
+diag_sev_name(enum severity sev)
+{
+	return sev == SEV_ERROR ? "error" : sev == SEV_WARNING ? "warning" : "info";
+}
+
+/* Adds one problem (deduplicated on code and message); false when full. */
+static bool __attribute__((format(printf, 6, 7)))
+report_add(struct report *r, enum problem_code code, enum severity sev, int route,
+	   const char *fix, const char *fmt, ...)
+{
+	struct problem *p;
+	char msg[sizeof(p->message)];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	for (size_t i = 0; i < r->nproblems; i++)
+		if (r->problems[i].code == code && !strcmp(r->problems[i].message, msg))
+			return true;
+	if (r->nproblems == REPORT_MAX_PROBLEMS)
+		return false;
+	p = &r->problems[r->nproblems++];
+	p->code = code;
+	p->sev = sev;
+	p->route = route;
+	snprintf(p->message, sizeof(p->message), "%s", msg);
+	snprintf(p->fix, sizeof(p->fix), "%s", fix ? fix : "");
+	return true;
+}
+
+size_t
+diag_count(const struct report *r, enum severity sev)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < r->nproblems; i++)
+		n += r->problems[i].sev == sev;
+	return n;
+}
+
+/* "node 172.18.0.2" or "node c1n1 (172.18.0.2) of cluster1" */
+static void
+who(const struct report *r, const struct plan_route *pr, char *buf, size_t len)
+{
+	const struct plan_remote *rm = &r->remotes[pr->remote];
+	char ip[CIDR_STRLEN];
+
+	cidr_fmt_ip(rm->node_ip, ip);
+	if (rm->node && rm->cluster)
+		snprintf(buf, len, "node %s (%s) of %s", rm->node, ip, rm->cluster);
+	else
+		snprintf(buf, len, "node %s", ip);
+}
+
+/* Where packets for dst go now, from the FIB lookup: "; packets for X now go ...". */
+static void
+where_now(const struct report *r, const struct plan_route *pr, char *buf, size_t len)
+{
+	char ip[CIDR_STRLEN], gw[CIDR_STRLEN], dev[IF_NAMESIZE + 8];
+	const struct route4 *f = &pr->fib;
+
+	buf[0] = '\0';
+	if (!pr->has_fib)
+		return;
+	cidr_fmt_ip(pr->dst.addr + (pr->dst.len < 31), ip);
+	if (pr->fib_err)
+		snprintf(buf, len, "; packets for %s are refused here: %s", ip, strerror(-pr->fib_err));
+	else if (f->type != RTN_UNICAST)
+		snprintf(buf, len, "; packets for %s are %s here", ip,
+			 f->type == RTN_LOCAL ? "delivered locally" : "dropped (blackhole/unreachable)");
+	else if (f->gw)
+		snprintf(buf, len, "; packets for %s now go via %s dev %s", ip, cidr_fmt_ip(f->gw, gw),
+			 kview_ifname(r->kv, f->oif, dev));
+	else
+		snprintf(buf, len, "; packets for %s now go out dev %s as if on-link", ip,
+			 kview_ifname(r->kv, f->oif, dev));
+}
+
+#define KIND_FIX "give each kind cluster its own range: networking.podSubnet in the kind config " \
+		 "(e.g. 10.244.0.0/16 and 10.245.0.0/16), then recreate the cluster"
+
+static void
+diag_rejected(struct report *r, int i, const struct plan_route *pr, const char *by)
+{
+	char d[CIDR_STRLEN], c[CIDR_STRLEN], dev[IF_NAMESIZE + 8], o[CIDR_STRLEN];
+
+	cidr_fmt(&pr->dst, d);
+	cidr_fmt(&pr->clash, c);
+	switch (pr->why) {
+	case WHY_DEFAULT:
+		report_add(r, PC_CIDR_REJECTED, SEV_ERROR, i, "a remote node must advertise only its pod CIDRs",
+			   "%s advertises %s, a default route: refused", by, d);
+		break;
+	case WHY_NOT_ALLOWED:
+		report_add(r, PC_CIDR_REJECTED, SEV_ERROR, i,
+			   "if it really is a pod range, allow it with --allow-cidr",
+			   "%s advertises %s, outside --allow-cidr: refused", by, d);
+		break;
+	case WHY_POD_OVERLAP:
+		report_add(r, PC_POD_CIDR_OVERLAP, SEV_ERROR, i, KIND_FIX,
+			   "%s has pod CIDR %s, which overlaps this cluster's %s: those pod IPs are "
+			   "local here, so no route can reach them", by, d, c);
+		break;
+	case WHY_SERVICE_OVERLAP:
+		report_add(r, PC_CIDR_REJECTED, SEV_ERROR, i,
+			   "give the clusters distinct networking.serviceSubnet values",
+			   "%s advertises %s, which overlaps this cluster's service CIDR %s: refused",
+			   by, d, c);
+		break;
+	case WHY_IFACE_OVERLAP:
+		report_add(r, PC_CIDR_REJECTED, SEV_ERROR, i,
+			   "a pod range must not overlap the node's networks; check the remote's podSubnet",
+			   "%s advertises %s, which overlaps %s on %s, a network of this node: refused",
+			   by, d, c, kview_ifname(r->kv, pr->clash_ifindex, dev));
+		break;
+	case WHY_REMOTE_OVERLAP:
+		report_add(r, PC_POD_CIDR_OVERLAP, SEV_ERROR, i, KIND_FIX,
+			   "%s has pod CIDR %s, which overlaps %s of node %s: two remote clusters share "
+			   "pod IPs, so neither can be routed", by, d, c, cidr_fmt_ip(pr->clash_node, o));
+		break;
+	case WHY_SELF:
+		report_add(r, PC_PEER_INVALID, SEV_ERROR, i,
+			   "list only other nodes in --remote / --peers",
+			   "%s is this node's own address; %s refused", by, d);
+		break;
+	case WHY_NOT_ONLINK:
+		report_add(r, PC_PEER_NOT_ON_LINK, SEV_ERROR, i,
+			   "podreach routes only to nodes on a network shared with this node "
+			   "(the docker bridge of kind): check the node IP",
+			   "%s is on no network of this node, so %s cannot be routed via it", by, d);
+		break;
+	case WHY_NONE:
+		break;
+	}
+}
+
+static void
+diag_route(struct report *r, int i, const struct plan_route *pr)
+{
+	char d[CIDR_STRLEN], v[CIDR_STRLEN], dev[IF_NAMESIZE + 8], by[96], now[160], fix[384];
+	char seen[160], err[96] = "";
+
+	cidr_fmt(&pr->dst, d);
+	cidr_fmt_ip(pr->via, v);
+	kview_ifname(r->kv, pr->oif, dev);
+	who(r, pr, by, sizeof(by));
+	where_now(r, pr, now, sizeof(now));
+	if (pr->apply_err)
+		snprintf(err, sizeof(err), "; enforce failed: %s", strerror(-pr->apply_err));
+	if (pr->has_observed)
+		report_fmt_route(r->kv, &pr->observed, seen, sizeof(seen));
+	switch (pr->state) {
+	case PLAN_MISSING:
+		snprintf(fix, sizeof(fix), "podreach check --mode enforce, or: ip route add %s via %s "
+			 "dev %s proto %d", d, v, dev, PODREACH_RTPROT);
+		report_add(r, PC_ROUTE_MISSING, SEV_ERROR, i, fix, "no route to %s (pods of %s)%s%s",
+			   d, by, now, err);
+		break;
+	case PLAN_WRONG_GW:
+		snprintf(fix, sizeof(fix), "podreach check --mode enforce, or: ip route replace %s via "
+			 "%s dev %s proto %d", d, v, dev, PODREACH_RTPROT);
+		report_add(r, PC_ROUTE_WRONG_GATEWAY, SEV_ERROR, i, fix,
+			   "podreach's route \"%s\" should go via %s dev %s (pods of %s)%s", seen, v,
+			   dev, by, err);
+		break;
+	case PLAN_CONFLICT:
+		snprintf(fix, sizeof(fix), "find out who added it; if it is stale: ip route del %s "
+			 "(podreach never changes a route it does not own)", seen);
+		report_add(r, PC_ROUTE_CONFLICT, SEV_ERROR, i, fix,
+			   "\"%s\" is in the way of %s via %s (pods of %s) and is not podreach's",
+			   seen, d, v, by);
+		break;
+	case PLAN_REJECTED:
+		diag_rejected(r, i, pr, by);
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+diag_node(struct report *r)
+{
+	const struct node_sysctl *s = &r->sysctl;
+	const char *dev = r->bridge_dev[0] ? r->bridge_dev : "all";
+	char fix[160];
+
+	if (!r->has_sysctl)
+		return;
+	if (s->ip_forward == 0)
+		report_add(r, PC_IP_FORWARD_DISABLED, SEV_ERROR, -1, "sysctl -w net.ipv4.ip_forward=1",
+			   "net.ipv4.ip_forward is 0: this node does not forward pod traffic");
+	if (sysctl_rp_effective(s) == 1) {
+		snprintf(fix, sizeof(fix), "sysctl -w net.ipv4.conf.all.rp_filter=2 "
+			 "net.ipv4.conf.%s.rp_filter=2 (loose)", dev);
+		report_add(r, PC_RP_FILTER_STRICT, SEV_WARNING, -1, fix,
+			   "strict rp_filter on %s: packets from remote pods are dropped unless the "
+			   "route back to them leaves through %s", dev, dev);
+	}
+	if (s->legacy_tables[0])
+		report_add(r, PC_IPTABLES_LEGACY_RULES, SEV_WARNING, -1,
+			   "inspect them with iptables-legacy-save; move them to iptables-nft",
+			   "iptables-legacy has tables (%s): their rules are invisible to nftables "
+			   "and were not evaluated", s->legacy_tables);
+}
+
+int
+diag_fw_code(const char *verdict, bool from_node)
+{
+	if (!strcmp(verdict, "drop") || !strcmp(verdict, "reject"))
+		return PC_FIREWALL_DROP;
+	/* Only pods lose their identity; the node's own probe being
+	 * masqueraded is shown in the report but is no problem. */
+	if ((!strcmp(verdict, "masquerade") || !strcmp(verdict, "snat")) && !from_node)
+		return PC_FIREWALL_MASQUERADE;
+	return -1;
+}
+
+static void
+diag_fw(struct report *r, const struct report_fw *f)
+{
+	char fix[384], where[600];
+	int code = diag_fw_code(f->verdict, f->from_node);
+
+	snprintf(where, sizeof(where), "%.60s %.60s handle %llu", f->table, f->chain,
+		 (unsigned long long)f->handle);
+	if (code == PC_FIREWALL_DROP) {
+		snprintf(fix, sizeof(fix), "inspect it: nft -a list chain %.100s %.100s; then delete "
+			 "or narrow the rule", f->table, f->chain);
+		report_add(r, PC_FIREWALL_DROP, SEV_ERROR, -1, fix, "%s -> %s is %sed at %s by %s: %.200s",
+			   f->src, f->dst, !strcmp(f->verdict, "drop") ? "dropp" : "reject", f->hook,
+			   where, f->rule);
+	} else if (code == PC_FIREWALL_MASQUERADE) {
+		snprintf(fix, sizeof(fix), "exempt the remote pod range before it (kindnet: iptables -t nat "
+			 "-I KIND-MASQ-AGENT -d %s -j RETURN); inspect: nft -a list chain %.80s %.80s",
+			 f->dst, f->table, f->chain);
+		report_add(r, PC_FIREWALL_MASQUERADE, SEV_WARNING, -1, fix,
+			   "%s -> %s is %s at %s by %s: remote pods see the node IP, so NetworkPolicies "
+			   "and logs keyed on pod IPs break", f->src, f->dst,
+			   !strcmp(f->verdict, "snat") ? "SNATed" : "masqueraded", f->hook, where);
+	}
+}
+
+/* What the report already knows about the path to ip: a drop by handle, a
+ * route that is not right; "" when nothing. */
+static void
+probe_cause(const struct report *r, uint32_t ip, char *buf, size_t len)
+{
+	struct prefix4 dst;
+	char why[CFG_ERR_MAX];
+
+	const struct plan_route *best = NULL;
+
+	buf[0] = '\0';
+	/* The most specific remote CIDR holding ip is the one its packets use. */
+	for (size_t i = 0; ip && r->plan && i < r->plan->n; i++) {
+		const struct plan_route *pr = &r->plan->routes[i];
+
+		if (cidr_contains_ip(&pr->dst, ip) && (!best || pr->dst.len > best->dst.len))
+			best = pr;
+	}
+	if (best && best->state != PLAN_OK && best->state != PLAN_INSTALLED &&
+	    best->state != PLAN_REPAIRED) {
+		snprintf(buf, len, "; likely cause: the route to it is %s", plan_state_name(best->state));
+		return;
+	}
+	for (size_t i = 0; ip && i < r->nfw; i++) {
+		const struct report_fw *f = &r->fw[i];
+
+		if (diag_fw_code(f->verdict, f->from_node) == PC_FIREWALL_DROP &&
+		    cidr_parse(f->dst, &dst, why, sizeof(why)) && cidr_contains_ip(&dst, ip)) {
+			snprintf(buf, len, "; likely cause: %.60s %.60s handle %llu %ss it", f->table, f->chain,
+				 (unsigned long long)f->handle, f->verdict);
+			return;
+		}
+	}
+}
+
+static void
+diag_probe(struct report *r, const struct report_probe *p)
+{
+	char cause[200];
+
+	if (!strcmp(p->result, "open") || !strcmp(p->result, "ok") || !strcmp(p->result, "refused"))
+		return;
+	probe_cause(r, p->ip, cause, sizeof(cause));
+	report_add(r, PC_PROBE_FAILED, SEV_ERROR, -1,
+		   cause[0] ? "fix that cause first (see above)" :
+		   "routes and firewall here look right: check the remote side (its route back to "
+		   "our pod CIDR, its firewall) with podreach there",
+		   "%s probe of %s: %s%s%s%s", p->kind, p->target, p->result,
+		   p->detail[0] ? ", " : "", p->detail, cause);
+}
+
+void
+diag_run(struct report *r)
+{
+	r->nproblems = 0;
+	for (size_t i = 0; r->plan && i < r->plan->n; i++)
+		diag_route(r, (int)i, &r->plan->routes[i]);
+	diag_node(r);
+	for (size_t i = 0; i < r->npeers; i++) {
+		const struct report_peer *p = &r->peers[i];
+
+		if (!strcmp(p->state, "unreachable"))
+			report_add(r, PC_PEER_UNREACHABLE, SEV_WARNING, -1,
+				   "check the agent on that node (kubectl logs); its routes stay meanwhile",
+				   "peer %s does not answer: %s", p->address, p->error);
+		else if (!strcmp(p->state, "invalid"))
+			report_add(r, PC_PEER_INVALID, SEV_ERROR, -1,
+				   "check the agent on that node; nothing it said was used",
+				   "peer %s answered something invalid: %s", p->address, p->error);
+	}
+	for (size_t i = 0; i < r->nfw; i++)
+		diag_fw(r, &r->fw[i]);
+	for (size_t i = 0; i < r->nprobes; i++)
+		diag_probe(r, &r->probes[i]);
+}

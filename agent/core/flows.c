@@ -1,0 +1,134 @@
+/*
+ * The flows of SPEC's firewall section: from the local pod CIDR to each
+ * remote pod CIDR, forwarded (prerouting, forward, postrouting), and the
+ * node's own probe (output, postrouting), once per probe port.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "agent/core/cfg.h"
+#include "agent/core/flows.h"
+#include "agent/core/fw.h"
+#include "agent/core/plan.h"
+#include "agent/core/report.h"
+
+uint32_t
+flows_probe_source(const struct cfg *c, const struct kview *kv, bool *is_pod)
+{
+	uint32_t src = kview_local_in(kv, c->pod_cidrs.v, c->pod_cidrs.n);
+
+	*is_pod = src != 0;
+	if (!src && kview_is_local(kv, c->node_ip))
+		src = c->node_ip;
+	return src;
+}
+
+uint32_t
+flows_local_pod(const struct cfg *c, const struct kview *kv, int *iif)
+{
+	*iif = 0;
+	for (size_t i = 0; i < kv->nroutes; i++) {
+		const struct route4 *r = &kv->routes[i];
+
+		if (r->dst.len == 32 && !r->gw && r->oif &&
+		    cidr_contains_ip(&c->pod_cidrs.v[0], r->dst.addr) && !kview_is_local(kv, r->dst.addr)) {
+			*iif = r->oif;
+			return r->dst.addr;
+		}
+	}
+	return c->pod_cidrs.v[0].addr + 2;
+}
+
+static void
+to_report_fw(const struct fw_result *res, const char *src, const char *dst, uint16_t dport,
+	     bool from_node, struct report_fw *out)
+{
+	out->dport = dport;
+	out->from_node = from_node;
+	snprintf(out->src, sizeof(out->src), "%s", src);
+	snprintf(out->dst, sizeof(out->dst), "%s", dst);
+	snprintf(out->hook, sizeof(out->hook), "%s", fw_hook_name(res->hook));
+	snprintf(out->verdict, sizeof(out->verdict), "%s", fw_verdict_name(res->verdict));
+	snprintf(out->table, sizeof(out->table), "%s", res->table);
+	snprintf(out->chain, sizeof(out->chain), "%s", res->chain);
+	snprintf(out->rule, sizeof(out->rule), "%s", res->rule);
+	snprintf(out->reason, sizeof(out->reason), "%s", res->reason);
+	out->handle = res->handle;
+}
+
+/* Where a flow's packets come from and go to, for the evaluator. */
+struct flow_ends {
+	const struct kview *kv;
+	const struct nft_ruleset *rs;
+	uint32_t pod, probe_src, daddr;
+	int iif, oif;
+	char src[CIDR_STRLEN], self[CIDR_STRLEN + 3], dst[CIDR_STRLEN];
+};
+
+/* Both flows of one remote CIDR on one port; returns the results written. */
+static size_t
+flows_port(const struct flow_ends *e, uint16_t port, struct report_fw *out)
+{
+	struct fw_ctx ctx = { e->kv->addrs, e->kv->naddrs };
+	struct fw_result res[3];
+	struct fw_flow f;
+	char dev[IF_NAMESIZE + 8];
+	size_t n = 0, got;
+
+	fw_flow_init(&f, e->pod, e->daddr, port);
+	f.iif = e->iif;
+	f.oif = e->oif;
+	if (e->iif)
+		snprintf(f.iifname, sizeof(f.iifname), "%s", kview_ifname(e->kv, e->iif, dev));
+	snprintf(f.oifname, sizeof(f.oifname), "%s", kview_ifname(e->kv, e->oif, dev));
+	got = fw_eval_forward(e->rs, &ctx, &f, res);
+	for (size_t k = 0; k < got; k++)
+		to_report_fw(&res[k], e->src, e->dst, port, false, &out[n++]);
+	fw_flow_init(&f, e->probe_src, e->daddr, port);
+	f.oif = e->oif;
+	snprintf(f.oifname, sizeof(f.oifname), "%s", kview_ifname(e->kv, e->oif, dev));
+	got = fw_eval_local(e->rs, &ctx, &f, res);
+	for (size_t k = 0; k < got; k++)
+		to_report_fw(&res[k], e->self, e->dst, port, true, &out[n++]);
+	return n;
+}
+
+int
+flows_evaluate(const struct cfg *c, const struct kview *kv, const struct plan *p,
+	       const struct nft_ruleset *rs, struct report_fw **out, size_t *nout)
+{
+	struct flow_ends e = { .kv = kv, .rs = rs };
+	struct report_fw *fw;
+	char ip[CIDR_STRLEN];
+	bool is_pod;
+	size_t n = 0;
+
+	*out = NULL;
+	*nout = 0;
+	if (!rs || p->n == 0 || c->pod_cidrs.n == 0)
+		return 0;
+	fw = calloc(p->n * FLOWS_MAX_PORTS * 5, sizeof(*fw));
+	if (!fw)
+		return -ENOMEM;
+	e.pod = flows_local_pod(c, kv, &e.iif);
+	e.probe_src = flows_probe_source(c, kv, &is_pod);
+	if (!e.probe_src)
+		e.probe_src = c->node_ip;
+	cidr_fmt(&c->pod_cidrs.v[0], e.src);
+	snprintf(e.self, sizeof(e.self), "%s/32", cidr_fmt_ip(e.probe_src, ip));
+	for (size_t i = 0; i < p->n; i++) {
+		const struct plan_route *pr = &p->routes[i];
+
+		if (pr->state == PLAN_REJECTED || !pr->oif)
+			continue;
+		e.oif = pr->oif;
+		e.daddr = pr->dst.addr + (pr->dst.len < 31 ? 2 : 0);
+		cidr_fmt(&pr->dst, e.dst);
+		for (size_t k = 0; k < c->nprobe_ports && k < FLOWS_MAX_PORTS; k++)
+			n += flows_port(&e, c->probe_ports[k], fw + n);
+	}
+	*out = fw;
+	*nout = n;
+	return 0;
+}

@@ -1,0 +1,69 @@
+/*
+ * One reconcile, shared by `podreach check` and the agent: from a snapshot
+ * of the kernel and the remote nodes, decide (plan), apply (enforce mode),
+ * look up where packets go now, read the node settings and evaluate the
+ * firewall; then diagnose into a report.  The kernel is reached only through
+ * struct rc_kernel, so the whole core runs against a fake in unit tests;
+ * agent/io/kernel.c is the real one.
+ */
+#ifndef PODREACH_RECONCILE_H
+#define PODREACH_RECONCILE_H
+
+#include <net/if.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "agent/core/plan.h"
+#include "agent/core/sysctl.h"
+
+struct cfg;
+struct kview;
+struct nft_ruleset;
+struct report;
+struct report_fw;
+struct route4;
+
+enum rc_op { RC_ADD, RC_REPLACE, RC_DEL };
+
+struct rc_kernel {
+	/* Applies op to r in the main table with podreach's protocol and
+	 * returns the kernel's verdict: 0 or -errno. */
+	int (*apply)(void *ctx, enum rc_op op, const struct route4 *r);
+	/* `ip route get dst`: 0 with *out filled, or -errno. */
+	int (*lookup)(void *ctx, uint32_t dst, struct route4 *out);
+	/* Reads the node settings for interface dev ("" when unknown). */
+	void (*settings)(void *ctx, const char *dev, struct node_sysctl *out);
+	void *ctx;
+};
+
+struct rc_input {
+	const struct cfg *cfg;		/* resolved */
+	const struct kview *kv;		/* the snapshot */
+	const struct plan_remote *remotes;
+	size_t nremotes;
+	const struct nft_ruleset *rules;	/* NULL: the firewall is not evaluated */
+};
+
+struct rc_result {
+	struct plan plan;
+	struct report_fw *fw;		/* malloc'd */
+	size_t nfw;
+	struct node_sysctl sysctl;
+	char bridge_dev[IF_NAMESIZE + 8];	/* the interface holding the node IP */
+	int failed;			/* route changes the kernel refused */
+};
+
+/* Runs one reconcile into res (which must be zeroed or freed).  Returns 0,
+ * or -ENOMEM with res empty.  Refused changes are counted in res->failed and
+ * named in each route's apply_err; a route changed is PLAN_INSTALLED or
+ * PLAN_REPAIRED. */
+int rc_run(const struct rc_input *in, const struct rc_kernel *k, struct rc_result *res);
+
+/* Frees what res holds (not res); NULL-safe. */
+void rc_result_free(struct rc_result *res);
+
+/* Points r at in and res (borrowed: they must outlive r's use) and derives
+ * its problems.  The caller sets r->version, r->peers and r->probes first. */
+void rc_report(struct report *r, const struct rc_input *in, const struct rc_result *res);
+
+#endif

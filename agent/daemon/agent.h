@@ -1,0 +1,106 @@
+/*
+ * The agent's state: one struct, owned by agentd.c, read by the endpoint
+ * (api.c) and the probe rounds (agent_probe.c).
+ */
+#ifndef PODREACH_AGENT_H
+#define PODREACH_AGENT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "agent/core/diag.h"
+#include "agent/core/reconcile.h"
+#include "agent/core/report.h"
+#include "agent/daemon/peer.h"
+#include "agent/io/probe.h"
+#include "netlink/kview.h"
+
+struct cfg;
+struct ev_loop;
+struct ev_timer;
+struct httpd;
+struct nft_ruleset;
+struct route_sock;
+struct watch;
+
+#define API_RECONCILE_BUCKETS 10
+#define API_RTT_BUCKETS 10
+#define API_PROBE_SERIES 32		/* per-target metric series; the rest is "other" */
+#define API_MAX_TARGETS 4096		/* probe targets per round */
+
+struct agent_metrics {
+	uint64_t reconciles;
+	uint64_t reconcile_failures;
+	uint64_t repairs;		/* routes installed or repaired */
+	uint64_t events;		/* rtnetlink notifications */
+	uint64_t resyncs;		/* full re-reads after lost notifications */
+	uint64_t buckets[API_RECONCILE_BUCKETS];	/* reconcile duration */
+	double dur_sum;
+	uint64_t http_requests;
+	double repair_last_ms;		/* deletion seen -> route back */
+	uint64_t probe_results[2][6];	/* [kind][outcome] */
+	uint64_t rtt_buckets[API_RTT_BUCKETS];
+	double rtt_sum;
+	uint64_t rtt_count;
+};
+
+/* One probe target's history, for /metrics; bounded to API_PROBE_SERIES. */
+struct agent_series {
+	char target[64];
+	struct probe_history h;
+};
+
+struct agent {
+	struct cfg *cfg;
+	struct ev_loop *loop;
+	struct route_sock *rs;
+	struct watch *watch;
+	struct httpd *httpd;
+	struct peers *peers;
+	struct ev_timer *t_reconcile, *t_resync, *t_peers;
+	char token[256];		/* "" when none */
+	struct kview kv;		/* the last view read */
+	struct rc_result res;		/* the last reconcile: decisions, firewall, settings */
+	char *status_json;		/* the last report, rendered */
+	char *status_text;
+	size_t problems[PC_COUNT];	/* the last report's problems by code, for /metrics */
+	bool ready;
+	struct nft_ruleset *rules;	/* the last ruleset read, or NULL */
+	double rules_at;		/* when it was read (ev_now()), 0: never */
+	bool fw_warned;			/* the ruleset could not be read: said once */
+	struct report *report;		/* reused by every reconcile */
+	double backoff;			/* seconds before retrying a failed kernel read */
+	bool pending;
+	double pending_since;
+	double deleted_at;		/* when an owned route was seen deleted */
+	double storm_start;
+	int storm_count;
+	int logged_state[PEER_MAX];
+	struct agent_metrics m;
+	/* probes (agent_probe.c) */
+	struct probe_engine *probe;
+	struct probe_opts probe_opts;
+	struct ev_timer *t_probe;
+	struct probe_target *targets;	/* the running round's */
+	size_t ntargets;
+	struct report_probe *probes;	/* the last round's results */
+	size_t nprobes;
+	struct agent_series series[API_PROBE_SERIES + 1];	/* the last one is "other" */
+	size_t nseries;
+};
+
+/* Starts probe rounds every --interval (jittered); returns 0 or -errno. */
+int agent_probe_start(struct agent *a);
+/* Frees the engine, its round and the results; NULL-safe parts. */
+void agent_probe_stop(struct agent *a);
+/* Marks the agent for a reconcile (agentd.c). */
+void agent_schedule(struct agent *a, const char *why);
+/* Whether peer p speaks for a node of another cluster (the newest answer
+ * when two peers claim the same node): its routes and pods are ours to reach. */
+bool agent_remote_peer(const struct agent *a, const struct peer *p);
+
+/* Bucket upper bounds of the reconcile duration and probe RTT histograms, seconds. */
+extern const double api_buckets[API_RECONCILE_BUCKETS];
+extern const double api_rtt_buckets[API_RTT_BUCKETS];
+
+#endif
