@@ -160,6 +160,16 @@ decide(const struct plan_input *in, struct plan_route *pr)
 		pr->state = PLAN_CONFLICT;	/* not ours: never touched */
 }
 
+/* The same range via the same node is one route, however often it is claimed. */
+static bool
+planned(const struct plan_route *routes, size_t n, const struct prefix4 *dst, uint32_t via)
+{
+	for (size_t i = 0; i < n; i++)
+		if (routes[i].via == via && cidr_equal(&routes[i].dst, dst))
+			return true;
+	return false;
+}
+
 int
 plan_build(const struct plan_input *in, struct plan *out)
 {
@@ -178,8 +188,11 @@ plan_build(const struct plan_input *in, struct plan *out)
 		const struct addr4 *a = kview_onlink(in->kv, rm->node_ip);
 
 		for (size_t k = 0; k < rm->ncidrs; k++) {
-			struct plan_route *pr = &out->routes[n++];
+			struct plan_route *pr;
 
+			if (planned(out->routes, n, &rm->cidrs[k], rm->node_ip))
+				continue;
+			pr = &out->routes[n++];
 			pr->remote = i;
 			pr->dst = rm->cidrs[k];
 			pr->via = rm->node_ip;

@@ -62,7 +62,7 @@ fx_p(const char *s)
 static struct prefix4 fx_pod[1], fx_cluster[1], fx_allow[4];
 
 /* An input with the kind defaults: local pods 10.245.0.0/24 of 10.245.0.0/16. */
-static struct plan_input
+static __attribute__((unused)) struct plan_input
 fx_input(const struct plan_remote *remotes, size_t n)
 {
 	fx_pod[0] = fx_p("10.245.0.0/24");

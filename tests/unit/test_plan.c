@@ -122,7 +122,8 @@ test_rails(void **state)
 		{ "10.0.0.0/7", WHY_NOT_ALLOWED },	/* wider than every allowed range */
 		{ "10.245.0.0/24", WHY_POD_OVERLAP },	/* the local pod CIDR */
 		{ "10.245.3.0/24", WHY_POD_OVERLAP },	/* inside the cluster CIDR */
-		{ "10.96.0.0/16", WHY_SERVICE_OVERLAP },
+		{ "10.96.0.0/16", WHY_SERVICE_OVERLAP },	/* inside the service CIDR */
+		{ "10.64.0.0/10", WHY_SERVICE_OVERLAP },	/* holds all of it: overlap, not containment */
 		{ "172.18.0.0/16", WHY_IFACE_OVERLAP },	/* the bridge subnet */
 		{ "172.18.5.0/24", WHY_IFACE_OVERLAP },
 	};
@@ -142,6 +143,9 @@ test_self_and_not_on_link(void **state)
 {
 	struct plan_route pr = plan_one(IP4(172, 18, 0, 4), "10.244.0.0/24", NULL);
 
+	assert_int_equal(pr.why, WHY_SELF);
+	/* Any address of ours, not only the node IP: the pod gateway here. */
+	pr = plan_one(IP4(10, 245, 0, 1), "10.244.0.0/24", NULL);
 	assert_int_equal(pr.why, WHY_SELF);
 	pr = plan_one(IP4(192, 168, 9, 9), "10.244.0.0/24", NULL);
 	assert_int_equal(pr.why, WHY_NOT_ONLINK);
@@ -174,6 +178,43 @@ test_remote_overlap_spares_good_routes(void **state)
 	plan_free(NULL);
 }
 
+/* The right gateway on the wrong interface is not right. */
+static void
+test_interface_counts(void **state)
+{
+	struct plan_route pr;
+
+	fx_add_route((struct route4){ .dst = fx_p("10.244.0.0/24"), .gw = IP4(172, 18, 0, 2),
+				      .oif = 3, .protocol = PODREACH_RTPROT });
+	pr = plan_one(IP4(172, 18, 0, 2), "10.244.0.0/24", NULL);
+	assert_int_equal(pr.state, PLAN_WRONG_GW);
+	assert_int_equal(pr.action, ACT_REPLACE);
+	assert_int_equal(plan_route4(&pr).oif, 2);
+	fx_reset();
+	fx_add_route((struct route4){ .dst = fx_p("10.244.0.0/24"), .gw = IP4(172, 18, 0, 2),
+				      .oif = 3, .protocol = RTPROT_BOOT });
+	pr = plan_one(IP4(172, 18, 0, 2), "10.244.0.0/24", NULL);
+	assert_int_equal(pr.state, PLAN_CONFLICT);
+}
+
+/* The same node listed twice (a seed and --remote, two peers answering for
+ * it) plans its range once: two adds would make the second fail with EEXIST. */
+static void
+test_same_claim_twice_is_planned_once(void **state)
+{
+	struct prefix4 c[2] = { fx_p("10.244.0.0/24"), fx_p("10.244.0.0/24") };
+	struct plan_remote rm[2] = { { .node_ip = IP4(172, 18, 0, 2), .cidrs = c, .ncidrs = 2 },
+				     { .node_ip = IP4(172, 18, 0, 2), .cidrs = c, .ncidrs = 1 } };
+	struct plan_input in = fx_input(rm, 2);
+	struct plan p;
+
+	assert_int_equal(plan_build(&in, &p), 0);
+	assert_int_equal(p.n, 1);
+	assert_int_equal(p.routes[0].state, PLAN_MISSING);
+	assert_int_equal(p.routes[0].action, ACT_ADD);
+	plan_free(&p);
+}
+
 static void
 test_empty(void **state)
 {
@@ -199,6 +240,8 @@ main(void)
 		cmocka_unit_test_setup(test_rails, setup),
 		cmocka_unit_test_setup(test_self_and_not_on_link, setup),
 		cmocka_unit_test_setup(test_remote_overlap_spares_good_routes, setup),
+		cmocka_unit_test_setup(test_interface_counts, setup),
+		cmocka_unit_test_setup(test_same_claim_twice_is_planned_once, setup),
 		cmocka_unit_test_setup(test_empty, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

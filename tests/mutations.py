@@ -1,0 +1,64 @@
+#!/usr/bin/env python3
+"""tests/mutations.py — each mutation below must make a unit test fail.
+
+Applies one mutation at a time to the source, rebuilds the named unit test
+(the ASan build), runs it, and restores the file, whatever happens. Prints
+"killed" or "SURVIVED" per mutation; exits 1 if any survived.
+    python3 tests/mutations.py            all
+    python3 tests/mutations.py plan       those whose name contains "plan"
+"""
+import subprocess, sys, os
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# (name, file, from, to, unit test)
+MUTATIONS = [
+    ("plan: service CIDR rail 'contains' instead of 'overlaps'", "agent/core/plan.c",
+     "if (in->service_cidr && overlaps_any(&pr->dst, in->service_cidr, 1, &pr->clash))",
+     "if (in->service_cidr && cidr_contains(in->service_cidr, &pr->dst))", "test_plan"),
+    ("plan: drop the 'one of our own addresses' check", "agent/core/plan.c",
+     "if (rm->node_ip == in->node_ip || kview_is_local(in->kv, rm->node_ip))",
+     "if (rm->node_ip == in->node_ip)", "test_plan"),
+    ("plan: a route is right whatever its interface", "agent/core/plan.c",
+     "r->gw == pr->via && r->oif == pr->oif", "r->gw == pr->via", "test_plan"),
+    ("plan: the same claim twice planned twice", "agent/core/plan.c",
+     "if (planned(out->routes, n, &rm->cidrs[k], rm->node_ip))", "if (0)", "test_plan"),
+    ("reconcile: enforce replaces with add", "agent/core/reconcile.c",
+     "pr->action == ACT_ADD ? RC_ADD : RC_REPLACE", "RC_ADD", "test_reconcile"),
+    ("reconcile: a refused change is not counted", "agent/core/reconcile.c",
+     "\t\t\tfailed++;\n", "\n", "test_reconcile"),
+    ("reconcile: enforce in report mode", "agent/core/reconcile.c",
+     "if (c->mode == CFG_MODE_ENFORCE)", "if (1)", "test_reconcile"),
+    ("diag: the node's own masqueraded probe is a problem", "agent/core/diag.c",
+     "&& !from_node)", ")", "test_reconcile"),
+    ("node: rp_filter of the device ignored", "agent/io/node.c",
+     "out->rp_dev = read_int(path);", "out->rp_dev = 0; (void)path;", "test_node"),
+]
+
+def run(cmd):
+    return subprocess.run(cmd, cwd=ROOT, shell=True, stdout=subprocess.DEVNULL,
+                          stderr=subprocess.DEVNULL).returncode
+
+def main():
+    pick = sys.argv[1] if len(sys.argv) > 1 else ""
+    survived = 0
+    for name, path, old, new, test in MUTATIONS:
+        if pick not in name:
+            continue
+        full = os.path.join(ROOT, path)
+        orig = open(full).read()
+        if orig.count(old) != 1:
+            print(f"STALE     {name}: the original text is not in {path} exactly once")
+            survived += 1
+            continue
+        try:
+            open(full, "w").write(orig.replace(old, new))
+            built = run(f"make -s SAN=1 build/asan/tests/{test}") == 0
+            killed = not built or run(f"build/asan/tests/{test}") != 0
+        finally:
+            open(full, "w").write(orig)
+        print(("killed   " if killed else "SURVIVED ") + f" {name} ({test})")
+        survived += not killed
+    run("make -s SAN=1 tests")
+    sys.exit(1 if survived else 0)
+
+main()

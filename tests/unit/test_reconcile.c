@@ -1,0 +1,214 @@
+/* The reconcile core against a fake kernel: what enforce asks the kernel to
+ * do, what it does when the kernel refuses, and what the report then says.
+ * No root, no netlink. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <cmocka.h>
+
+#include "agent/core/cfg.h"
+#include "agent/core/diag.h"
+#include "agent/core/reconcile.h"
+#include "agent/core/report.h"
+#include "plan_fixture.h"
+
+/* The fake kernel: records every request, refuses when told to. */
+struct fake {
+	struct { enum rc_op op; struct route4 r; } calls[8];
+	size_t ncalls;
+	int refuse;		/* -errno for every apply, or 0 */
+	size_t lookups;
+};
+
+static int
+fake_apply(void *ctx, enum rc_op op, const struct route4 *r)
+{
+	struct fake *f = ctx;
+
+	if (f->ncalls < 8)
+		f->calls[f->ncalls++] = (typeof(f->calls[0])){ op, *r };
+	return f->refuse;
+}
+
+static int
+fake_lookup(void *ctx, uint32_t dst, struct route4 *out)
+{
+	struct fake *f = ctx;
+
+	f->lookups++;
+	*out = (struct route4){ .dst = { dst, 32 }, .gw = IP4(172, 18, 0, 1), .oif = 2,
+				.type = RTN_UNICAST };
+	return 0;
+}
+
+static void
+fake_settings(void *ctx, const char *dev, struct node_sysctl *out)
+{
+	*out = (struct node_sysctl){ .ip_forward = 1 };
+}
+
+static struct cfg cfg;
+static struct fake fk;
+static struct rc_kernel kern = { fake_apply, fake_lookup, fake_settings, &fk };
+static struct prefix4 c1[1], c2[1];
+static struct plan_remote rem[2];
+
+static void
+setup_cfg(const char *mode)
+{
+	char *argv[] = { "check", "--cluster", "cluster2", "--node-name", "c2n1", "--node-ip",
+			 "172.18.0.4", "--pod-cidr", "10.245.0.0/24", "--mode", (char *)mode };
+	char *env[] = { NULL };
+	char err[CFG_ERR_MAX];
+
+	memset(&cfg, 0, sizeof(cfg));
+	if (!cfg_parse(&cfg, 11, argv, env, err))
+		fail_msg("%s", err);
+	cfg.cluster_cidrs = cfg.pod_cidrs;
+	memset(&fk, 0, sizeof(fk));
+	fx_reset();
+	c1[0] = fx_p("10.244.0.0/24");
+	c2[0] = fx_p("10.244.1.0/24");
+	rem[0] = (struct plan_remote){ .node_ip = IP4(172, 18, 0, 2), .cidrs = c1, .ncidrs = 1 };
+	rem[1] = (struct plan_remote){ .node_ip = IP4(172, 18, 0, 3), .cidrs = c2, .ncidrs = 1 };
+}
+
+static struct rc_input
+input(void)
+{
+	return (struct rc_input){ .cfg = &cfg, .kv = &fx_kv, .remotes = rem, .nremotes = 2 };
+}
+
+static bool
+has_problem(const struct report *r, enum problem_code code)
+{
+	for (size_t i = 0; i < r->nproblems; i++)
+		if (r->problems[i].code == code)
+			return true;
+	return false;
+}
+
+/* Enforce: one add for the missing route, one replace for our own wrong
+ * one, each exactly the route plan_route4() describes; then all is right. */
+static void
+test_enforce_adds_and_replaces(void **state)
+{
+	struct rc_input in;
+	struct rc_result res;
+	static struct report r;
+
+	setup_cfg("enforce");
+	fx_add_route((struct route4){ .dst = c2[0], .gw = IP4(172, 18, 0, 9), .oif = 2,
+				      .protocol = PODREACH_RTPROT, .priority = 5 });
+	in = input();
+	assert_int_equal(rc_run(&in, &kern, &res), 0);
+	assert_int_equal(fk.ncalls, 2);
+	assert_int_equal(fk.calls[0].op, RC_ADD);
+	assert_true(cidr_equal(&fk.calls[0].r.dst, &c1[0]));
+	assert_int_equal(fk.calls[0].r.gw, IP4(172, 18, 0, 2));
+	assert_int_equal(fk.calls[0].r.oif, 2);
+	assert_int_equal(fk.calls[1].op, RC_REPLACE);
+	assert_int_equal(fk.calls[1].r.gw, IP4(172, 18, 0, 3));
+	assert_int_equal(fk.calls[1].r.priority, 5);
+	assert_int_equal(res.failed, 0);
+	assert_int_equal(res.plan.routes[0].state, PLAN_INSTALLED);
+	assert_int_equal(res.plan.routes[1].state, PLAN_REPAIRED);
+	assert_string_equal(res.bridge_dev, "eth0");
+	memset(&r, 0, sizeof(r));
+	rc_report(&r, &in, &res);
+	assert_int_equal(diag_count(&r, SEV_ERROR), 0);
+	rc_result_free(&res);
+}
+
+/* Report mode changes nothing; the report says what is wrong and where the
+ * packets go now (the FIB lookup). */
+static void
+test_report_mode_changes_nothing(void **state)
+{
+	struct rc_input in;
+	struct rc_result res;
+	static struct report r;
+
+	setup_cfg("report");
+	in = input();
+	assert_int_equal(rc_run(&in, &kern, &res), 0);
+	assert_int_equal(fk.ncalls, 0);
+	assert_int_equal(fk.lookups, 2);
+	assert_int_equal(res.plan.routes[0].state, PLAN_MISSING);
+	memset(&r, 0, sizeof(r));
+	rc_report(&r, &in, &res);
+	assert_true(has_problem(&r, PC_ROUTE_MISSING));
+	assert_non_null(strstr(r.problems[0].message, "now go via 172.18.0.1"));
+	rc_result_free(&res);
+}
+
+/* A refused change: counted, named with the kernel's answer, state kept. */
+static void
+test_refused_change_is_reported(void **state)
+{
+	struct rc_input in;
+	struct rc_result res;
+	static struct report r;
+
+	setup_cfg("enforce");
+	fk.refuse = -EPERM;
+	in = input();
+	assert_int_equal(rc_run(&in, &kern, &res), 0);
+	assert_int_equal(res.failed, 2);
+	assert_int_equal(res.plan.routes[0].state, PLAN_MISSING);
+	assert_int_equal(res.plan.routes[0].apply_err, -EPERM);
+	memset(&r, 0, sizeof(r));
+	rc_report(&r, &in, &res);
+	assert_true(has_problem(&r, PC_ROUTE_MISSING));
+	assert_non_null(strstr(r.problems[0].message, strerror(EPERM)));
+	rc_result_free(&res);
+}
+
+/* A route that is not ours is never touched, even in enforce mode. */
+static void
+test_foreign_route_is_left_alone(void **state)
+{
+	struct rc_input in;
+	struct rc_result res;
+
+	setup_cfg("enforce");
+	fx_add_route((struct route4){ .dst = c1[0], .gw = IP4(172, 18, 0, 9), .oif = 2,
+				      .protocol = RTPROT_STATIC });
+	in = input();
+	in.nremotes = 1;
+	assert_int_equal(rc_run(&in, &kern, &res), 0);
+	assert_int_equal(fk.ncalls, 0);
+	assert_int_equal(res.plan.routes[0].state, PLAN_CONFLICT);
+	rc_result_free(&res);
+}
+
+/* Verdict to problem: drops always, masquerade only of a pod's flow. */
+static void
+test_verdict_to_problem(void **state)
+{
+	assert_int_equal(diag_fw_code("drop", false), PC_FIREWALL_DROP);
+	assert_int_equal(diag_fw_code("reject", true), PC_FIREWALL_DROP);
+	assert_int_equal(diag_fw_code("masquerade", false), PC_FIREWALL_MASQUERADE);
+	assert_int_equal(diag_fw_code("snat", false), PC_FIREWALL_MASQUERADE);
+	assert_int_equal(diag_fw_code("masquerade", true), -1);
+	assert_int_equal(diag_fw_code("accept", false), -1);
+	assert_int_equal(diag_fw_code("unknown", false), -1);
+	for (int c = 0; c < PC_COUNT; c++)
+		assert_string_not_equal(diag_code_name(c), "unknown");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_enforce_adds_and_replaces),
+		cmocka_unit_test(test_report_mode_changes_nothing),
+		cmocka_unit_test(test_refused_change_is_reported),
+		cmocka_unit_test(test_foreign_route_is_left_alone),
+		cmocka_unit_test(test_verdict_to_problem),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
