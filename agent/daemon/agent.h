@@ -70,6 +70,7 @@ struct agent {
 	bool fw_warned;			/* the ruleset could not be read: said once */
 	struct report *report;		/* reused by every reconcile */
 	double backoff;			/* seconds before retrying a failed kernel read */
+	double apply_backoff;		/* seconds before retrying refused route changes */
 	bool pending;
 	double pending_since;
 	double deleted_at;		/* when an owned route was seen deleted */

@@ -301,6 +301,29 @@ refresh_rules(struct agent *a)
 	a->rules = rs;
 }
 
+/* Ready once a reconcile did all it set out to do.  A change the kernel
+ * refused is retried with backoff (0.1 s doubling to 30 s; any relevant
+ * event retries sooner) and keeps the agent not ready meanwhile: the report
+ * says what the kernel answered. */
+static void
+settle(struct agent *a, const struct report *r)
+{
+	if (a->res.failed) {
+		a->apply_backoff = a->apply_backoff ? (a->apply_backoff * 2 < 30 ? a->apply_backoff * 2 : 30)
+						    : 0.1;
+		if (a->ready || a->apply_backoff >= 30)
+			log_warnx("not ready: the kernel refused %d route changes; retrying in %gs",
+				  a->res.failed, a->apply_backoff);
+		a->ready = false;
+		ev_timer_arm(a->t_reconcile, a->apply_backoff);
+		return;
+	}
+	a->apply_backoff = 0;
+	if (!a->ready)
+		log_info("ready: %zu remote CIDRs, %zu problems", a->res.plan.n, r->nproblems);
+	a->ready = true;
+}
+
 static void
 reconcile(struct agent *a)
 {
@@ -343,9 +366,7 @@ reconcile(struct agent *a)
 		r->nprobes = a->nprobes;
 		rc_report(r, &in, &a->res);
 		render(a, r);
-		if (!a->ready)
-			log_info("ready: %zu remote CIDRs, %zu problems", a->res.plan.n, r->nproblems);
-		a->ready = true;
+		settle(a, r);
 	}
 	observe(a, t0, err < 0 || a->res.failed);
 	log_debug("reconciled in %.3f ms", (ev_now() - t0) * 1000);

@@ -9,6 +9,8 @@ ns=prmani$$
 trap 'ip netns del $ns 2>/dev/null' EXIT
 ip netns add "$ns"
 ip -n "$ns" link set lo up
+# A new namespace may copy the host's forwarding setting: set what the test needs.
+ip netns exec "$ns" sysctl -qw net.ipv4.ip_forward=0
 
 for c in cluster1 cluster2; do
     out=$(kubectl kustomize "$root/manifests/overlays/$c") || fail "kustomize $c failed"
