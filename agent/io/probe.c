@@ -50,7 +50,7 @@ struct probe_engine {
 	uint64_t armed;			/* what timer is armed for: 0 none, ASAP, or µs */
 	struct curlev *curl;		/* created by the first HTTP probe */
 	CURLM *multi;			/* curlev's */
-	struct probe_heap heap;
+	struct heap heap;
 	struct probe_slot *slots;
 	struct probe_slot *free_slots;
 	size_t inflight, peak;
@@ -232,116 +232,6 @@ probe_report(const struct probe_target *t, const struct probe_result *res,
 		snprintf(out->detail, sizeof(out->detail), "%s", w);
 }
 
-/* ---- the deadline heap ------------------------------------------------------------------ */
-
-int
-probe_heap_init(struct probe_heap *h, size_t cap)
-{
-	memset(h, 0, sizeof(*h));
-	if (cap == 0 || cap >= UINT32_MAX)
-		return -EINVAL;
-	h->v = calloc(cap, sizeof(*h->v));
-	h->pos = malloc(cap * sizeof(*h->pos));
-	if (!h->v || !h->pos) {
-		probe_heap_free(h);
-		return -ENOMEM;
-	}
-	memset(h->pos, 0xff, cap * sizeof(*h->pos));
-	h->cap = cap;
-	return 0;
-}
-
-void
-probe_heap_free(struct probe_heap *h)
-{
-	if (!h)
-		return;
-	free(h->v);
-	free(h->pos);
-	memset(h, 0, sizeof(*h));
-}
-
-static void
-heap_set(struct probe_heap *h, size_t i, struct probe_heap_ent ent)
-{
-	h->v[i] = ent;
-	h->pos[ent.id] = (uint32_t)i;
-}
-
-static void
-heap_up(struct probe_heap *h, size_t i)
-{
-	struct probe_heap_ent ent = h->v[i];
-
-	while (i > 0 && h->v[(i - 1) / 2].when > ent.when) {
-		heap_set(h, i, h->v[(i - 1) / 2]);
-		i = (i - 1) / 2;
-	}
-	heap_set(h, i, ent);
-}
-
-static void
-heap_down(struct probe_heap *h, size_t i)
-{
-	struct probe_heap_ent ent = h->v[i];
-
-	for (;;) {
-		size_t c = 2 * i + 1;
-
-		if (c >= h->n)
-			break;
-		if (c + 1 < h->n && h->v[c + 1].when < h->v[c].when)
-			c++;
-		if (h->v[c].when >= ent.when)
-			break;
-		heap_set(h, i, h->v[c]);
-		i = c;
-	}
-	heap_set(h, i, ent);
-}
-
-int
-probe_heap_push(struct probe_heap *h, uint32_t id, uint64_t when)
-{
-	if (id >= h->cap)
-		return -EINVAL;
-	if (h->pos[id] != UINT32_MAX)
-		return -EEXIST;
-	h->v[h->n] = (struct probe_heap_ent){ when, id };
-	heap_up(h, h->n++);
-	return 0;
-}
-
-int
-probe_heap_remove(struct probe_heap *h, uint32_t id)
-{
-	uint32_t moved;
-	size_t i;
-
-	if (id >= h->cap || h->pos[id] == UINT32_MAX)
-		return -ENOENT;
-	i = h->pos[id];
-	h->pos[id] = UINT32_MAX;
-	if (i == --h->n)
-		return 0;
-	/* The last entry fills the hole and moves whichever way it must. */
-	moved = h->v[h->n].id;
-	heap_set(h, i, h->v[h->n]);
-	heap_up(h, i);
-	heap_down(h, h->pos[moved]);
-	return 0;
-}
-
-bool
-probe_heap_peek(const struct probe_heap *h, uint32_t *id, uint64_t *when)
-{
-	if (!h->n)
-		return false;
-	*id = h->v[0].id;
-	*when = h->v[0].when;
-	return true;
-}
-
 /* ---- the engine ------------------------------------------------------------------------- */
 
 static uint64_t
@@ -369,7 +259,7 @@ rearm(struct probe_engine *e)
 
 	if (e->busy && e->done == e->n)
 		want = ASAP;
-	else if (probe_heap_peek(&e->heap, &id, &when))
+	else if (heap_peek(&e->heap, &id, &when))
 		want = when;
 	if (!want || (e->armed && e->armed <= want))
 		return;
@@ -403,7 +293,7 @@ finish(struct probe_engine *e, struct probe_slot *s, enum probe_outcome r, enum 
 		curl_multi_remove_handle(e->multi, s->easy);
 		curl_easy_cleanup(s->easy);
 	}
-	probe_heap_remove(&e->heap, s->id);
+	heap_remove(&e->heap, s->id);
 	*s = (struct probe_slot){ .e = e, .id = s->id, .fd = -1, .next_free = e->free_slots };
 	e->free_slots = s;
 	e->inflight--;
@@ -491,7 +381,7 @@ tcp_start(struct probe_engine *e, struct probe_slot *s, const struct probe_targe
 		return 0;
 	}
 	if ((err = ev_add(e->loop, fd, EPOLLOUT, tcp_ready, s)) < 0 ||
-	    (err = probe_heap_push(&e->heap, s->id, s->t0 + (uint64_t)(e->o.timeout * 1e6))) < 0)
+	    (err = heap_push(&e->heap, s->id, s->t0 + (uint64_t)(e->o.timeout * 1e6))) < 0)
 		finish(e, s, PROBE_ERROR, PROBE_PHASE_CONNECT, -err, 0);
 	return 0;
 }
@@ -599,7 +489,7 @@ http_start(struct probe_engine *e, struct probe_slot *s, const struct probe_targ
 		finish(e, s, PROBE_ERROR, PROBE_PHASE_CONNECT, CURLE_FAILED_INIT, 0);
 		return 0;
 	}
-	err = probe_heap_push(&e->heap, s->id,
+	err = heap_push(&e->heap, s->id,
 			      s->t0 + (uint64_t)(e->o.timeout * 1e6) + HTTP_GRACE_US);
 	if (err < 0)
 		finish(e, s, PROBE_ERROR, PROBE_PHASE_CONNECT, CURLE_FAILED_INIT, 0);
@@ -652,7 +542,7 @@ expire(struct probe_engine *e)
 	uint64_t now = now_us(), when;
 	uint32_t id;
 
-	while (probe_heap_peek(&e->heap, &id, &when) && when <= now) {
+	while (heap_peek(&e->heap, &id, &when) && when <= now) {
 		struct probe_slot *s = &e->slots[id];
 
 		if (s->easy)
@@ -703,7 +593,7 @@ probe_engine_new(struct ev_loop *loop, const struct probe_opts *opts)
 	e->o.max_inflight = max;
 	e->slots = calloc(max, sizeof(*e->slots));
 	e->timer = ev_timer_new(loop, timer_fired, e);
-	if (!e->slots || !e->timer || probe_heap_init(&e->heap, max) < 0) {
+	if (!e->slots || !e->timer || heap_init(&e->heap, max) < 0) {
 		probe_engine_free(e);
 		errno = ENOMEM;
 		return NULL;
@@ -761,7 +651,7 @@ probe_engine_free(struct probe_engine *e)
 		curl_global_cleanup();
 	}
 	ev_timer_free(e->timer);
-	probe_heap_free(&e->heap);
+	heap_free(&e->heap);
 	free(e->slots);
 	free(e->res);
 	free(e);

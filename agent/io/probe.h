@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "agent/core/heap.h"
+
 struct ev_loop;
 struct probe_engine;
 struct report_probe;
@@ -139,27 +141,5 @@ void probe_history_add(struct probe_history *h, enum probe_outcome r);
 double probe_history_ratio(const struct probe_history *h);
 /* The i-th most recent result (0: the last); false past the held ones. */
 bool probe_history_get(const struct probe_history *h, size_t i, enum probe_outcome *r);
-
-/* A min-heap of deadlines keyed by small integer ids (0..cap), with
- * removal by id: the engine's only timer is armed for its minimum. */
-struct probe_heap {
-	struct probe_heap_ent {
-		uint64_t when;
-		uint32_t id;
-	} *v;
-	uint32_t *pos;		/* id -> index in v, UINT32_MAX when absent */
-	size_t n, cap;
-};
-
-/* Returns 0 or -ENOMEM; h is empty with room for ids 0..cap-1. */
-int probe_heap_init(struct probe_heap *h, size_t cap);
-/* NULL-safe; frees what h holds. */
-void probe_heap_free(struct probe_heap *h);
-/* Returns 0, -EINVAL for an id out of range, -EEXIST when present. */
-int probe_heap_push(struct probe_heap *h, uint32_t id, uint64_t when);
-/* Returns 0 or -ENOENT. */
-int probe_heap_remove(struct probe_heap *h, uint32_t id);
-/* The earliest entry; false when empty. */
-bool probe_heap_peek(const struct probe_heap *h, uint32_t *id, uint64_t *when);
 
 #endif

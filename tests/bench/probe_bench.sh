@@ -36,10 +36,12 @@ command -v nmap >/dev/null || need+=(nmap)
 [[ -x /usr/bin/time ]] || need+=(time)
 if ((${#need[@]})); then apt-get install -y "${need[@]}" >/dev/null; fi
 
-# The helper links only what it uses from agent/, independent of the Makefile.
-cc -std=gnu11 -O2 -g -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE -I"$ROOT" $(pkg-config --cflags libcurl) \
-    -o "$WORK/probe_bench" "$ROOT/tests/bench/probe_bench.c" "$ROOT/agent/io/probe.c" \
-    "$ROOT/agent/io/ev.c" "$ROOT/agent/io/curlev.c" "$ROOT/agent/core/cidr.c" $(pkg-config --libs libcurl) -lm
+# The helper links the release build's library (make all builds it).
+make -C "$ROOT" -s -j2 all
+PKGS="libnl-3.0 libnl-route-3.0 libmnl libnftnl libcurl libmicrohttpd jansson"
+cc -std=gnu11 -O2 -g -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE -I"$ROOT" $(pkg-config --cflags $PKGS) \
+    -o "$WORK/probe_bench" "$ROOT/tests/bench/probe_bench.c" "$ROOT/build/libpodreach.a" \
+    $(pkg-config --libs $PKGS) -lm
 
 ip netns add "$SRC"
 ip netns add "$DST"

@@ -142,7 +142,7 @@ test_history(void **state)
 }
 
 static void
-heap_check(const struct probe_heap *h)
+heap_check(const struct heap *h)
 {
 	for (size_t i = 1; i < h->n; i++)
 		assert_true(h->v[(i - 1) / 2].when <= h->v[i].when);
@@ -153,47 +153,47 @@ heap_check(const struct probe_heap *h)
 static void
 test_heap(void **state)
 {
-	struct probe_heap h;
+	struct heap h;
 	uint64_t when, last = 0;
 	uint32_t id, r = 7;
 	bool in[512] = { 0 };
 
-	assert_int_equal(probe_heap_init(&h, 0), -EINVAL);
-	assert_int_equal(probe_heap_init(&h, 512), 0);
-	assert_false(probe_heap_peek(&h, &id, &when));
-	assert_int_equal(probe_heap_push(&h, 512, 1), -EINVAL);
-	assert_int_equal(probe_heap_remove(&h, 3), -ENOENT);
+	assert_int_equal(heap_init(&h, 0), -EINVAL);
+	assert_int_equal(heap_init(&h, 512), 0);
+	assert_false(heap_peek(&h, &id, &when));
+	assert_int_equal(heap_push(&h, 512, 1), -EINVAL);
+	assert_int_equal(heap_remove(&h, 3), -ENOENT);
 	for (uint32_t i = 0; i < 512; i++) {
 		r = r * 1103515245u + 12345u;
-		assert_int_equal(probe_heap_push(&h, i, (r >> 8) % 1000), 0);
+		assert_int_equal(heap_push(&h, i, (r >> 8) % 1000), 0);
 		in[i] = true;
 	}
-	assert_int_equal(probe_heap_push(&h, 5, 1), -EEXIST);
+	assert_int_equal(heap_push(&h, 5, 1), -EEXIST);
 	heap_check(&h);
 	/* remove a pseudo-random half by id, keeping the heap valid */
 	for (uint32_t i = 0; i < 512; i++) {
 		r = r * 1103515245u + 12345u;
 		if (r & 0x100) {
-			assert_int_equal(probe_heap_remove(&h, i), 0);
+			assert_int_equal(heap_remove(&h, i), 0);
 			in[i] = false;
 			heap_check(&h);
 		}
 	}
-	assert_int_equal(probe_heap_remove(&h, 511), in[511] ? 0 : -ENOENT);
+	assert_int_equal(heap_remove(&h, 511), in[511] ? 0 : -ENOENT);
 	in[511] = false;
 	/* the rest come out in deadline order */
-	while (probe_heap_peek(&h, &id, &when)) {
+	while (heap_peek(&h, &id, &when)) {
 		assert_true(when >= last);
 		assert_true(in[id]);
 		in[id] = false;
 		last = when;
-		assert_int_equal(probe_heap_remove(&h, id), 0);
+		assert_int_equal(heap_remove(&h, id), 0);
 	}
 	for (size_t i = 0; i < 512; i++)
 		assert_false(in[i]);
-	probe_heap_free(&h);
-	probe_heap_free(&h);
-	probe_heap_free(NULL);
+	heap_free(&h);
+	heap_free(&h);
+	heap_free(NULL);
 }
 
 static void
