@@ -32,7 +32,9 @@ MAIN_OBJ := $(BUILD)/obj/agent/cli/main.o
 TEST_SRC := $(wildcard tests/unit/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all tests check asan clean golden
+PREFIX   ?= /usr/local
+
+.PHONY: all tests check asan clean golden install
 all: $(BUILD)/podreach
 
 $(BUILD)/podreach: $(MAIN_OBJ) $(BUILD)/libpodreach.a
@@ -66,6 +68,11 @@ check:
 # Refresh the golden report files on purpose, after reviewing the diff.
 golden: tests
 	$(Q)$(BUILD)/tests/test_report --update-golden
+
+# The binary and podreach(8); DESTDIR for staging.
+install: $(BUILD)/podreach
+	install -D -m 0755 $(BUILD)/podreach $(DESTDIR)$(PREFIX)/sbin/podreach
+	install -D -m 0644 docs/podreach.8 $(DESTDIR)$(PREFIX)/share/man/man8/podreach.8
 
 clean:
 	rm -rf build

@@ -71,6 +71,7 @@ run_test() {
     local name=$1 limit=$2 log pid rc tailpid
     shift 2
     log="$LOGDIR/${name//\//_}.log"
+    : >"$log" # before the follower starts: it must find the file
     echo "=== $name"
     # -k: a test that ignores TERM gets KILLed 10 s later.
     timeout -k 10 "$limit" "$@" </dev/null >"$log" 2>&1 &

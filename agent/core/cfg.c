@@ -51,6 +51,7 @@ const char cfg_usage[] =
 "  --cleanup-on-exit           remove owned routes on SIGTERM (default: keep)\n"
 "  --resync S                  full re-read backstop besides kernel events (300)\n"
 "  --verbose                   log every reconcile\n"
+"  --help                      print this and exit\n"
 "Each option can also be set as PODREACH_<NAME>, e.g. PODREACH_POD_CIDR; a flag wins.\n";
 
 /* Kubernetes object names: a DNS-1123 subdomain, lower case. */
