@@ -93,6 +93,23 @@ route_close(struct route_sock *rs)
 	free(rs);
 }
 
+/*
+ * The attributes we read, with the length each must have at least: libnl
+ * checks them in nlmsg_parse(), so nla_get_u32() never reads past a short
+ * attribute (the kernel never sends one; a fuzzer or a bug could).
+ */
+static struct nla_policy route_policy[RTA_MAX + 1] = {
+	[RTA_DST] = { .minlen = 4 }, [RTA_GATEWAY] = { .minlen = 4 },
+	[RTA_PREFSRC] = { .minlen = 4 }, [RTA_OIF] = { .type = NLA_U32 },
+	[RTA_PRIORITY] = { .type = NLA_U32 }, [RTA_TABLE] = { .type = NLA_U32 },
+};
+static struct nla_policy link_policy[IFLA_MAX + 1] = {
+	[IFLA_MTU] = { .type = NLA_U32 }, [IFLA_MASTER] = { .type = NLA_U32 },
+};
+static struct nla_policy addr_policy[IFA_MAX + 1] = {
+	[IFA_LOCAL] = { .minlen = 4 }, [IFA_ADDRESS] = { .minlen = 4 },
+};
+
 static uint32_t
 attr_ip(struct nlattr *a)
 {
@@ -103,6 +120,29 @@ attr_ip(struct nlattr *a)
 	return ntohl(be);
 }
 
+/* The first next hop of RTA_MULTIPATH: its length must lie within the
+ * attribute, or the attributes after it would be read as the hop's. */
+static int
+first_hop(struct nlattr *mp, struct route4 *out)
+{
+	struct nlattr *ntb[RTA_MAX + 1];
+	struct rtnexthop *nh = nla_data(mp);
+	int len = nla_len(mp);
+
+	if (len < (int)sizeof(*nh))
+		return 0;
+	if (nh->rtnh_len < sizeof(*nh) || nh->rtnh_len > len)
+		return -EINVAL;
+	out->oif = nh->rtnh_ifindex;
+	if (nh->rtnh_len > sizeof(*nh)) {
+		if (nla_parse(ntb, RTA_MAX, (struct nlattr *)RTNH_DATA(nh),
+			      nh->rtnh_len - (int)sizeof(*nh), route_policy) < 0)
+			return -EINVAL;
+		out->gw = attr_ip(ntb[RTA_GATEWAY]);
+	}
+	return 0;
+}
+
 static int
 parse_route(const struct nlmsghdr *nlh, struct route4 *out, bool main_only)
 {
@@ -111,7 +151,7 @@ parse_route(const struct nlmsghdr *nlh, struct route4 *out, bool main_only)
 
 	if (nlh->nlmsg_type != RTM_NEWROUTE && nlh->nlmsg_type != RTM_DELROUTE)
 		return 0;
-	if (nlmsg_parse((struct nlmsghdr *)nlh, sizeof(*rtm), tb, RTA_MAX, NULL) < 0)
+	if (nlmsg_parse((struct nlmsghdr *)nlh, sizeof(*rtm), tb, RTA_MAX, route_policy) < 0)
 		return -EINVAL;
 	rtm = nlmsg_data(nlh);
 	if (rtm->rtm_family != AF_INET || rtm->rtm_dst_len > 32)
@@ -132,16 +172,8 @@ parse_route(const struct nlmsghdr *nlh, struct route4 *out, bool main_only)
 	out->scope = rtm->rtm_scope;
 	out->type = rtm->rtm_type;
 	/* A multipath route: report its first hop; podreach installs none. */
-	if (tb[RTA_MULTIPATH] && nla_len(tb[RTA_MULTIPATH]) >= (int)sizeof(struct rtnexthop)) {
-		struct rtnexthop *nh = nla_data(tb[RTA_MULTIPATH]);
-		struct nlattr *ntb[RTA_MAX + 1];
-
-		out->oif = nh->rtnh_ifindex;
-		if (nh->rtnh_len > sizeof(*nh) &&
-		    nla_parse(ntb, RTA_MAX, (struct nlattr *)RTNH_DATA(nh),
-			      nh->rtnh_len - (int)sizeof(*nh), NULL) == 0)
-			out->gw = attr_ip(ntb[RTA_GATEWAY]);
-	}
+	if (tb[RTA_MULTIPATH] && first_hop(tb[RTA_MULTIPATH], out) < 0)
+		return -EINVAL;
 	return 1;
 }
 
@@ -159,7 +191,7 @@ route_parse_link(const struct nlmsghdr *nlh, struct link *out)
 
 	if (nlh->nlmsg_type != RTM_NEWLINK)
 		return 0;
-	if (nlmsg_parse((struct nlmsghdr *)nlh, sizeof(*ifi), tb, IFLA_MAX, NULL) < 0)
+	if (nlmsg_parse((struct nlmsghdr *)nlh, sizeof(*ifi), tb, IFLA_MAX, link_policy) < 0)
 		return -EINVAL;
 	ifi = nlmsg_data(nlh);
 	memset(out, 0, sizeof(*out));
@@ -185,7 +217,7 @@ route_parse_addr(const struct nlmsghdr *nlh, struct addr4 *out)
 
 	if (nlh->nlmsg_type != RTM_NEWADDR)
 		return 0;
-	if (nlmsg_parse((struct nlmsghdr *)nlh, sizeof(*ifa), tb, IFA_MAX, NULL) < 0)
+	if (nlmsg_parse((struct nlmsghdr *)nlh, sizeof(*ifa), tb, IFA_MAX, addr_policy) < 0)
 		return -EINVAL;
 	ifa = nlmsg_data(nlh);
 	if (ifa->ifa_family != AF_INET || ifa->ifa_prefixlen > 32)

@@ -906,7 +906,8 @@ static void fw_r_payload(struct fw_render *r, const struct nft_expr *e)
 		/* iptables-nft loads only the prefix's whole bytes: "-d
 		 * 10.244.0.0/16" is a 2-byte load and a cmp. */
 		fw_rd_set(r, d, FW_VT_ADDR, l, "ip %s", o == 12 ? "saddr" : "daddr");
-		fw_rd(r, d)->prefix = (int)l * 8;
+		if (fw_rd(r, d))	/* NULL: no such register, nothing to show */
+			fw_rd(r, d)->prefix = (int)l * 8;
 	} else if (b == NFT_PAYLOAD_NETWORK_HEADER && o == 9 && l == 1) {
 		fw_rd_set(r, d, FW_VT_PROTO, l, "ip protocol");
 	} else if (b == NFT_PAYLOAD_TRANSPORT_HEADER && (o == 0 || o == 2) && l == 2) {
@@ -1434,31 +1435,107 @@ static bool fw_verdict_of(struct fw_eval *ev, struct fw_decision *d)
 	return true;
 }
 
+/*
+ * The kernel refuses a ruleset whose jumps and gotos loop, so no real one
+ * does; a hand-built or corrupt one may.  Jumps are bounded by the stack;
+ * gotos push nothing, so chain entries and rules are counted instead.  Far
+ * above any real flow's path (kube-proxy's longest is a few chains deep and
+ * one rule per service long).
+ */
+#define FW_MAX_ENTRIES	(1 << 14)
+#define FW_MAX_RULES	(1 << 20)
+#define FW_RECENT	8
+
+/* Where nft_do_chain() is: the chain, the next rule, the jump stack. */
+struct fw_walk {
+	struct { const struct nft_chain *c; size_t next; } stack[FW_STACK];
+	size_t sp, i;
+	const struct nft_chain *c;
+	unsigned entries, rules;
+	const char *recent[FW_RECENT];	/* the last chains entered, a ring */
+};
+
+/* Names the loop that entering `to` closes: "goto loop: a -> b -> a". */
+static void fw_loop_reason(struct fw_eval *ev, const struct fw_walk *w, const char *to)
+{
+	size_t used, from = FW_RECENT;
+
+	for (size_t k = 1; k <= FW_RECENT && from == FW_RECENT; k++)
+		if (w->recent[(w->entries - k) % FW_RECENT] &&
+		    !strcmp(w->recent[(w->entries - k) % FW_RECENT], to))
+			from = k;
+	used = (size_t)snprintf(ev->reason, sizeof(ev->reason), "goto loop: %s%.32s",
+				from == FW_RECENT ? "... -> " : "", to);
+	for (size_t k = from == FW_RECENT ? 1 : from - 1; k >= 1 && used < sizeof(ev->reason); k--)
+		used += (size_t)snprintf(ev->reason + used, sizeof(ev->reason) - used, " -> %.32s",
+					 w->recent[(w->entries - k) % FW_RECENT]);
+	if (used < sizeof(ev->reason))
+		snprintf(ev->reason + used, sizeof(ev->reason) - used, " -> %.32s", to);
+}
+
+/* Follows a jump or goto; false (d says unknown) when it cannot. */
+static bool fw_enter(struct fw_eval *ev, struct fw_walk *w, struct fw_decision *d)
+{
+	const struct nft_chain *to = nft_chain_find(ev->table, ev->target);
+
+	d->v = FW_UNKNOWN;
+	if (!to) {
+		fw_unknown(ev, "chain %.64s not found", ev->target ? ev->target : "?");
+		return false;
+	}
+	if (ev->code == NFT_JUMP && w->sp >= FW_STACK) {
+		fw_unknown(ev, "jump stack deeper than %d", FW_STACK);
+		return false;
+	}
+	if (++w->entries > FW_MAX_ENTRIES) {
+		fw_loop_reason(ev, w, to->name);
+		return false;
+	}
+	w->recent[w->entries % FW_RECENT] = to->name;
+	if (ev->code == NFT_JUMP)
+		w->stack[w->sp++] = (typeof(w->stack[0])){ w->c, w->i };
+	w->c = to;
+	w->i = 0;
+	return true;
+}
+
+/* The end of a chain or a return: back to the caller; false at the base. */
+static bool fw_pop(struct fw_walk *w)
+{
+	if (w->sp == 0)
+		return false;
+	w->sp--;
+	w->c = w->stack[w->sp].c;
+	w->i = w->stack[w->sp].next;
+	return true;
+}
+
 /* nft_do_chain(): rules in order, jump pushes, goto replaces, return and
  * the end of a chain pop, the end of the base chain is its policy. */
 static void fw_chain(struct fw_eval *ev, const struct nft_chain *base, struct fw_decision *d)
 {
-	struct { const struct nft_chain *c; size_t next; } stack[FW_STACK];
-	const struct nft_chain *c = base, *to, *ret_chain = NULL;
-	const struct nft_rule *ret_rule = NULL;
-	size_t i = 0, sp = 0;
+	struct fw_walk w = { .c = base };
+	const struct nft_chain *ret_chain = NULL;
+	const struct nft_rule *ret_rule = NULL, *r;
+	enum fw_step s;
 
+	w.recent[0] = base->name;
 	for (;;) {
-		if (i >= c->nrules) {
-			if (sp == 0)
+		if (w.i >= w.c->nrules) {
+			if (!fw_pop(&w))
 				return fw_policy(base, ret_rule, ret_chain, d);
-			sp--;
-			c = stack[sp].c;
-			i = stack[sp].next;
 			continue;
 		}
-		const struct nft_rule *r = &c->rules[i++];
-		enum fw_step s = fw_rule(ev, r);
-
-		if (s == FW_STEP_NEXT)
-			continue;
-		d->chain = c;
+		r = &w.c->rules[w.i++];
+		d->chain = w.c;
 		d->rule = r;
+		if (++w.rules > FW_MAX_RULES) {
+			d->v = FW_UNKNOWN;
+			fw_unknown(ev, "more than %d rules on one path", FW_MAX_RULES);
+			return;
+		}
+		if ((s = fw_rule(ev, r)) == FW_STEP_NEXT)
+			continue;
 		if (s == FW_STEP_UNKNOWN || s == FW_STEP_TERMINAL) {
 			d->v = s == FW_STEP_UNKNOWN ? FW_UNKNOWN : ev->term;
 			return;
@@ -1469,12 +1546,9 @@ static void fw_chain(struct fw_eval *ev, const struct nft_chain *base, struct fw
 			/* The policy decides in the end, but the last return
 			 * is what steered the flow there: name it. */
 			ret_rule = r;
-			ret_chain = c;
-			if (sp == 0)
-				return fw_policy(base, r, c, d);
-			sp--;
-			c = stack[sp].c;
-			i = stack[sp].next;
+			ret_chain = w.c;
+			if (!fw_pop(&w))
+				return fw_policy(base, r, ret_chain, d);
 			continue;
 		}
 		if (ev->code != NFT_JUMP && ev->code != NFT_GOTO) {
@@ -1482,20 +1556,8 @@ static void fw_chain(struct fw_eval *ev, const struct nft_chain *base, struct fw
 			fw_unknown(ev, "verdict %d", ev->code);
 			return;
 		}
-		if (!(to = nft_chain_find(ev->table, ev->target))) {
-			d->v = FW_UNKNOWN;
-			fw_unknown(ev, "chain %.64s not found", ev->target ? ev->target : "?");
+		if (!fw_enter(ev, &w, d))
 			return;
-		}
-		if (ev->code == NFT_JUMP && sp >= FW_STACK) {
-			d->v = FW_UNKNOWN;
-			fw_unknown(ev, "jump stack deeper than %d", FW_STACK);
-			return;
-		}
-		if (ev->code == NFT_JUMP)
-			stack[sp++] = (typeof(stack[0])){ c, i };
-		c = to;
-		i = 0;
 	}
 }
 

@@ -1,9 +1,13 @@
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "agent/io/cni.h"
 
@@ -52,6 +56,17 @@ parse_ipam(json_t *ipam, struct cidr_list *out, char *err, size_t errlen)
 	return true;
 }
 
+/* jansson quotes the bytes it choked on: no control byte (a terminal
+ * escape) goes on into a log or the report. */
+static const char *
+printable(char *s)
+{
+	for (char *p = s; *p; p++)
+		if (iscntrl((unsigned char)*p))
+			*p = '?';
+	return s;
+}
+
 bool
 cni_parse(const char *json, size_t len, struct cidr_list *out, char *err, size_t errlen)
 {
@@ -63,7 +78,7 @@ cni_parse(const char *json, size_t len, struct cidr_list *out, char *err, size_t
 	out->n = 0;
 	root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!root) {
-		snprintf(err, errlen, "not JSON: %s at line %d", jerr.text, jerr.line);
+		snprintf(err, errlen, "not JSON: %s at line %d", printable(jerr.text), jerr.line);
 		return false;
 	}
 	/* A .conflist has "plugins"; a single .conf is itself the plugin. */
@@ -93,6 +108,26 @@ out:
 	return ok;
 }
 
+/* read() until size bytes or the end; -1 with errno. */
+static ssize_t
+read_all(int fd, char *buf, size_t size)
+{
+	size_t got = 0;
+	ssize_t n;
+
+	while (got < size) {
+		n = read(fd, buf + got, size - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	return (ssize_t)got;
+}
+
 static bool
 is_conf(const char *name)
 {
@@ -102,27 +137,46 @@ is_conf(const char *name)
 	       (!strcmp(dot, ".conflist") || !strcmp(dot, ".conf") || !strcmp(dot, ".json"));
 }
 
+/*
+ * Opened non-blocking and checked before reading: a FIFO named *.conflist
+ * would otherwise block open() until a writer comes, a device could be read
+ * forever.  Only a regular file of at most CNI_MAX_BYTES is read.
+ */
 static bool
 read_file(const char *path, char **buf, size_t *len, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "re");
-	size_t n;
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	const char *why = NULL;
+	struct stat st;
+	ssize_t n = 0;
 
-	if (!f) {
+	*buf = NULL;
+	if (fd < 0 || fstat(fd, &st) < 0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return false;
+		goto out;
 	}
-	*buf = malloc(CNI_MAX_BYTES + 1);
-	n = *buf ? fread(*buf, 1, CNI_MAX_BYTES + 1, f) : 0;
-	fclose(f);
-	if (!*buf || n > CNI_MAX_BYTES) {
-		snprintf(err, errlen, "%s: %s", path, *buf ? "larger than 1 MiB" : "out of memory");
+	if (!S_ISREG(st.st_mode))
+		why = "not a regular file";
+	else if (st.st_size > CNI_MAX_BYTES)
+		why = "larger than 1 MiB";
+	else if (!(*buf = malloc(CNI_MAX_BYTES + 1)))
+		why = "out of memory";
+	/* The file may grow between fstat and read: read one byte more. */
+	else if ((n = read_all(fd, *buf, CNI_MAX_BYTES + 1)) < 0)
+		why = strerror(errno);
+	else if (n > CNI_MAX_BYTES)
+		why = "larger than 1 MiB";
+	if (why) {
+		snprintf(err, errlen, "%s: %s", path, why);
 		free(*buf);
 		*buf = NULL;
-		return false;
+	} else {
+		*len = (size_t)n;
 	}
-	*len = n;
-	return true;
+out:
+	if (fd >= 0)
+		close(fd);
+	return *buf != NULL;
 }
 
 bool

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <errno.h>
+#include <sys/stat.h>
 #include <cmocka.h>
 
 #include "agent/io/cni.h"
@@ -114,6 +116,60 @@ test_dir(void **state)
 	assert_non_null(strstr(err, "/nonexistent/podreach"));
 }
 
+/* A FIFO named *.conflist: open() would wait for a writer forever.  It is
+ * refused by name, and so are a directory and a file over the size limit.
+ * The alarm makes the old hang a failure. */
+static void
+test_dir_not_regular(void **state)
+{
+	char dir[] = "/tmp/podreach-cni-XXXXXX", path[128], err[512];
+	struct cidr_list l;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/10-fifo.conflist", dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	alarm(20);
+	assert_false(cni_read_dir(dir, &l, err, sizeof(err)));
+	alarm(0);
+	assert_non_null(strstr(err, path));
+	assert_non_null(strstr(err, "not a regular file"));
+	unlink(path);
+
+	snprintf(path, sizeof(path), "%s/10-dir.conflist", dir);
+	assert_int_equal(mkdir(path, 0700), 0);
+	assert_false(cni_read_dir(dir, &l, err, sizeof(err)));
+	assert_non_null(strstr(err, path));
+	assert_non_null(strstr(err, "not a regular file"));
+	rmdir(path);
+
+	snprintf(path, sizeof(path), "%s/10-big.conflist", dir);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(ftruncate(fileno(f), CNI_MAX_BYTES + 1), 0);
+	fclose(f);
+	assert_false(cni_read_dir(dir, &l, err, sizeof(err)));
+	assert_non_null(strstr(err, path));
+	assert_non_null(strstr(err, "larger than"));
+	unlink(path);
+	rmdir(dir);
+}
+
+/* jansson quotes the offending bytes in its error text: a control byte
+ * (an escape sequence for the terminal) never reaches the log. */
+static void
+test_error_text_printable(void **state)
+{
+	static const char bad[] = "{\"plugins\": \x1b[2J\x07}";
+	struct cidr_list l;
+	char err[256];
+
+	assert_false(cni_parse(bad, strlen(bad), &l, err, sizeof(err)));
+	assert_non_null(strstr(err, "not JSON"));
+	for (const char *p = err; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			fail_msg("control byte 0x%02x in \"%s\"", (unsigned char)*p, err);
+}
+
 /* The pod CIDR of last resort: the Node object from the Kubernetes API. */
 static void
 test_kube_node(void **state)
@@ -147,6 +203,8 @@ main(void)
 		cmocka_unit_test(test_single_conf_with_subnet),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_dir),
+		cmocka_unit_test(test_dir_not_regular),
+		cmocka_unit_test(test_error_text_printable),
 		cmocka_unit_test(test_kube_node),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

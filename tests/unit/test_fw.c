@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <arpa/inet.h>
 #include <cmocka.h>
 
@@ -808,6 +809,66 @@ static void test_jump_depth(void **state)
 	assert_non_null(strstr(r.reason, "16"));
 }
 
+/* A goto cycle (the kernel refuses one; a hand-built ruleset need not) ends
+ * as unknown naming the loop instead of running forever.  The alarm turns
+ * the endless loop this guards against into a failure, not a hang. */
+static void test_goto_loop(void **state)
+{
+	struct fw_result r;
+
+	alarm(20);
+	mk_table(NFPROTO_IPV4, "f", 0);
+	mk_chain(NFPROTO_IPV4, "f", "fwd", NF_INET_FORWARD, 0, NF_ACCEPT, "filter");
+	mk_chain(NFPROTO_IPV4, "f", "ping", -1, 0, 0, NULL);
+	mk_chain(NFPROTO_IPV4, "f", "pong", -1, 0, 0, NULL);
+	rule_begin(NFPROTO_IPV4, "f", "fwd", 2, NULL);
+	x_verdict(NFT_JUMP, "ping");
+	rule_end();
+	rule_begin(NFPROTO_IPV4, "f", "ping", 3, NULL);
+	x_plain("counter");
+	x_verdict(NFT_GOTO, "pong");
+	rule_end();
+	rule_begin(NFPROTO_IPV4, "f", "pong", 4, NULL);
+	x_verdict(NFT_GOTO, "ping");
+	rule_end();
+	r = eval(FW_HOOK_FORWARD, pod_flow(IP4(10, 245, 0, 7)));
+	alarm(0);
+	assert_string_equal(fw_verdict_name(r.verdict), "unknown");
+	assert_string_equal(r.table, "ip f");
+	assert_true(r.handle == 3 || r.handle == 4);
+	assert_non_null(strstr(r.reason, "loop"));
+	assert_non_null(strstr(r.reason, "ping"));
+	assert_non_null(strstr(r.reason, "pong"));
+	print_message("  %s\n", r.reason);
+}
+
+/* A rule loading into a register that does not exist (99) is unknown, and
+ * rendering it for the report does not dereference a missing register. */
+static void test_invalid_register(void **state)
+{
+	struct nftnl_expr *e;
+	struct fw_result r;
+
+	mk_table(NFPROTO_IPV4, "f", 0);
+	mk_chain(NFPROTO_IPV4, "f", "fwd", NF_INET_FORWARD, 0, NF_ACCEPT, "filter");
+	rule_begin(NFPROTO_IPV4, "f", "fwd", 2, NULL);
+	e = x_new("payload");
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, 99);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE, NFT_PAYLOAD_NETWORK_HEADER);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, 16);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, 2);
+	e = x_new("cmp");
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_SREG, 99);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, NFT_CMP_EQ);
+	nftnl_expr_set(e, NFTNL_EXPR_CMP_DATA, "\x0a\xf5", 2);
+	x_verdict(NF_DROP, NULL);
+	rule_end();
+	r = eval(FW_HOOK_FORWARD, pod_flow(IP4(10, 245, 0, 7)));
+	assert_result(r, FW_UNKNOWN, "ip f", "fwd", 2);
+	assert_non_null(strstr(r.rule, "drop"));
+	print_message("  %s: %s\n", r.rule, r.reason);
+}
+
 static void test_policy_drop(void **state)
 {
 	struct fw_result r;
@@ -1274,6 +1335,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_kindnet_ipmasq_return, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_jump_goto_return, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_jump_depth, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_goto_loop, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_invalid_register, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_policy_drop, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_priority_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nat_first_binding, setup, teardown),

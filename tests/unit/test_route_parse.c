@@ -102,6 +102,63 @@ test_default_route_and_multipath(void **state)
 	nlmsg_free(m);
 }
 
+/* A next hop whose rtnh_len runs past RTA_MULTIPATH would make the parser
+ * read the attributes after it as the hop's own: malformed. */
+static void
+test_multipath_hop_overruns(void **state)
+{
+	struct nl_msg *m = route_msg(AF_INET, 24, RT_TABLE_MAIN, 0);
+	struct rtnexthop nh = { .rtnh_len = sizeof(nh) + NLA_HDRLEN + 4, .rtnh_ifindex = 4 };
+	struct route4 r;
+
+	put_ip(m, RTA_DST, "10.244.0.0");
+	assert_int_equal(nla_put(m, RTA_MULTIPATH, sizeof(nh), &nh), 0);
+	/* what the hop's length reaches into: a gateway outside the hop */
+	put_ip(m, RTA_GATEWAY, "172.18.0.66");
+	assert_int_equal(route_parse_route(nlmsg_hdr(m), &r), -EINVAL);
+	nlmsg_free(m);
+
+	/* a hop shorter than its own header is malformed too */
+	m = route_msg(AF_INET, 24, RT_TABLE_MAIN, 0);
+	nh.rtnh_len = 4;
+	assert_int_equal(nla_put(m, RTA_MULTIPATH, sizeof(nh), &nh), 0);
+	assert_int_equal(route_parse_route(nlmsg_hdr(m), &r), -EINVAL);
+	nlmsg_free(m);
+}
+
+/* A u32 attribute with fewer than 4 bytes is malformed, not read past. */
+static void
+test_short_u32_attrs(void **state)
+{
+	static const int route_attrs[] = { RTA_OIF, RTA_PRIORITY, RTA_TABLE };
+	static const int link_attrs[] = { IFLA_MTU, IFLA_MASTER };
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = 5 };
+	uint8_t one[2] = { 7, 0 };
+	struct route4 r;
+	struct link l;
+	struct nl_msg *m;
+
+	for (size_t i = 0; i < sizeof(route_attrs) / sizeof(route_attrs[0]); i++) {
+		struct rtmsg rtm = { .rtm_family = AF_INET, .rtm_dst_len = 24,
+				     .rtm_table = RT_TABLE_MAIN, .rtm_type = RTN_UNICAST };
+
+		m = nlmsg_alloc_simple(RTM_NEWROUTE, 0);
+		assert_int_equal(nlmsg_append(m, &rtm, sizeof(rtm), NLMSG_ALIGNTO), 0);
+		put_ip(m, RTA_DST, "10.244.0.0");
+		assert_int_equal(nla_put(m, route_attrs[i], 1, one), 0);
+		assert_int_equal(route_parse_route(nlmsg_hdr(m), &r), -EINVAL);
+		nlmsg_free(m);
+	}
+	for (size_t i = 0; i < sizeof(link_attrs) / sizeof(link_attrs[0]); i++) {
+		m = nlmsg_alloc_simple(RTM_NEWLINK, 0);
+		assert_int_equal(nlmsg_append(m, &ifi, sizeof(ifi), NLMSG_ALIGNTO), 0);
+		assert_int_equal(nla_put_string(m, IFLA_IFNAME, "eth0"), 0);
+		assert_int_equal(nla_put(m, link_attrs[i], 2, one), 0);
+		assert_int_equal(route_parse_link(nlmsg_hdr(m), &l), -EINVAL);
+		nlmsg_free(m);
+	}
+}
+
 static void
 test_host_bits_cleared(void **state)
 {
@@ -181,6 +238,8 @@ main(void)
 		cmocka_unit_test(test_route),
 		cmocka_unit_test(test_route_skips),
 		cmocka_unit_test(test_default_route_and_multipath),
+		cmocka_unit_test(test_multipath_hop_overruns),
+		cmocka_unit_test(test_short_u32_attrs),
 		cmocka_unit_test(test_host_bits_cleared),
 		cmocka_unit_test(test_link),
 		cmocka_unit_test(test_addr),
