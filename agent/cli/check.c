@@ -12,6 +12,7 @@
 #include "agent/cli/check.h"
 #include "agent/core/cfg.h"
 #include "agent/core/reconcile.h"
+#include "agent/core/render.h"
 #include "agent/core/report.h"
 #include "agent/core/version.h"
 #include "agent/io/kernel.h"
@@ -105,16 +106,16 @@ emit(const struct report *r, const struct cfg *c)
 	char *json;
 
 	if (c->output == CFG_OUT_JSON) {
-		if (!(json = report_json(r))) {
+		if (!(json = render_json(r))) {
 			log_errc(errno, "rendering the JSON report");
 			return EXIT_RUNTIME;
 		}
 		printf("%s\n", json);
 		free(json);
 	} else
-		report_text(r, stdout);
+		render_text(r, stdout);
 	fflush(stdout);
-	return diag_count(r, SEV_ERROR) ? EXIT_PROBLEM : EXIT_OK;
+	return report_count(r, SEV_ERROR) ? EXIT_PROBLEM : EXIT_OK;
 }
 
 /* Everything after the options were parsed. */

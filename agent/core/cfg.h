@@ -28,6 +28,9 @@ struct kube_api {
 	char sa_dir[512];
 };
 
+/* Exit statuses of both commands (podreach(8) EXIT STATUS). */
+enum { EXIT_OK = 0, EXIT_PROBLEM = 1, EXIT_USAGE = 2, EXIT_RUNTIME = 3 };
+
 enum cfg_mode { CFG_MODE_REPORT, CFG_MODE_ENFORCE };
 enum cfg_output { CFG_OUT_TEXT, CFG_OUT_JSON };
 

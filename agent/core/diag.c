@@ -10,38 +10,6 @@
 #include "agent/core/diag.h"
 #include "agent/core/report.h"
 
-static const char *const code_names[PC_COUNT] = {
-	[PC_ROUTE_MISSING] = "route-missing",
-	[PC_ROUTE_WRONG_GATEWAY] = "route-wrong-gateway",
-	[PC_ROUTE_CONFLICT] = "route-conflict",
-	[PC_POD_CIDR_OVERLAP] = "pod-cidr-overlap",
-	[PC_CIDR_REJECTED] = "cidr-rejected",
-	[PC_PEER_NOT_ON_LINK] = "peer-not-on-link",
-	[PC_PEER_UNREACHABLE] = "peer-unreachable",
-	[PC_PEER_INVALID] = "peer-invalid",
-	[PC_FIREWALL_DROP] = "firewall-drop",
-	[PC_FIREWALL_MASQUERADE] = "firewall-masquerade",
-	[PC_IP_FORWARD_DISABLED] = "ip-forward-disabled",
-	[PC_RP_FILTER_STRICT] = "rp-filter-strict",
-	[PC_IPTABLES_LEGACY_RULES] = "iptables-legacy-rules",
-	[PC_PROBE_FAILED] = "probe-failed",
-	[PC_API_UNREACHABLE] = "api-unreachable",
-	[PC_API_FORBIDDEN] = "api-forbidden",
-	[PC_PEER_CONFLICT] = "peer-conflict",
-};
-
-const char *
-diag_code_name(enum problem_code c)
-{
-	return (unsigned)c < PC_COUNT && code_names[c] ? code_names[c] : "unknown";
-}
-
-const char *
-diag_sev_name(enum severity sev)
-{
-	return sev == SEV_ERROR ? "error" : sev == SEV_WARNING ? "warning" : "info";
-}
-
 /* Adds one problem (deduplicated on code and message); false when full. */
 static bool __attribute__((format(printf, 6, 7)))
 report_add(struct report *r, enum problem_code code, enum severity sev, int route,
@@ -68,15 +36,6 @@ report_add(struct report *r, enum problem_code code, enum severity sev, int rout
 	return true;
 }
 
-size_t
-diag_count(const struct report *r, enum severity sev)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < r->nproblems; i++)
-		n += r->problems[i].sev == sev;
-	return n;
-}
 
 /* "node 172.18.0.2" or "node c1n1 (172.18.0.2) of cluster1" */
 static void

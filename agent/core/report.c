@@ -1,11 +1,54 @@
-#include <errno.h>
-#include <jansson.h>
+/*
+ * The report's shared pieces: the one list of problem codes, severities,
+ * and how a route is written, for diagnosis (diag.c) and rendering (render.c).
+ */
 #include <linux/rtnetlink.h>
-#include <stdarg.h>
-#include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "agent/core/report.h"
+
+static const char *const code_names[PC_COUNT] = {
+	[PC_ROUTE_MISSING] = "route-missing",
+	[PC_ROUTE_WRONG_GATEWAY] = "route-wrong-gateway",
+	[PC_ROUTE_CONFLICT] = "route-conflict",
+	[PC_POD_CIDR_OVERLAP] = "pod-cidr-overlap",
+	[PC_CIDR_REJECTED] = "cidr-rejected",
+	[PC_PEER_NOT_ON_LINK] = "peer-not-on-link",
+	[PC_PEER_UNREACHABLE] = "peer-unreachable",
+	[PC_PEER_INVALID] = "peer-invalid",
+	[PC_FIREWALL_DROP] = "firewall-drop",
+	[PC_FIREWALL_MASQUERADE] = "firewall-masquerade",
+	[PC_IP_FORWARD_DISABLED] = "ip-forward-disabled",
+	[PC_RP_FILTER_STRICT] = "rp-filter-strict",
+	[PC_IPTABLES_LEGACY_RULES] = "iptables-legacy-rules",
+	[PC_PROBE_FAILED] = "probe-failed",
+	[PC_API_UNREACHABLE] = "api-unreachable",
+	[PC_API_FORBIDDEN] = "api-forbidden",
+	[PC_PEER_CONFLICT] = "peer-conflict",
+};
+
+const char *
+report_code_name(enum problem_code c)
+{
+	return (unsigned)c < PC_COUNT && code_names[c] ? code_names[c] : "unknown";
+}
+
+const char *
+report_sev_name(enum severity sev)
+{
+	return sev == SEV_ERROR ? "error" : sev == SEV_WARNING ? "warning" : "info";
+}
+
+size_t
+report_count(const struct report *r, enum severity sev)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < r->nproblems; i++)
+		n += r->problems[i].sev == sev;
+	return n;
+}
 
 static const char *
 proto_name(uint8_t p, char buf[static 8])
@@ -44,261 +87,4 @@ report_fmt_route(const struct kview *kv, const struct route4 *rt, char *buf, siz
 		n += snprintf(buf + n, len - (size_t)n, " proto %s", proto_name(rt->protocol, pb));
 	if (rt->priority && n >= 0 && (size_t)n < len)
 		snprintf(buf + n, len - (size_t)n, " metric %u", rt->priority);
-}
-
-
-static void
-text_header(const struct report *r, FILE *out)
-{
-	const struct cfg *c = r->cfg;
-	char ip[CIDR_STRLEN], b[CIDR_STRLEN];
-
-	fprintf(out, "podreach %s: cluster %s, node %s (%s), pod CIDR", r->version, c->cluster,
-		c->node_name, cidr_fmt_ip(c->node_ip, ip));
-	for (size_t i = 0; i < c->pod_cidrs.n; i++)
-		fprintf(out, "%s %s", i ? "," : "", cidr_fmt(&c->pod_cidrs.v[i], b));
-	fprintf(out, ", mode %s\n", c->mode == CFG_MODE_ENFORCE ? "enforce" : "report");
-}
-
-static const struct problem *
-route_problem(const struct report *r, size_t i)
-{
-	for (size_t k = 0; k < r->nproblems; k++)
-		if (r->problems[k].route == (int)i)
-			return &r->problems[k];
-	return NULL;
-}
-
-static void
-text_routes(const struct report *r, FILE *out)
-{
-	char d[CIDR_STRLEN], v[CIDR_STRLEN], dev[IF_NAMESIZE + 8], state[32];
-
-	fprintf(out, "\nremote pod CIDRs (%zu)\n", r->plan ? r->plan->n : 0);
-	if (!r->plan || r->plan->n == 0)
-		fprintf(out, "  none known: give --remote NODEIP=CIDR or --peers\n");
-	for (size_t i = 0; r->plan && i < r->plan->n; i++) {
-		const struct plan_route *pr = &r->plan->routes[i];
-		const struct problem *p = route_problem(r, i);
-
-		snprintf(state, sizeof(state), "%s%s", plan_state_name(pr->state),
-			 pr->state == PLAN_OK && !pr->owned ? " (not podreach's)" : "");
-		fprintf(out, "  %-18s via %-15s dev %-8s %s\n", cidr_fmt(&pr->dst, d),
-			cidr_fmt_ip(pr->via, v), pr->oif ? kview_ifname(r->kv, pr->oif, dev) : "-",
-			state);
-		if (p) {
-			fprintf(out, "      %s %s: %s\n", diag_sev_name(p->sev), diag_code_name(p->code), p->message);
-			fprintf(out, "      fix: %s\n", p->fix);
-		}
-	}
-}
-
-static void
-text_rest(const struct report *r, FILE *out)
-{
-	size_t shown = 0;
-
-	if (r->nfw) {
-		size_t quiet = 0;
-
-		/* Hooks where no chain ran and the flow passed say nothing: skip them. */
-		fprintf(out, "\nfirewall (what nftables does to each flow)\n");
-		for (size_t i = 0; i < r->nfw; i++) {
-			const struct report_fw *f = &r->fw[i];
-
-			if (!f->table[0] && !strcmp(f->verdict, "accept")) {
-				quiet++;
-				continue;
-			}
-			fprintf(out, "  %s -> %s :%u %-11s %-10s %s %s", f->src, f->dst, f->dport, f->hook,
-				f->verdict, f->table, f->chain);
-			if (f->handle)
-				fprintf(out, " handle %llu: %s", (unsigned long long)f->handle, f->rule);
-			else
-				fprintf(out, " %s", f->rule);
-			fprintf(out, "%s%s\n", f->reason[0] ? " -- not understood: " : "", f->reason);
-		}
-		if (quiet)
-			fprintf(out, "  (%zu more hook%s with no chain: accepted)\n", quiet, quiet == 1 ? "" : "s");
-	}
-	if (r->nprobes) {
-		fprintf(out, "\nprobes\n");
-		for (size_t i = 0; i < r->nprobes; i++) {
-			const struct report_probe *p = &r->probes[i];
-
-			fprintf(out, "  %-4s %-40s %-11s %8.3f ms %s\n", p->kind, p->target, p->result,
-				p->rtt_ms, p->detail);
-		}
-	}
-	for (size_t k = 0; k < r->nproblems; k++) {
-		const struct problem *p = &r->problems[k];
-
-		if (p->route >= 0)
-			continue;
-		if (!shown++)
-			fprintf(out, "\nnode and peers\n");
-		fprintf(out, "  %s %s: %s\n", diag_sev_name(p->sev), diag_code_name(p->code), p->message);
-		if (p->fix[0])
-			fprintf(out, "      fix: %s\n", p->fix);
-	}
-}
-
-void
-report_text(const struct report *r, FILE *out)
-{
-	size_t e = diag_count(r, SEV_ERROR), w = diag_count(r, SEV_WARNING);
-
-	text_header(r, out);
-	text_routes(r, out);
-	text_rest(r, out);
-	fprintf(out, "\n%s: %zu error%s, %zu warning%s\n", e ? "FAIL" : "OK", e, e == 1 ? "" : "s",
-		w, w == 1 ? "" : "s");
-}
-
-static json_t *
-json_cidrs(const struct prefix4 *v, size_t n)
-{
-	json_t *a = json_array();
-	char b[CIDR_STRLEN];
-
-	for (size_t i = 0; a && i < n; i++)
-		json_array_append_new(a, json_string(cidr_fmt(&v[i], b)));
-	return a;
-}
-
-static json_t *
-json_ip(uint32_t ip)
-{
-	char b[CIDR_STRLEN];
-
-	return ip ? json_string(cidr_fmt_ip(ip, b)) : json_null();
-}
-
-static json_t *
-json_agent_peers(const struct report *r)
-{
-	json_t *a = json_array();
-
-	for (size_t i = 0; a && i < r->npeers; i++) {
-		const struct report_peer *p = &r->peers[i];
-
-		json_array_append_new(a, json_pack("{s:s, s:o, s:o, s:o, s:o, s:s, s:o}",
-			"address", p->address,
-			"cluster", p->cluster ? json_string(p->cluster) : json_null(),
-			"node", p->node ? json_string(p->node) : json_null(),
-			"node_ip", json_ip(p->node_ip),
-			"pod_cidrs", json_cidrs(p->cidrs, p->ncidrs),
-			"state", p->state,
-			"error", p->error[0] ? json_string(p->error) : json_null()));
-	}
-	return a;
-}
-
-static json_t *
-json_peers(const struct report *r)
-{
-	json_t *a;
-
-	if (r->peers)
-		return json_agent_peers(r);
-	a = json_array();
-
-	for (size_t i = 0; a && i < r->nremotes; i++) {
-		const struct plan_remote *rm = &r->remotes[i];
-
-		json_array_append_new(a, json_pack("{s:o, s:o, s:o, s:o, s:o, s:s, s:n}",
-			"address", json_ip(rm->node_ip),
-			"cluster", rm->cluster ? json_string(rm->cluster) : json_null(),
-			"node", rm->node ? json_string(rm->node) : json_null(),
-			"node_ip", json_ip(rm->node_ip),
-			"pod_cidrs", json_cidrs(rm->cidrs, rm->ncidrs),
-			"state", "static", "error"));
-	}
-	return a;
-}
-
-static json_t *
-json_route(const struct report *r, const struct plan_route *pr)
-{
-	char d[CIDR_STRLEN], dev[IF_NAMESIZE + 8], seen[160];
-	json_t *o;
-
-	o = json_pack("{s:s, s:o, s:o, s:s, s:b}", "dst", cidr_fmt(&pr->dst, d),
-		      "via", json_ip(pr->via),
-		      "dev", pr->oif ? json_string(kview_ifname(r->kv, pr->oif, dev)) : json_null(),
-		      "state", plan_state_name(pr->state), "owned", pr->owned);
-	if (!o)
-		return NULL;
-	if (pr->has_observed) {
-		report_fmt_route(r->kv, &pr->observed, seen, sizeof(seen));
-		json_object_set_new(o, "kernel", json_string(seen));
-	}
-	if (pr->has_fib && !pr->fib_err && pr->fib.type == RTN_UNICAST)
-		json_object_set_new(o, "fib", json_pack("{s:o, s:o}", "via", json_ip(pr->fib.gw),
-			"dev", json_string(kview_ifname(r->kv, pr->fib.oif, dev))));
-	return o;
-}
-
-static json_t *
-json_rest(const struct report *r, json_t *root)
-{
-	json_t *fw = json_array(), *pb = json_array(), *pr = json_array();
-
-	for (size_t i = 0; fw && i < r->nfw; i++) {
-		const struct report_fw *f = &r->fw[i];
-		json_t *o = json_pack("{s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:I, s:s}",
-			"src", f->src, "dst", f->dst, "dport", (int)f->dport, "hook", f->hook,
-			"verdict", f->verdict,
-			"table", f->table, "chain", f->chain, "handle", (json_int_t)f->handle,
-			"rule", f->rule);
-
-		if (o && f->reason[0])
-			json_object_set_new(o, "reason", json_string(f->reason));
-		json_array_append_new(fw, o);
-	}
-	for (size_t i = 0; pb && i < r->nprobes; i++) {
-		const struct report_probe *p = &r->probes[i];
-
-		json_array_append_new(pb, json_pack("{s:s, s:s, s:s, s:f, s:s}", "target", p->target,
-			"kind", p->kind, "result", p->result, "rtt_ms", p->rtt_ms,
-			"detail", p->detail));
-	}
-	for (size_t i = 0; pr && i < r->nproblems; i++) {
-		const struct problem *p = &r->problems[i];
-
-		json_array_append_new(pr, json_pack("{s:s, s:s, s:s, s:s}", "code", diag_code_name(p->code),
-			"severity", diag_sev_name(p->sev), "message", p->message, "fix", p->fix));
-	}
-	json_object_set_new(root, "firewall", fw);
-	json_object_set_new(root, "probes", pb);
-	json_object_set_new(root, "problems", pr);
-	return fw && pb && pr ? root : NULL;
-}
-
-char *
-report_json(const struct report *r)
-{
-	const struct cfg *c = r->cfg;
-	json_t *root, *routes = json_array();
-	char *s = NULL;
-
-	root = json_pack("{s:s, s:s, s:o, s:o, s:s, s:s}", "cluster", c->cluster,
-			 "node", c->node_name, "node_ip", json_ip(c->node_ip),
-			 "pod_cidrs", json_cidrs(c->pod_cidrs.v, c->pod_cidrs.n),
-			 "mode", c->mode == CFG_MODE_ENFORCE ? "enforce" : "report",
-			 "version", r->version);
-	for (size_t i = 0; routes && r->plan && i < r->plan->n; i++)
-		json_array_append_new(routes, json_route(r, &r->plan->routes[i]));
-	if (root && routes) {
-		json_object_set_new(root, "peers", json_peers(r));
-		json_object_set_new(root, "routes", routes);
-		routes = NULL;
-		if (json_rest(r, root))
-			s = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	}
-	json_decref(routes);
-	json_decref(root);
-	if (!s)
-		errno = ENOMEM;
-	return s;
 }

@@ -1,7 +1,7 @@
 /*
- * The report: problems derived from the plan, the node settings, the
- * firewall and the probes; rendered as text for a person and as SPEC's JSON.
- * Rendering is pure, so golden files pin both formats.
+ * The report: what one reconcile found — the plan, the node settings, the
+ * firewall verdicts, peers, probes — and the problems diagnosed from it
+ * (agent/core/diag.c), rendered by agent/core/render.c.
  */
 #ifndef PODREACH_REPORT_H
 #define PODREACH_REPORT_H
@@ -11,10 +11,37 @@
 #include <stdio.h>
 
 #include "agent/core/cfg.h"
-#include "agent/core/diag.h"
 #include "agent/core/sysctl.h"
 #include "agent/core/plan.h"
 
+/* SPEC's stable problem codes, in the order /metrics lists them. */
+enum problem_code {
+	PC_ROUTE_MISSING,
+	PC_ROUTE_WRONG_GATEWAY,
+	PC_ROUTE_CONFLICT,
+	PC_POD_CIDR_OVERLAP,
+	PC_CIDR_REJECTED,
+	PC_PEER_NOT_ON_LINK,
+	PC_PEER_UNREACHABLE,
+	PC_PEER_INVALID,
+	PC_FIREWALL_DROP,
+	PC_FIREWALL_MASQUERADE,
+	PC_IP_FORWARD_DISABLED,
+	PC_RP_FILTER_STRICT,
+	PC_IPTABLES_LEGACY_RULES,
+	PC_PROBE_FAILED,
+	PC_API_UNREACHABLE,
+	PC_API_FORBIDDEN,
+	PC_PEER_CONFLICT,
+	PC_COUNT
+};
+
+enum severity { SEV_ERROR, SEV_WARNING, SEV_INFO };
+
+/* "route-missing", ...; never NULL. */
+const char *diag_code_name(enum problem_code c);
+/* "error", "warning", "info". */
+const char *diag_sev_name(enum severity s);
 
 struct problem {
 	enum problem_code code;
@@ -81,13 +108,12 @@ struct report {
 	size_t nproblems;
 };
 
-
-
-/* Writes the text report. */
-void report_text(const struct report *r, FILE *out);
-
-/* Returns the JSON report as a malloc'd string, or NULL with errno set. */
-char *report_json(const struct report *r);
+/* "route-missing", ...; never NULL. */
+const char *report_code_name(enum problem_code c);
+/* "error", "warning", "info". */
+const char *report_sev_name(enum severity s);
+/* The number of problems of severity sev in r. */
+size_t report_count(const struct report *r, enum severity sev);
 
 /* Formats a route the way `ip route` prints it. */
 void report_fmt_route(const struct kview *kv, const struct route4 *rt, char *buf, size_t len);

@@ -11,11 +11,11 @@
 #include <string.h>
 #include <sys/epoll.h>
 
-#include "agent/cli/check.h"
 #include "agent/core/cfg.h"
 #include "agent/core/plan.h"
 #include "agent/core/reconcile.h"
 #include "agent/core/remotes.h"
+#include "agent/core/render.h"
 #include "agent/core/report.h"
 #include "agent/core/version.h"
 #include "agent/daemon/agent.h"
@@ -266,10 +266,10 @@ render(struct agent *a, struct report *r)
 	FILE *f;
 
 	free(a->status_json);
-	a->status_json = report_json(r);
+	a->status_json = render_json(r);
 	f = open_memstream(&buf, &len);
 	if (f) {
-		report_text(r, f);
+		render_text(r, f);
 		fclose(f);
 	}
 	free(a->status_text);

@@ -142,7 +142,7 @@ metrics_state(const struct agent *a, FILE *f)
 		fprintf(f, "podreach_routes{state=\"%s\"} %zu\n", plan_state_name(s), counts[s]);
 	metric(f, "problems", "gauge", "Problems in the last report, by code.");
 	for (int c = 0; c < PC_COUNT; c++)
-		fprintf(f, "podreach_problems{code=\"%s\"} %zu\n", diag_code_name(c), a->problems[c]);
+		fprintf(f, "podreach_problems{code=\"%s\"} %zu\n", report_code_name(c), a->problems[c]);
 }
 
 static void

@@ -37,7 +37,7 @@ for o in $in_help; do
 done
 pass_check "every option's PODREACH_ twin is in podreach(8)"
 # Every problem code the agent can report is documented.
-for code in $(grep -o '= "[a-z-]*",' "$root/agent/core/diag.c" | tr -d '=",' ); do
+for code in $(grep -o '= "[a-z-]*",' "$root/agent/core/report.c" | tr -d '=",' ); do
     grep -q "^\.B ${code//-/\\\\-}\$" "$page" || fail "podreach(8) lacks problem code $code"
 done
-pass_check "every problem code in agent/core/diag.c is in podreach(8)"
+pass_check "every problem code in agent/core/report.c is in podreach(8)"

@@ -119,7 +119,7 @@ test_enforce_adds_and_replaces(void **state)
 	assert_string_equal(res.bridge_dev, "eth0");
 	memset(&r, 0, sizeof(r));
 	rc_report(&r, &in, &res);
-	assert_int_equal(diag_count(&r, SEV_ERROR), 0);
+	assert_int_equal(report_count(&r, SEV_ERROR), 0);
 	rc_result_free(&res);
 }
 
@@ -197,7 +197,7 @@ test_verdict_to_problem(void **state)
 	assert_int_equal(diag_fw_code("accept", false), -1);
 	assert_int_equal(diag_fw_code("unknown", false), -1);
 	for (int c = 0; c < PC_COUNT; c++)
-		assert_string_not_equal(diag_code_name(c), "unknown");
+		assert_string_not_equal(report_code_name(c), "unknown");
 }
 
 int

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "agent/core/diag.h"
+#include "agent/core/render.h"
 #include "agent/core/report.h"
 #include "plan_fixture.h"
 
@@ -124,7 +126,7 @@ test_states(void **state)
 	assert_int_equal(plan.routes[3].state, PLAN_CONFLICT);
 	assert_int_equal(plan.routes[4].why, WHY_DEFAULT);
 	assert_int_equal(plan.routes[5].why, WHY_NOT_ONLINK);
-	assert_int_equal(diag_count(&rep, SEV_WARNING), 2);	/* rp_filter, masquerade */
+	assert_int_equal(report_count(&rep, SEV_WARNING), 2);	/* rp_filter, masquerade */
 }
 
 static void
@@ -135,7 +137,7 @@ test_text(void **state)
 	FILE *f = open_memstream(&buf, &len);
 
 	assert_non_null(f);
-	report_text(&rep, f);
+	render_text(&rep, f);
 	fclose(f);
 	golden("report.txt", buf);
 	free(buf);
@@ -144,7 +146,7 @@ test_text(void **state)
 static void
 test_json(void **state)
 {
-	char *s = report_json(&rep);
+	char *s = render_json(&rep);
 
 	assert_non_null(s);
 	golden("report.json", s);
