@@ -7,7 +7,7 @@ PKGS=(
     gcc make pkg-config                       # build
     libnl-3-dev libnl-route-3-dev             # rtnetlink
     libmnl-dev libnftnl-dev                   # nfnetlink / nftables
-    libcurl4-openssl-dev libmicrohttpd-dev libjansson-dev
+    libcurl4-openssl-dev libmicrohttpd-dev libjansson-dev libyaml-dev
     libcmocka-dev                             # unit tests
     iproute2 nftables iptables procps         # the lab: ip netns, nft, iptables-nft, sysctl
     curl python3 coreutils openssl            # the lab's clients, servers and a fake API's cert

@@ -46,6 +46,12 @@ const char cfg_usage[] =
 "  --interval S / --timeout S  probe interval / timeout (10 / 1)\n"
 "  --allow-cidr CIDR[,...]     remote pod CIDRs must lie inside one of these\n"
 "  --output text|json          report format of check (text)\n"
+"  --discovery kubernetes|peers  where remote nodes come from (kubernetes in a pod\n"
+"                              or with --kubeconfig, else peers)\n"
+"  --kubeconfig FILE           the local cluster's API (the pod's service account)\n"
+"  --remote-kubeconfig NAME=FILE[,...]  remote clusters' APIs\n"
+"  --remote-secrets NAMESPACE  remote kubeconfigs from Secrets labelled\n"
+"                              istio/multiCluster=true ($POD_NAMESPACE; \"\" off)\n"
 "agent only:\n"
 "  --peer-token-file FILE      a shared token peers must present (Bearer)\n"
 "  --cleanup-on-exit           remove owned routes on SIGTERM (default: keep)\n"
@@ -475,6 +481,85 @@ set_output(struct cfg *c, const char *v, char *why, size_t whylen)
 	return true;
 }
 
+static bool
+set_discovery(struct cfg *c, const char *v, char *why, size_t whylen)
+{
+	if (!strcmp(v, "kubernetes"))
+		c->discovery = CFG_DISC_KUBERNETES;
+	else if (!strcmp(v, "peers"))
+		c->discovery = CFG_DISC_PEERS;
+	else {
+		snprintf(why, whylen, "want kubernetes or peers");
+		return false;
+	}
+	c->discovery_set = true;
+	return true;
+}
+
+static bool
+set_kubeconfig(struct cfg *c, const char *v, char *why, size_t whylen)
+{
+	if (!*v || strlen(v) >= sizeof(c->kubeconfig)) {
+		snprintf(why, whylen, "want a file path");
+		return false;
+	}
+	snprintf(c->kubeconfig, sizeof(c->kubeconfig), "%s", v);
+	return true;
+}
+
+/* NAME=FILE */
+static bool
+kubeconfig_item(struct cfg *c, const char *s, size_t len, char *why, size_t whylen)
+{
+	const char *eq = memchr(s, '=', len);
+	struct cfg_kubeconfig k = { 0 };
+
+	if (!eq || eq == s || (size_t)(eq - s) >= sizeof(k.name) || eq + 1 == s + len ||
+	    len - (size_t)(eq - s) - 1 >= sizeof(k.path)) {
+		snprintf(why, whylen, "\"%.*s\" is not NAME=FILE", (int)len, s);
+		return false;
+	}
+	snprintf(k.name, sizeof(k.name), "%.*s", (int)(eq - s), s);
+	snprintf(k.path, sizeof(k.path), "%.*s", (int)(len - (size_t)(eq - s) - 1), eq + 1);
+	if (!cfg_valid_name(k.name, 63)) {
+		snprintf(why, whylen, "cluster name \"%s\": want 1-63 lower-case letters, digits, "
+			 "'-' or '.'", k.name);
+		return false;
+	}
+	for (size_t i = 0; i < c->nremote_kubeconfigs; i++) {
+		if (!strcmp(c->remote_kubeconfigs[i].name, k.name)) {
+			snprintf(why, whylen, "cluster %s is listed twice", k.name);
+			return false;
+		}
+	}
+	if (c->nremote_kubeconfigs == CFG_MAX_CLUSTERS) {
+		snprintf(why, whylen, "more than %d clusters", CFG_MAX_CLUSTERS);
+		return false;
+	}
+	c->remote_kubeconfigs[c->nremote_kubeconfigs++] = k;
+	return true;
+}
+
+static bool
+set_remote_kubeconfig(struct cfg *c, const char *v, char *why, size_t whylen)
+{
+	return each_item(c, v, kubeconfig_item, why, whylen);
+}
+
+/* A namespace (DNS-1123 label), or "" to turn it off. */
+static bool
+set_remote_secrets(struct cfg *c, const char *v, char *why, size_t whylen)
+{
+	if (*v && (!cfg_valid_name(v, 63) || strchr(v, '.'))) {
+		snprintf(why, whylen, "want a namespace (1-63 lower-case letters, digits or '-'), "
+			 "or \"\" for none");
+		return false;
+	}
+	snprintf(c->remote_secrets, sizeof(c->remote_secrets), "%s", v);
+	c->remote_secrets_set = true;
+	return true;
+}
+
 static const struct opt opts[] = {
 	{ "cluster", "PODREACH_CLUSTER", false, false, set_cluster },
 	{ "node-name", "PODREACH_NODE_NAME", false, false, set_node_name },
@@ -494,6 +579,10 @@ static const struct opt opts[] = {
 	{ "timeout", "PODREACH_TIMEOUT", false, false, set_timeout },
 	{ "allow-cidr", "PODREACH_ALLOW_CIDR", true, false, set_allow_cidr },
 	{ "output", "PODREACH_OUTPUT", false, false, set_output },
+	{ "discovery", "PODREACH_DISCOVERY", false, false, set_discovery },
+	{ "kubeconfig", "PODREACH_KUBECONFIG", false, false, set_kubeconfig },
+	{ "remote-kubeconfig", "PODREACH_REMOTE_KUBECONFIG", true, false, set_remote_kubeconfig },
+	{ "remote-secrets", "PODREACH_REMOTE_SECRETS", false, false, set_remote_secrets },
 	{ "peer-token-file", "PODREACH_PEER_TOKEN_FILE", false, false, set_token_file },
 	{ "cleanup-on-exit", "PODREACH_CLEANUP_ON_EXIT", false, true, set_cleanup },
 	{ "resync", "PODREACH_RESYNC", false, false, set_resync },
@@ -516,6 +605,54 @@ env_get(char *const env[], const char *name)
 		if (!strncmp(env[i], name, n) && env[i][n] == '=' && env[i][n + 1])
 			return env[i] + n + 1;
 	return NULL;
+}
+
+/* Whether name is in env at all, even empty ("" turns --remote-secrets off). */
+static bool
+env_has(char *const env[], const char *name)
+{
+	size_t n = strlen(name);
+
+	for (size_t i = 0; env && env[i]; i++)
+		if (!strncmp(env[i], name, n) && env[i][n] == '=')
+			return true;
+	return false;
+}
+
+/* --discovery and what depends on it; after the Kubernetes service is known. */
+static bool
+discovery_defaults(struct cfg *c, char *const env[], char err[static CFG_ERR_MAX])
+{
+	bool api = c->kube.host[0] || c->kubeconfig[0];
+	const char *ns = env_get(env, "POD_NAMESPACE");
+
+	if (!c->discovery_set)
+		c->discovery = api ? CFG_DISC_KUBERNETES : CFG_DISC_PEERS;
+	if (!c->remote_secrets_set && env_has(env, "PODREACH_REMOTE_SECRETS"))
+		c->remote_secrets_set = true;	/* set to "": off */
+	if (c->discovery == CFG_DISC_PEERS) {
+		if (c->nremote_kubeconfigs || (c->remote_secrets_set && c->remote_secrets[0])) {
+			snprintf(err, CFG_ERR_MAX, "--%s needs --discovery kubernetes",
+				 c->nremote_kubeconfigs ? "remote-kubeconfig" : "remote-secrets");
+			return false;
+		}
+		return true;
+	}
+	if (!api) {
+		snprintf(err, CFG_ERR_MAX, "--discovery kubernetes needs --kubeconfig, or a pod's "
+			 "service account (KUBERNETES_SERVICE_HOST)");
+		return false;
+	}
+	for (size_t i = 0; i < c->nremote_kubeconfigs; i++) {
+		if (!strcmp(c->remote_kubeconfigs[i].name, c->cluster)) {
+			snprintf(err, CFG_ERR_MAX, "--remote-kubeconfig %s: that is this cluster (--cluster)",
+				 c->cluster);
+			return false;
+		}
+	}
+	if (!c->remote_secrets_set && ns && cfg_valid_name(ns, 63) && !strchr(ns, '.'))
+		snprintf(c->remote_secrets, sizeof(c->remote_secrets), "%s", ns);
+	return true;
 }
 
 static void
@@ -651,7 +788,7 @@ cfg_parse(struct cfg *c, int argc, char *const argv[], char *const env[],
 			 c->timeout, c->interval);
 		goto out;
 	}
-	ok = true;
+	ok = discovery_defaults(c, env, err);
 out:
 	for (i = 0; i < NOPTS; i++)
 		free(vals[i]);

@@ -17,6 +17,7 @@
 #define CFG_MAX_PROBES	 64
 #define CFG_NAME_MAX	 254
 #define CFG_ERR_MAX	 512
+#define CFG_MAX_CLUSTERS 32	/* --remote-kubeconfig entries */
 
 /* Where the Kubernetes API is and how to authenticate: host and port from
  * KUBERNETES_SERVICE_HOST/_PORT, token and ca.crt under sa_dir. */
@@ -33,6 +34,13 @@ enum { EXIT_OK = 0, EXIT_PROBLEM = 1, EXIT_USAGE = 2, EXIT_RUNTIME = 3 };
 
 enum cfg_mode { CFG_MODE_REPORT, CFG_MODE_ENFORCE };
 enum cfg_output { CFG_OUT_TEXT, CFG_OUT_JSON };
+enum cfg_discovery { CFG_DISC_PEERS, CFG_DISC_KUBERNETES };
+
+/* --remote-kubeconfig NAME=FILE */
+struct cfg_kubeconfig {
+	char name[64];
+	char path[4096];
+};
 
 struct cfg_remote {
 	uint32_t node_ip;
@@ -76,6 +84,12 @@ struct cfg {
 	struct cidr_list allow_cidrs;
 	enum cfg_output output;
 	struct kube_api kube;		/* host "" outside Kubernetes */
+	enum cfg_discovery discovery;
+	char kubeconfig[4096];		/* "" : the service account (kube) */
+	struct cfg_kubeconfig remote_kubeconfigs[CFG_MAX_CLUSTERS];
+	size_t nremote_kubeconfigs;
+	char remote_secrets[64];	/* a namespace; "" when off */
+	bool discovery_set, remote_secrets_set;	/* given, not defaulted */
 	/* agent only */
 	char peer_token_file[4096];	/* "" when none */
 	bool cleanup_on_exit;

@@ -167,6 +167,71 @@ test_bad_values(void **state)
 }
 
 static void
+test_discovery(void **state)
+{
+	char *pod_env[] = { "PODREACH_CLUSTER=c1", "KUBERNETES_SERVICE_HOST=10.96.0.1",
+			    "POD_NAMESPACE=podreach", NULL };
+	char *off_env[] = { "PODREACH_CLUSTER=c1", "KUBERNETES_SERVICE_HOST=10.96.0.1",
+			    "POD_NAMESPACE=podreach", "PODREACH_REMOTE_SECRETS=", NULL };
+	char *twin_env[] = { "PODREACH_CLUSTER=c1", "PODREACH_DISCOVERY=kubernetes",
+			     "PODREACH_KUBECONFIG=/k", "PODREACH_REMOTE_KUBECONFIG=c2=/a,c3=/b",
+			     "PODREACH_REMOTE_SECRETS=istio-system", NULL };
+	struct cfg c;
+	char err[CFG_ERR_MAX];
+
+	/* Outside a pod and without --kubeconfig: peers, no secrets. */
+	assert_true(parse(&c, cluster_env, err, NULL));
+	assert_int_equal(c.discovery, CFG_DISC_PEERS);
+	assert_string_equal(c.remote_secrets, "");
+	/* In a pod: kubernetes, secrets from the agent's own namespace. */
+	assert_true(parse(&c, pod_env, err, NULL));
+	assert_int_equal(c.discovery, CFG_DISC_KUBERNETES);
+	assert_string_equal(c.remote_secrets, "podreach");
+	assert_true(parse(&c, pod_env, err, "--remote-secrets", "", NULL));
+	assert_string_equal(c.remote_secrets, "");
+	assert_true(parse(&c, off_env, err, NULL));
+	assert_string_equal(c.remote_secrets, "");
+	assert_true(parse(&c, pod_env, err, "--discovery", "peers", NULL));
+	assert_int_equal(c.discovery, CFG_DISC_PEERS);
+	assert_string_equal(c.remote_secrets, "");
+	/* --kubeconfig alone picks kubernetes; every option has its twin. */
+	assert_true(parse(&c, cluster_env, err, "--kubeconfig", "/etc/k", NULL));
+	assert_int_equal(c.discovery, CFG_DISC_KUBERNETES);
+	assert_string_equal(c.kubeconfig, "/etc/k");
+	assert_true(parse(&c, twin_env, err, NULL));
+	assert_int_equal(c.discovery, CFG_DISC_KUBERNETES);
+	assert_int_equal(c.nremote_kubeconfigs, 2);
+	assert_string_equal(c.remote_kubeconfigs[1].name, "c3");
+	assert_string_equal(c.remote_kubeconfigs[1].path, "/b");
+	assert_string_equal(c.remote_secrets, "istio-system");
+}
+
+static void
+test_discovery_errors(void **state)
+{
+	expect_error(cluster_env, "--discovery \"k8s\": want kubernetes or peers", "--discovery",
+		     "k8s", NULL, NULL);
+	expect_error(cluster_env, "--discovery kubernetes needs --kubeconfig", "--discovery",
+		     "kubernetes", NULL, NULL);
+	expect_error(cluster_env, "--remote-kubeconfig needs --discovery kubernetes",
+		     "--remote-kubeconfig", "c2=/f", NULL, NULL);
+	expect_error(cluster_env, "--remote-secrets needs --discovery kubernetes",
+		     "--remote-secrets", "ns", NULL, NULL);
+	expect_error(cluster_env, "--remote-kubeconfig \"c2\": \"c2\" is not NAME=FILE",
+		     "--kubeconfig", "/k", "--remote-kubeconfig", "c2");
+	expect_error(cluster_env, "cluster name \"C2\"", "--kubeconfig", "/k",
+		     "--remote-kubeconfig", "C2=/f");
+	expect_error(cluster_env, "cluster c2 is listed twice", "--kubeconfig", "/k",
+		     "--remote-kubeconfig", "c2=/f,c2=/g");
+	expect_error(cluster_env, "--remote-kubeconfig c: that is this cluster", "--kubeconfig",
+		     "/k", "--remote-kubeconfig", "c=/f");
+	expect_error(cluster_env, "--remote-secrets \"istio.system\"", "--kubeconfig", "/k",
+		     "--remote-secrets", "istio.system");
+	expect_error(cluster_env, "--kubeconfig \"\": want a file path", "--kubeconfig", "", NULL,
+		     NULL);
+}
+
+static void
 test_lists_append(void **state)
 {
 	struct cfg c;
@@ -197,6 +262,8 @@ main(void)
 		cmocka_unit_test(test_env_errors_name_the_variable),
 		cmocka_unit_test(test_bad_values),
 		cmocka_unit_test(test_lists_append),
+		cmocka_unit_test(test_discovery),
+		cmocka_unit_test(test_discovery_errors),
 		cmocka_unit_test(test_help),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
