@@ -1,32 +1,78 @@
 #include <arpa/inet.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "agent/io/ev.h"
 #include "agent/io/httpd.h"
+#include "agent/io/log.h"
 
-#define HTTPD_MAX_CONNS 64
-#define HTTPD_MAX_PER_IP 16
+/* MHD's own idle timeout stays as a backstop for a reader that stalls. */
 #define HTTPD_IDLE_S 10
 #define HTTPD_REQ_MEM (32 * 1024)
+#define HTTPD_BACKLOG 1024
+/* Accepts per wake-up: bounded so that one flood cannot hold the loop. */
+#define HTTPD_ACCEPT_BATCH 64
+/* The soft fd limit we raise ourselves to, when the hard one allows. */
+#define HTTPD_WANT_NOFILE 4096
+#define HTTPD_LOG_EVERY_S 60.0
+
+/*
+ * Why the guard and not MHD's options (measured with the old build, see
+ * tests/bench/http_bench.sh): MHD_OPTION_CONNECTION_TIMEOUT is an idle timer
+ * that every byte restarts, so a trickled head lives forever; at
+ * MHD_OPTION_CONNECTION_LIMIT MHD stops accepting and the kubelet's probe
+ * waits in the backlog behind the flood; MHD_OPTION_PER_IP_CONNECTION_LIMIT
+ * refuses the newcomer and is no help against many addresses.  MHD has no
+ * call to close one connection, so the guard accepts itself and hands the
+ * socket over (MHD_add_connection), learns the head is complete from the
+ * access handler and the answer is sent from NOTIFY_COMPLETED, and closes a
+ * connection by shutdown(2): MHD's next read sees EOF, it closes the fd and
+ * says so in NOTIFY_CONNECTION.
+ */
+enum httpd_slot { SLOT_FREE, SLOT_HEAD, SLOT_ANSWER, SLOT_CLOSING };
+
+struct httpd_conn {
+	enum httpd_slot state;
+	bool served;		/* answered at least once (kept alive) */
+	int fd;			/* MHD's; we only shut it down */
+	uint32_t ip;
+	double since;		/* accept, head complete, or the previous answer */
+};
 
 struct httpd {
 	struct MHD_Daemon *d;
 	struct ev_loop *loop;
-	struct ev_timer *timer;
-	int fd;
+	struct ev_timer *timer;		/* MHD's own timeouts */
+	struct ev_timer *sweep;		/* our deadlines */
+	struct ev_timer *resume;	/* accept again after running out of fds */
+	double sweep_at;		/* when sweep fires; 0: disarmed */
+	int fd;				/* MHD's epoll fd */
+	int lfd;			/* our listening socket */
+	unsigned cap;			/* live connections (HEAD, ANSWER) at most */
+	unsigned nslots;		/* room for cap live and as many closing */
+	struct httpd_conn *slots;
+	struct httpd_conn *adding;	/* the slot MHD_add_connection is for */
+	struct httpd_stats st, logged;
+	double logged_at;
 	httpd_handler handler;
 	void *arg;
 };
 
 static void
-rearm(struct httpd *h)
+run_mhd(struct httpd *h)
 {
 	MHD_UNSIGNED_LONG_LONG ms;
 
+	MHD_run(h->d);
 	/* MHD wants to run again after its timeout even with no I/O. */
 	if (MHD_get_timeout(h->d, &ms) == MHD_YES)
 		ev_timer_arm(h->timer, ms ? (double)ms / 1000.0 : 0.0001);
@@ -37,29 +83,266 @@ rearm(struct httpd *h)
 static void
 on_io(struct ev_loop *loop, int fd, uint32_t events, void *arg)
 {
-	struct httpd *h = arg;
-
-	MHD_run(h->d);
-	rearm(h);
+	run_mhd(arg);
 }
 
 static void
 on_timer(struct ev_loop *loop, void *arg)
 {
+	run_mhd(arg);
+}
+
+/* Makes sure the sweep runs by `when` (monotonic seconds). */
+static void
+sweep_by(struct httpd *h, double when)
+{
+	double in;
+
+	if (h->sweep_at && h->sweep_at <= when)
+		return;
+	h->sweep_at = when;
+	in = when - ev_now();
+	ev_timer_arm(h->sweep, in > 0.001 ? in : 0.001);
+}
+
+static void
+evict(struct httpd *h, struct httpd_conn *c, uint64_t *counter)
+{
+	shutdown(c->fd, SHUT_RDWR);
+	c->state = SLOT_CLOSING;
+	h->st.open--;
+	(*counter)++;
+}
+
+/* At most one line a minute, and only when the guard had to act. */
+static void
+log_pressure(struct httpd *h, double now)
+{
+	const struct httpd_stats *s = &h->st, *l = &h->logged;
+
+	if (now - h->logged_at < HTTPD_LOG_EVERY_S)
+		return;
+	if (s->head_timeouts == l->head_timeouts && s->answer_timeouts == l->answer_timeouts &&
+	    s->evicted == l->evicted && s->refused == l->refused)
+		return;
+	log_warnx("http: closed %" PRIu64 " connections whose request head took over %.0f s, %"
+		  PRIu64 " whose answer took over %.0f s, %" PRIu64 " waiting ones to make room; "
+		  "refused %" PRIu64 " (at most %u connections, %u per address; totals since start)",
+		  s->head_timeouts, HTTPD_HEAD_S, s->answer_timeouts, HTTPD_ANSWER_S, s->evicted,
+		  s->refused, h->cap, HTTPD_MAX_PER_IP);
+	h->logged = *s;
+	h->logged_at = now;
+}
+
+static void
+on_sweep(struct ev_loop *loop, void *arg)
+{
+	struct httpd *h = arg;
+	double now = ev_now(), next = 0, due;
+	bool closed = false;
+
+	h->sweep_at = 0;
+	for (unsigned i = 0; i < h->nslots; i++) {
+		struct httpd_conn *c = &h->slots[i];
+
+		if (c->state == SLOT_HEAD)
+			due = c->since + HTTPD_HEAD_S;
+		else if (c->state == SLOT_ANSWER)
+			due = c->since + HTTPD_ANSWER_S;
+		else
+			continue;
+		if (due > now + 0.001) {
+			if (!next || due < next)
+				next = due;
+			continue;
+		}
+		closed = true;
+		if (c->state == SLOT_ANSWER)
+			evict(h, c, &h->st.answer_timeouts);
+		else
+			evict(h, c, c->served ? &h->st.idle_closed : &h->st.head_timeouts);
+	}
+	if (next)
+		sweep_by(h, next);
+	if (closed)
+		run_mhd(h);
+	log_pressure(h, now);
+}
+
+struct httpd_pick {
+	unsigned same;			/* live connections from the address */
+	struct httpd_conn *free;
+	struct httpd_conn *oldest;	/* oldest waiting for a head */
+	struct httpd_conn *oldest_same;	/* the same, from the address */
+};
+
+static void
+pick(struct httpd *h, uint32_t ip, struct httpd_pick *p)
+{
+	memset(p, 0, sizeof(*p));
+	for (unsigned i = 0; i < h->nslots; i++) {
+		struct httpd_conn *c = &h->slots[i];
+
+		if (c->state == SLOT_FREE && !p->free)
+			p->free = c;
+		if (c->state != SLOT_HEAD && c->state != SLOT_ANSWER)
+			continue;
+		if (c->ip == ip)
+			p->same++;
+		if (c->state != SLOT_HEAD)
+			continue;
+		if (!p->oldest || c->since < p->oldest->since)
+			p->oldest = c;
+		if (c->ip == ip && (!p->oldest_same || c->since < p->oldest_same->since))
+			p->oldest_same = c;
+	}
+}
+
+/* Gives the accepted fd a slot and MHD, closing the oldest waiting connection
+ * (of the same address at the per-address cap) if it must; with nothing to
+ * close, fd is closed instead. */
+static void
+admit(struct httpd *h, int fd, const struct sockaddr_in *sin)
+{
+	uint32_t ip = ntohl(sin->sin_addr.s_addr);
+	struct httpd_conn *victim = NULL, *c;
+	struct httpd_pick p;
+	bool full, ok;
+
+	pick(h, ip, &p);
+	if (p.same >= HTTPD_MAX_PER_IP)
+		victim = p.oldest_same;
+	else if (h->st.open >= h->cap)
+		victim = p.oldest;
+	full = p.same >= HTTPD_MAX_PER_IP || h->st.open >= h->cap;
+	if ((full && !victim) || !p.free) {
+		close(fd);
+		h->st.refused++;
+		return;
+	}
+	if (victim)
+		evict(h, victim, &h->st.evicted);
+	c = p.free;
+	*c = (struct httpd_conn){ SLOT_HEAD, false, fd, ip, ev_now() };
+	h->st.open++;
+	h->st.accepted++;
+	/* On failure MHD has closed fd, and may or may not have said so. */
+	h->adding = c;
+	ok = MHD_add_connection(h->d, fd, (const struct sockaddr *)sin, sizeof(*sin)) == MHD_YES;
+	h->adding = NULL;
+	if (!ok) {
+		if (c->state != SLOT_FREE) {
+			c->state = SLOT_FREE;
+			h->st.open--;
+		}
+		return;
+	}
+	sweep_by(h, c->since + HTTPD_HEAD_S);
+}
+
+static void
+on_resume(struct ev_loop *loop, void *arg)
+{
 	struct httpd *h = arg;
 
-	MHD_run(h->d);
-	rearm(h);
+	ev_mod(loop, h->lfd, EPOLLIN);
+}
+
+/* Out of fds: close the oldest waiting connection, or if there is none stop
+ * accepting for a moment (the listening socket would stay readable and spin
+ * the loop). */
+static void
+out_of_fds(struct httpd *h)
+{
+	struct httpd_pick p;
+
+	pick(h, 0, &p);
+	if (p.oldest) {
+		evict(h, p.oldest, &h->st.evicted);
+		return;
+	}
+	ev_mod(h->loop, h->lfd, 0);
+	ev_timer_arm(h->resume, 0.1);
+}
+
+static void
+on_accept(struct ev_loop *loop, int fd, uint32_t events, void *arg)
+{
+	struct httpd *h = arg;
+	struct sockaddr_in sin;
+	socklen_t len;
+	int cfd;
+
+	for (int i = 0; i < HTTPD_ACCEPT_BATCH; i++) {
+		len = sizeof(sin);
+		cfd = accept4(h->lfd, (struct sockaddr *)&sin, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (cfd >= 0) {
+			if (len == sizeof(sin) && sin.sin_family == AF_INET)
+				admit(h, cfd, &sin);
+			else
+				close(cfd);
+			continue;
+		}
+		if (errno == EINTR || errno == ECONNABORTED || errno == EPROTO)
+			continue;
+		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+			out_of_fds(h);
+		break;
+	}
+	run_mhd(h);
+}
+
+static struct httpd_conn *
+conn_of(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci;
+
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	return ci ? ci->socket_context : NULL;
+}
+
+static void
+on_conn(void *cls, struct MHD_Connection *conn, void **ctx, enum MHD_ConnectionNotificationCode toe)
+{
+	struct httpd *h = cls;
+	struct httpd_conn *c = *ctx;
+
+	/* MHD_add_connection says STARTED before it returns (MHD 0.9.75). */
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		*ctx = h->adding;
+		return;
+	}
+	if (!c)
+		return;
+	if (c->state == SLOT_HEAD || c->state == SLOT_ANSWER)
+		h->st.open--;	/* closed by the client or by MHD, not by us */
+	c->state = SLOT_FREE;
+	*ctx = NULL;
+}
+
+static void
+on_completed(void *cls, struct MHD_Connection *conn, void **state, enum MHD_RequestTerminationCode toe)
+{
+	struct httpd *h = cls;
+	struct httpd_conn *c = conn_of(conn);
+
+	/* Kept alive: the next head has the same deadline, from now. */
+	if (!c || c->state != SLOT_ANSWER)
+		return;
+	c->state = SLOT_HEAD;
+	c->served = true;
+	c->since = ev_now();
+	sweep_by(h, c->since + HTTPD_HEAD_S);
 }
 
 static enum MHD_Result
-reply(struct MHD_Connection *conn, const struct httpd_reply *r, bool head)
+reply(struct MHD_Connection *conn, const struct httpd_reply *r)
 {
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
 
-	/* HEAD: same headers, Content-Length of the body, no body. */
-	resp = MHD_create_response_from_buffer(head ? 0 : r->len, r->body ? r->body : "",
+	/* HEAD gets the same response: MHD sends its Content-Length and no body. */
+	resp = MHD_create_response_from_buffer(r->len, r->body ? r->body : "",
 					       MHD_RESPMEM_MUST_COPY);
 	if (!resp)
 		return MHD_NO;
@@ -86,6 +369,19 @@ client_ip(struct MHD_Connection *conn)
 	return ntohl(sin->sin_addr.s_addr);
 }
 
+/* The head is complete: from now on the answer's deadline applies. */
+static void
+head_done(struct httpd *h, struct MHD_Connection *conn)
+{
+	struct httpd_conn *c = conn_of(conn);
+
+	if (!c || c->state != SLOT_HEAD)
+		return;
+	c->state = SLOT_ANSWER;
+	c->since = ev_now();
+	sweep_by(h, c->since + HTTPD_ANSWER_S);
+}
+
 static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
 	   const char *version, const char *upload, size_t *upload_size, void **state)
@@ -94,19 +390,19 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 	struct httpd *h = cls;
 	struct httpd_reply r = { 0 };
 	struct httpd_req req;
-	bool head = !strcmp(method, MHD_HTTP_METHOD_HEAD);
 	enum MHD_Result ret;
 
 	/* The first call only announces the headers. */
 	if (!*state) {
 		*state = &first;
+		head_done(h, conn);
 		return MHD_YES;
 	}
 	if (*upload_size) {
 		*upload_size = 0;	/* discard; answered 405 below */
 		return MHD_YES;
 	}
-	if (strcmp(method, MHD_HTTP_METHOD_GET) && !head) {
+	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD)) {
 		r = (struct httpd_reply){ MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain",
 					  strdup("method not allowed: GET or HEAD\n"), 0 };
 	} else {
@@ -118,53 +414,104 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 	}
 	if (r.body && !r.len)
 		r.len = strlen(r.body);
-	ret = reply(conn, &r, head);
+	ret = reply(conn, &r);
 	free(r.body);
 	return ret;
+}
+
+/* Raises the soft fd limit (as Go's runtime does) and sizes the cap to it:
+ * at most a quarter of the fds, the rest is for probes, peers, netlink and
+ * connections that are closing. */
+static unsigned
+conn_cap(void)
+{
+	struct rlimit rl;
+	rlim_t want = HTTPD_WANT_NOFILE;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return 64;
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want) {
+		if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < want)
+			want = rl.rlim_max;
+		if (want > rl.rlim_cur) {
+			rl.rlim_cur = want;
+			if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+				getrlimit(RLIMIT_NOFILE, &rl);
+		}
+	}
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur / 4 >= HTTPD_MAX_CONNS)
+		return HTTPD_MAX_CONNS;
+	return rl.rlim_cur / 4 > 16 ? (unsigned)(rl.rlim_cur / 4) : 16;
+}
+
+/* Returns the listening fd or -errno. */
+static int
+listen_on(uint32_t ip, uint16_t port)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(port),
+				   .sin_addr.s_addr = htonl(ip) };
+	int one = 1, fd, err;
+
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0 || listen(fd, HTTPD_BACKLOG) < 0) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+/* MHD without a listening socket, its epoll fd in our loop.  Returns 0 or -errno. */
+static int
+start_mhd(struct httpd *h)
+{
+	const union MHD_DaemonInfo *di;
+
+	h->d = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_TURBO | MHD_USE_NO_LISTEN_SOCKET, 0, NULL,
+		NULL, on_request, h,
+		MHD_OPTION_CONNECTION_LIMIT, h->nslots,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)HTTPD_IDLE_S,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTPD_REQ_MEM,
+		MHD_OPTION_NOTIFY_CONNECTION, on_conn, h,
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
+		MHD_OPTION_END);
+	if (!h->d)
+		return errno ? -errno : -ENOMEM;
+	di = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_EPOLL_FD);
+	if (!di)
+		return -EINVAL;
+	h->fd = di->epoll_fd;
+	return ev_add(h->loop, h->fd, EPOLLIN, on_io, h);
 }
 
 struct httpd *
 httpd_start(struct ev_loop *loop, uint32_t ip, uint16_t port, httpd_handler handler, void *arg)
 {
 	struct httpd *h = calloc(1, sizeof(*h));
-	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(port),
-				   .sin_addr.s_addr = htonl(ip) };
-	const union MHD_DaemonInfo *di;
-	int err = ENOMEM;
+	int err = -ENOMEM;
 
 	if (!h)
 		return NULL;
-	h->loop = loop;
-	h->handler = handler;
-	h->arg = arg;
+	*h = (struct httpd){ .loop = loop, .handler = handler, .arg = arg, .fd = -1, .lfd = -1 };
+	h->cap = conn_cap();
+	h->nslots = 2 * h->cap;
+	h->slots = calloc(h->nslots, sizeof(*h->slots));
 	h->timer = ev_timer_new(loop, on_timer, h);
-	if (!h->timer)
+	h->sweep = ev_timer_new(loop, on_sweep, h);
+	h->resume = ev_timer_new(loop, on_resume, h);
+	if (!h->slots || !h->timer || !h->sweep || !h->resume)
 		goto fail;
-	h->d = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_TURBO, port, NULL, NULL, on_request, h,
-		MHD_OPTION_SOCK_ADDR, &sin,
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)HTTPD_MAX_CONNS,
-		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)HTTPD_MAX_PER_IP,
-		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)HTTPD_IDLE_S,
-		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTPD_REQ_MEM,
-		MHD_OPTION_END);
-	err = EADDRINUSE;	/* MHD says nothing more precise */
-	if (!h->d)
+	if ((err = h->lfd = listen_on(ip, port)) < 0 || (err = start_mhd(h)) < 0 ||
+	    (err = ev_add(loop, h->lfd, EPOLLIN, on_accept, h)) < 0)
 		goto fail;
-	di = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_EPOLL_FD);
-	err = EINVAL;
-	if (!di)
-		goto fail;
-	h->fd = di->epoll_fd;
-	if ((err = -ev_add(loop, h->fd, EPOLLIN, on_io, h)) != 0)
-		goto fail;
-	rearm(h);
+	run_mhd(h);
 	return h;
 fail:
-	if (h->d)
-		MHD_stop_daemon(h->d);
-	ev_timer_free(h->timer);
-	free(h);
-	errno = err;
+	httpd_stop(h);
+	errno = -err;
 	return NULL;
 }
 
@@ -173,8 +520,24 @@ httpd_stop(struct httpd *h)
 {
 	if (!h)
 		return;
-	ev_del(h->loop, h->fd);
+	if (h->lfd >= 0) {
+		ev_del(h->loop, h->lfd);
+		close(h->lfd);
+	}
+	if (h->fd >= 0)
+		ev_del(h->loop, h->fd);
 	ev_timer_free(h->timer);
-	MHD_stop_daemon(h->d);
+	ev_timer_free(h->sweep);
+	ev_timer_free(h->resume);
+	/* Closes the connections, which calls on_conn: slots still needed. */
+	if (h->d)
+		MHD_stop_daemon(h->d);
+	free(h->slots);
 	free(h);
+}
+
+void
+httpd_get_stats(const struct httpd *h, struct httpd_stats *st)
+{
+	*st = h->st;
 }

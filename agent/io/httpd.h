@@ -1,14 +1,28 @@
 /*
- * The read-only HTTP endpoint: libmicrohttpd without threads of its own,
- * its epoll fd polled by our loop.  GET and HEAD only; bounded connections,
- * request memory and idle time (libmicrohttpd has no idle timeout unless
- * asked, so a slowloris would otherwise hold a slot forever).
+ * The read-only HTTP endpoint: libmicrohttpd without threads or a listening
+ * socket of its own.  We accept in our event loop and hand each socket to
+ * MHD; a guard in front decides who gets a slot and for how long:
+ *   - the whole request head must arrive within a deadline from accept (or
+ *     from the previous answer on a kept-alive connection) — a byte does not
+ *     buy more time, unlike MHD's idle timeout;
+ *   - one answer must be written within a deadline;
+ *   - at most HTTPD_MAX_CONNS connections (fewer under a low fd limit) and
+ *     HTTPD_MAX_PER_IP per client address; a new connection at either cap
+ *     closes the oldest connection still waiting for its head (of that
+ *     address, for the per-address cap) instead of being turned away, so a
+ *     probe that sends its request at once always gets in.
+ * GET and HEAD only; request memory bounded by MHD.
  */
 #ifndef PODREACH_HTTPD_H
 #define PODREACH_HTTPD_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#define HTTPD_MAX_CONNS 512
+#define HTTPD_MAX_PER_IP 32
+#define HTTPD_HEAD_S 5.0
+#define HTTPD_ANSWER_S 30.0
 
 struct ev_loop;
 struct httpd;
@@ -31,6 +45,17 @@ struct httpd_req {
 	const char *auth;	/* Authorization, or NULL */
 };
 
+/* What the guard did since start, for /metrics and the logs. */
+struct httpd_stats {
+	unsigned open;		/* connections held now */
+	uint64_t accepted;
+	uint64_t head_timeouts;	/* closed: first head not complete by its deadline */
+	uint64_t idle_closed;	/* closed: kept alive, no next request by the deadline */
+	uint64_t answer_timeouts;	/* closed: answer not written by its deadline */
+	uint64_t evicted;	/* closed while waiting for a head, to make room */
+	uint64_t refused;	/* turned away: nothing to evict */
+};
+
 typedef void (*httpd_handler)(const struct httpd_req *req, struct httpd_reply *out, void *arg);
 
 /* Listens on ip:port (host order).  Returns NULL with errno set. */
@@ -38,5 +63,7 @@ struct httpd *httpd_start(struct ev_loop *loop, uint32_t ip, uint16_t port, http
 			  void *arg);
 /* Stops and frees; NULL-safe. */
 void httpd_stop(struct httpd *h);
+/* Copies the counters into *st. */
+void httpd_get_stats(const struct httpd *h, struct httpd_stats *st);
 
 #endif
