@@ -6,6 +6,7 @@
 #   2. while 1,000 idle connections from 40 addresses and 200 slowloris from 50 addresses
 #      fill the agent's 512 slots (each one the agent closes is opened again), /healthz and
 #      /metrics answer 200;
+#   1b. one address gets at most 32 connections;
 #   3. HEAD carries the GET's Content-Length and no body.
 # The attacker is tests/lab/httpflood.py in a namespace on the lab bridge with 90 addresses.
 # No timing is asserted: tests/bench/http_bench.sh measures latencies.
@@ -97,6 +98,23 @@ wait_until 5 grep -q "whose request head took over" "$LAB_DIR/agent-c2n1.log" ||
     fail "the agent did not log head deadlines: $(tail -n 5 "$LAB_DIR/agent-c2n1.log")"
 assert_contains "$(grep "whose request head took over" "$LAB_DIR/agent-c2n1.log" | head -n 1)" \
     " 0 waiting ones to make room" "closed by the head deadline, not to make room"
+
+# ---- 1b. per address ---------------------------------------------------------------------------
+# 100 idle connections from one address: the agent never holds more than 32 of them
+# (HTTPD_MAX_PER_IP); each newcomer closes that address's oldest, so 68 are closed at once.
+from_one() { ip netns exec "$LAB-c2n1" ss -Htn state established '( sport = :9750 and dst 172.18.1.1 )' | wc -l; }
+flood one --idle 100 --idle-src 172.18.1.1
+most=0
+settled_one() {
+    local n
+    n=$(from_one)
+    ((n > most)) && most=$n
+    (($(stat_of one idle_closed) >= 68))
+}
+wait_until 30 settled_one || fail "100 from one address: $(cat "$LAB_DIR/one.json"), held $(from_one)"
+stop_flood one
+((most <= 32 && most > 0)) || fail "the agent held $most connections from one address"
+pass_check "one address: at most $most held at once, $(stat_of one idle_closed) closed"
 
 # ---- 2. held flood -----------------------------------------------------------------------------
 # 1,200 connections against a cap of 512 (HTTPD_MAX_CONNS): the agent holds what it can and
