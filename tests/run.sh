@@ -7,7 +7,8 @@
 #                                     (names: unit/test_x, e2e/lab_smoke)
 #   UNIT_DIR=build/asan/tests         where the unit test binaries are (make check sets it)
 #   PODREACH=build/asan/podreach      the binary the e2e tests drive (make check sets it)
-#   E2E_TIMEOUT=300                   seconds per e2e test
+#   E2E_TIMEOUT=300                   seconds per e2e test (a script may ask for more with a
+#                                     line "# e2e-timeout: N" among its first 5 lines)
 #
 # Each test counts once: a unit binary passes if it exits 0, an e2e script likewise; exit 77
 # means skipped (the test printed "skipped: <why>"), which never counts as passed. The last
@@ -144,7 +145,9 @@ if [[ $E2E != 0 ]]; then
         selected "$name" || continue
         ((interrupted)) && break
         if ((e2e_usable)); then
-            run_test "$name" "$E2E_TIMEOUT" bash "$t"
+            limit=$(head -n 5 "$t" | sed -n 's/^# e2e-timeout: \([0-9][0-9]*\)$/\1/p' | head -n1)
+            ((${limit:-0} > E2E_TIMEOUT)) || limit=$E2E_TIMEOUT
+            run_test "$name" "$limit" bash "$t"
         else
             # Not silently skipped: an e2e suite that cannot run has not passed.
             echo "=== $name"

@@ -104,7 +104,7 @@ build() {
     start=$SECONDS
     # Debian's tree carries vendor/; make (not plain go build) runs the openapi generators.
     # GOPROXY=off: everything comes from the tree, nothing is fetched.
-    (cd "$tree" && env GOPATH="$tree/.go" GOCACHE="$PREFIX/gocache" GOPROXY=off \
+    (cd "$tree" && env GOPATH="$tree/.go" GOPROXY=off \
         CGO_ENABLED=0 make WHAT="${targets[*]}" >"$work/make.log" 2>&1) ||
         { tail -n 40 "$work/make.log" >&2; die "make failed (log: $work/make.log)"; }
     say "go build took $((SECONDS - start)) s"

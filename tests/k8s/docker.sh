@@ -16,6 +16,9 @@
 #
 # State (PID, logs, snapshots) lives in $DOCKER_STATE (default /run/podreach-docker). Images
 # stay in /var/lib/docker across runs: the next run reuses them.
+#
+# docker_lock SECONDS: one docker user at a time on this machine (two test runs must not stop
+# each other's dockerd or share the lab's names); the lock goes with the process.
 
 DOCKER_STATE=${DOCKER_STATE:-/run/podreach-docker}
 DOCKER_SH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -88,6 +91,11 @@ dk_restore() {
     return 0
 }
 
+docker_lock() {
+    exec 8>/run/podreach-docker.lock
+    flock -w "$1" 8
+}
+
 # docker_up — prints nothing on success; returns non-zero with the reason on stderr.
 docker_up() {
     local args pid deadline
@@ -111,7 +119,7 @@ docker_up() {
         dk_say "CAP_SYS_RESOURCE is missing from the bounding set: runc goes through $DOCKER_STATE/runc-podreach"
     fi
     # setsid: the daemon outlives no one by accident — it is stopped by PID in docker_down.
-    setsid dockerd "${args[@]}" </dev/null >"$DOCKER_STATE/dockerd.log" 2>&1 &
+    setsid dockerd "${args[@]}" </dev/null >"$DOCKER_STATE/dockerd.log" 2>&1 8>&- &
     pid=$!
     echo "$pid" >"$DOCKER_STATE/dockerd.pid"
     DOCKER_OURS=1
@@ -129,7 +137,7 @@ docker_up() {
 
 docker_down() {
     local pid deadline
-    [[ ${DOCKER_OURS:-0} == 1 || -s $DOCKER_STATE/dockerd.pid ]] || return 0
+    [[ ${DOCKER_OURS:-0} == 1 ]] || return 0
     pid=$(cat "$DOCKER_STATE/dockerd.pid" 2>/dev/null)
     if [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null; then
         kill -TERM "$pid"
