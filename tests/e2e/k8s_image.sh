@@ -16,17 +16,21 @@ host_state() {
     iptables -t nat -S 2>/dev/null
     nft list tables 2>/dev/null
     cat /proc/sys/net/ipv4/ip_forward
-    ip -o link show docker0 2>/dev/null | cut -d: -f2
+    ip -o link show docker0 2>/dev/null | cut -d: -f2 || true
 }
 
 docker_lock 600 || { echo "skipped: another test has used docker here for 10 minutes"; exit 77; }
 before=$(host_state)
 trap 'docker_down' EXIT
-if ! reason=$(docker_up 2>&1); then
-    echo "skipped: docker cannot run here: $(printf '%s' "$reason" | tail -n1)"
+# Not in $(...): docker_up records in this shell that the dockerd is ours to stop.
+uplog=$(mktemp)
+if ! docker_up 2>"$uplog"; then
+    echo "skipped: docker cannot run here: $(tail -n1 "$uplog")"
+    rm -f -- "$uplog"
     exit 77
 fi
-printf '%s\n' "$reason"
+cat "$uplog"
+rm -f -- "$uplog"
 
 bash "$root/tests/k8s/base-image.sh" || fail "no debian:12 base image"
 start=$SECONDS
