@@ -4,6 +4,7 @@
 #include <netlink/netlink.h>
 #include <netlink/socket.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 
 #include "netlink/route.h"
 #include "netlink/watch.h"
@@ -43,8 +44,12 @@ watch_open(void)
 		errno = -route_nlerr(err);
 		return NULL;
 	}
-	/* A burst of route changes must not overflow us: 4 MiB. */
-	nl_socket_set_buffer_size(w->sk, 4 << 20, 0);
+	/* A burst of route changes must not overflow us: 64 MiB where we may
+	 * (SO_RCVBUFFORCE needs CAP_NET_ADMIN, which the agent has), else what
+	 * rmem_max allows.  An overflow still only costs a resync. */
+	if (setsockopt(nl_socket_get_fd(w->sk), SOL_SOCKET, SO_RCVBUFFORCE, &(int){ 64 << 20 },
+		       sizeof(int)) < 0)
+		nl_socket_set_buffer_size(w->sk, 4 << 20, 0);
 	return w;
 }
 
@@ -73,11 +78,18 @@ on_msg(struct nl_msg *msg, void *arg)
 	switch (nlh->nlmsg_type) {
 	case RTM_NEWLINK:
 	case RTM_DELLINK:
+		if (route_parse_link(nlh, &ev.link) != 1)
+			return NL_OK;
 		ev.kind = WATCH_LINK;
+		ev.deleted = nlh->nlmsg_type == RTM_DELLINK;
 		break;
 	case RTM_NEWADDR:
 	case RTM_DELADDR:
+		/* IPv6 and malformed ones are skipped; IPv4 is all we track. */
+		if (route_parse_addr(nlh, &ev.addr) != 1)
+			return NL_OK;
 		ev.kind = WATCH_ADDR;
+		ev.deleted = nlh->nlmsg_type == RTM_DELADDR;
 		break;
 	case RTM_NEWROUTE:
 	case RTM_DELROUTE:
@@ -86,6 +98,7 @@ on_msg(struct nl_msg *msg, void *arg)
 			return NL_OK;
 		ev.kind = WATCH_ROUTE;
 		ev.deleted = nlh->nlmsg_type == RTM_DELROUTE;
+		ev.replace = nlh->nlmsg_flags & NLM_F_REPLACE;
 		break;
 	default:
 		return NL_OK;

@@ -14,13 +14,18 @@ struct watch;
 
 enum watch_kind { WATCH_LINK, WATCH_ADDR, WATCH_ROUTE, WATCH_RESYNC };
 
-/* One notification.  For WATCH_ROUTE, route holds the main-table route
- * added or deleted (deleted is true for RTM_DELROUTE); WATCH_RESYNC means
- * notifications were lost (ENOBUFS) and the caller must re-read everything. */
+/* One notification: the link, IPv4 address or main-table route added
+ * (or changed) or deleted, parsed as a dump would parse it; replace marks a
+ * route that took the place of one with the same destination and metric
+ * (NLM_F_REPLACE).  WATCH_RESYNC means notifications were lost (ENOBUFS)
+ * and the caller must re-read everything. */
 struct watch_event {
 	enum watch_kind kind;
 	bool deleted;
+	bool replace;
 	struct route4 route;
+	struct link link;
+	struct addr4 addr;
 };
 
 typedef void (*watch_cb)(const struct watch_event *ev, void *arg);

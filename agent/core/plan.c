@@ -139,7 +139,7 @@ find_route(const struct kview *kv, const struct prefix4 *dst)
 static void
 decide(const struct plan_input *in, struct plan_route *pr)
 {
-	const struct route4 *r = find_route(in->kv, &pr->dst);
+	const struct route4 *r = in->find ? in->find(in->find_ctx, &pr->dst) : find_route(in->kv, &pr->dst);
 	bool right;
 
 	if (!r) {

@@ -55,6 +55,10 @@ struct plan_input {
 	size_t nallow;
 	const struct plan_remote *remotes;
 	size_t nremotes;
+	/* The route the kernel uses for exactly dst, when the caller has an
+	 * index (the agent's view); NULL: a scan of kv->routes. */
+	const struct route4 *(*find)(const void *ctx, const struct prefix4 *dst);
+	const void *find_ctx;
 };
 
 struct plan_route {

@@ -69,6 +69,7 @@ rc_run(const struct rc_input *in, const struct rc_kernel *k, struct rc_result *r
 		.service_cidr = c->has_service_cidr ? &c->service_cidr : NULL,
 		.allow = c->allow_cidrs.v, .nallow = c->allow_cidrs.n,
 		.remotes = in->remotes, .nremotes = in->nremotes,
+		.find = in->find, .find_ctx = in->find_ctx,
 	};
 	int err;
 

@@ -42,6 +42,9 @@ struct rc_input {
 	const struct plan_remote *remotes;
 	size_t nremotes;
 	const struct nft_ruleset *rules;	/* NULL: the firewall is not evaluated */
+	/* An index over kv's routes (plan_input.find), or NULL. */
+	const struct route4 *(*find)(const void *ctx, const struct prefix4 *dst);
+	const void *find_ctx;
 };
 
 struct rc_result {

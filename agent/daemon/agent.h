@@ -10,6 +10,7 @@
 
 #include "agent/core/diag.h"
 #include "agent/core/reconcile.h"
+#include "agent/core/view.h"
 #include "agent/core/report.h"
 #include "agent/daemon/peer.h"
 #include "agent/io/probe.h"
@@ -20,6 +21,7 @@ struct ev_loop;
 struct ev_timer;
 struct httpd;
 struct nft_ruleset;
+struct nftwatch;
 struct route_sock;
 struct watch;
 
@@ -34,6 +36,9 @@ struct agent_metrics {
 	uint64_t repairs;		/* routes installed or repaired */
 	uint64_t events;		/* rtnetlink notifications */
 	uint64_t resyncs;		/* full re-reads after lost notifications */
+	uint64_t view_checks;		/* --resync comparisons of the view with a dump */
+	uint64_t divergences;		/* view entries a --resync dump found wrong */
+	uint64_t nft_events;		/* nftables notifications */
 	uint64_t buckets[API_RECONCILE_BUCKETS];	/* reconcile duration */
 	double dur_sum;
 	uint64_t http_requests;
@@ -59,7 +64,13 @@ struct agent {
 	struct peers *peers;
 	struct ev_timer *t_reconcile, *t_resync, *t_peers;
 	char token[256];		/* "" when none */
-	struct kview kv;		/* the last view read */
+	struct kview kv;		/* the kernel as the view holds it */
+	struct view view;		/* kv kept current from notifications, indexed */
+	bool need_dump;			/* the view must be re-read from a dump */
+	bool self_check;		/* ... and compared with it first (--resync) */
+	struct nftwatch *nftw;		/* nftables change notifications, or NULL */
+	struct ev_timer *t_rules;	/* coalesces them */
+	bool rules_pending, rules_dirty;
 	struct rc_result res;		/* the last reconcile: decisions, firewall, settings */
 	char *status_json;		/* the last report, rendered */
 	char *status_text;

@@ -18,6 +18,7 @@
 #include "agent/core/render.h"
 #include "agent/core/report.h"
 #include "agent/core/version.h"
+#include "agent/core/view.h"
 #include "agent/daemon/agent.h"
 #include "agent/daemon/agentd.h"
 #include "agent/daemon/api.h"
@@ -29,6 +30,7 @@
 #include "agent/io/resolve.h"
 #include "netlink/nft.h"
 #include "netlink/route.h"
+#include "netlink/nftwatch.h"
 #include "netlink/watch.h"
 
 extern char **environ;
@@ -36,6 +38,7 @@ extern char **environ;
 #define AGENT_MAX_REMOTES (2 * PEER_MAX + CFG_MAX_REMOTES)	/* pods, services, --remote */
 #define STORM_WINDOW 1.0	/* seconds */
 #define STORM_MAX 500		/* reconciles per window before slowing down */
+#define RULES_SETTLE 0.05	/* seconds: nftables events coalesced into one read */
 
 static void reconcile(struct agent *a);
 
@@ -73,27 +76,48 @@ route_relevant(const struct agent *a, const struct route4 *r)
 	return false;
 }
 
+/* Applies one notification to the view at once (O(1) whatever the table's
+ * size), then reconciles if it touches what podreach cares about. */
+static void
+apply_event(struct agent *a, const struct watch_event *ev)
+{
+	int changed = 0;
+
+	switch (ev->kind) {
+	case WATCH_RESYNC:
+		a->m.resyncs++;
+		a->need_dump = true;
+		agent_schedule(a, "lost notifications");
+		return;
+	case WATCH_ROUTE:
+		changed = view_route(&a->view, &ev->route, ev->deleted, ev->replace);
+		if (changed > 0 && route_relevant(a, &ev->route)) {
+			if (ev->deleted && ev->route.protocol == PODREACH_RTPROT)
+				a->deleted_at = ev_now();
+			agent_schedule(a, "route change");
+		}
+		break;
+	case WATCH_LINK:
+		changed = view_link(&a->view, &ev->link, ev->deleted);
+		break;
+	case WATCH_ADDR:
+		changed = view_addr(&a->view, &ev->addr, ev->deleted);
+		break;
+	}
+	if (changed < 0) {
+		a->need_dump = true;	/* out of memory: start over from a dump */
+		agent_schedule(a, "view out of memory");
+	} else if (changed && ev->kind != WATCH_ROUTE)
+		agent_schedule(a, "link or address change");
+}
+
 static void
 on_watch_event(const struct watch_event *ev, void *arg)
 {
 	struct agent *a = arg;
 
 	a->m.events++;
-	switch (ev->kind) {
-	case WATCH_RESYNC:
-		a->m.resyncs++;
-		agent_schedule(a, "lost notifications");
-		break;
-	case WATCH_ROUTE:
-		if (route_relevant(a, &ev->route)) {
-			if (ev->deleted && ev->route.protocol == PODREACH_RTPROT)
-				a->deleted_at = ev_now();
-			agent_schedule(a, "route change");
-		}
-		break;
-	default:
-		agent_schedule(a, "link or address change");
-	}
+	apply_event(a, ev);
 }
 
 static void
@@ -112,12 +136,17 @@ on_reconcile_timer(struct ev_loop *loop, void *arg)
 	reconcile(arg);
 }
 
+/* --resync: the incremental view is checked against a fresh dump (they
+ * should never differ: podreach_view_divergences_total counts it if they do)
+ * and replaced by it. */
 static void
 on_resync_timer(struct ev_loop *loop, void *arg)
 {
 	struct agent *a = arg;
 
 	ev_timer_arm(a->t_resync, a->cfg->resync);
+	a->need_dump = true;
+	a->self_check = true;
 	reconcile(a);
 }
 
@@ -279,10 +308,9 @@ render(struct agent *a, struct report *r)
 		a->problems[r->problems[i].code]++;
 }
 
-/* The ruleset is re-read at most once per --interval: every pod's veth and
- * address is an rtnetlink event, and each would otherwise re-read a ruleset
- * that can hold thousands of kube-proxy rules.  nftables changes are not
- * watched, so they show at the first reconcile an interval later. */
+/* The ruleset is re-read when nftables announces a change (coalesced over
+ * RULES_SETTLE, so that kube-proxy rewriting thousands of rules costs one
+ * read), or, without that subscription, at most once per --interval. */
 static void
 refresh_rules(struct agent *a)
 {
@@ -290,15 +318,101 @@ refresh_rules(struct agent *a)
 	double now = ev_now();
 	int err;
 
-	if (a->rules_at && now - a->rules_at < a->cfg->interval)
+	if (a->rules_at && (a->nftw ? !a->rules_dirty : now - a->rules_at < a->cfg->interval))
 		return;
 	a->rules_at = now;
+	a->rules_dirty = false;
 	err = nft_ruleset_read(&rs);
 	if (err < 0 && !a->fw_warned)
 		log_errc(err, "reading the nftables ruleset; the firewall is not evaluated");
 	a->fw_warned = err < 0;
 	nft_ruleset_free(a->rules);
 	a->rules = rs;
+}
+
+static void
+on_rules_timer(struct ev_loop *loop, void *arg)
+{
+	struct agent *a = arg;
+
+	a->rules_pending = false;
+	a->rules_dirty = true;
+	agent_schedule(a, "nftables change");
+}
+
+static void
+on_nftwatch(struct ev_loop *loop, int fd, uint32_t events, void *arg)
+{
+	struct agent *a = arg;
+	int n = nftwatch_read(a->nftw);
+
+	if (n < 0)
+		log_errc(n, "reading nftables notifications");
+	else if (n > 0 && !a->rules_pending) {
+		a->rules_pending = true;
+		ev_timer_arm(a->t_rules, RULES_SETTLE);
+	}
+	a->m.nft_events += n > 0 ? (uint64_t)n : 0;
+}
+
+static const struct route4 *
+find_route(const void *ctx, const struct prefix4 *dst)
+{
+	return view_find(ctx, dst);
+}
+
+/* Applies every queued notification (bounded); returns how many there were. */
+static int
+drain(struct agent *a)
+{
+	int n, total = 0;
+
+	for (int i = 0; i < 64 && (n = watch_read(a->watch, on_watch_event, a)) > 0; i++)
+		total += n;
+	return total;
+}
+
+/* --resync: compares the view with a dump taken while no notification came
+ * (queued ones applied before, none queued after), so a difference is the
+ * view's, not a race.  Counted in podreach_view_divergences_total. */
+static void
+self_check(struct agent *a, const struct kview *fresh, int before)
+{
+	long d;
+
+	if (drain(a) > 0 || before < 0) {
+		a->need_dump = false;	/* busy: keep the view, compare next time */
+		return;
+	}
+	a->m.view_checks++;
+	if ((d = view_diff(&a->kv, fresh)) != 0) {
+		a->m.divergences += d > 0 ? (uint64_t)d : 0;
+		log_warnx("the incremental view differed from the kernel in %ld entries: replaced", d);
+	}
+}
+
+/* A full dump replaces the view (at start, after lost notifications, at
+ * --resync, when it is compared with the view first). */
+static int
+redump(struct agent *a)
+{
+	struct kview fresh = { 0 };
+	int err, before = a->self_check && a->watch ? drain(a) : 0;
+
+	if ((err = route_dump(a->rs, &fresh)) < 0)
+		return err;
+	if (a->self_check) {
+		a->self_check = false;
+		self_check(a, &fresh, before >= 0 ? 0 : -1);
+		if (!a->need_dump) {
+			kview_free(&fresh);
+			return 0;
+		}
+	}
+	if ((err = view_seed(&a->view, &a->kv, &fresh)) < 0)
+		return err;
+	a->need_dump = false;
+	return 0;
 }
 
 /* Ready once a reconcile did all it set out to do.  A change the kernel
@@ -338,8 +452,7 @@ reconcile(struct agent *a)
 	a->pending = false;
 	memset(r, 0, sizeof(*r));
 	rc_result_free(&a->res);
-	kview_free(&a->kv);
-	if ((err = route_dump(a->rs, &a->kv)) < 0) {
+	if (a->need_dump && (err = redump(a)) < 0) {
 		/* Logged once per failure, not ready, retried with backoff (never
 		 * an exit: the kernel view comes back). */
 		a->backoff = a->backoff ? (a->backoff * 2 < 30 ? a->backoff * 2 : 30) : 0.1;
@@ -353,7 +466,7 @@ reconcile(struct agent *a)
 	refresh_rules(a);
 	in = (struct rc_input){ .cfg = a->cfg, .kv = &a->kv, .remotes = rem,
 				.nremotes = collect_remotes(a, rem, AGENT_MAX_REMOTES),
-				.rules = a->rules };
+				.rules = a->rules, .find = find_route, .find_ctx = &a->view };
 	kernel_seam(&k, a->rs);
 	if ((err = rc_run(&in, &k, &a->res)) < 0)
 		log_errc(err, "planning");
@@ -404,7 +517,7 @@ resolve(struct agent *a)
 	char err[CFG_ERR_MAX];
 	int e;
 
-	if ((e = route_dump(a->rs, &a->kv)) < 0) {
+	if ((e = redump(a)) < 0) {
 		log_errc(e, "reading links, addresses and routes");
 		return EXIT_RUNTIME;
 	}
@@ -437,12 +550,22 @@ setup(struct agent *a)
 	a->t_reconcile = ev_timer_new(a->loop, on_reconcile_timer, a);
 	a->t_resync = ev_timer_new(a->loop, on_resync_timer, a);
 	a->t_peers = ev_timer_new(a->loop, on_peer_timer, a);
+	a->t_rules = ev_timer_new(a->loop, on_rules_timer, a);
 	a->peers = peers_new(a->loop, &po, on_peers_changed, a);
-	if (!a->t_reconcile || !a->t_resync || !a->t_peers || !a->peers ||
+	if (!a->t_reconcile || !a->t_resync || !a->t_peers || !a->t_rules || !a->peers ||
 	    ev_add(a->loop, watch_fd(a->watch), EPOLLIN, on_watch, a) < 0 ||
 	    ev_signal(a->loop, SIGTERM, on_signal, a) < 0 || ev_signal(a->loop, SIGINT, on_signal, a) < 0) {
 		log_errx("setting up the event loop failed");
 		return EXIT_RUNTIME;
+	}
+	/* Without the nftables subscription (an old kernel, no CAP_NET_ADMIN)
+	 * the ruleset is re-read once per --interval instead. */
+	if (!(a->nftw = nftwatch_open()) ||
+	    ev_add(a->loop, nftwatch_fd(a->nftw), EPOLLIN, on_nftwatch, a) < 0) {
+		log_warnx("no nftables notifications (%s): the ruleset is re-read every %gs",
+			  strerror(errno), a->cfg->interval);
+		nftwatch_close(a->nftw);
+		a->nftw = NULL;
 	}
 	cidr_parse_ip(a->cfg->listen.host, &lip);
 	a->httpd = httpd_start(a->loop, lip, a->cfg->listen.port, api_handle, a);
@@ -472,8 +595,7 @@ cleanup_routes(struct agent *a)
 	char line[160];
 	int err;
 
-	kview_free(&a->kv);
-	if ((err = route_dump(a->rs, &a->kv)) < 0) {
+	if ((err = redump(a)) < 0) {
 		log_errc(err, "reading routes for --cleanup-on-exit");
 		return;
 	}
@@ -505,7 +627,12 @@ teardown(struct agent *a)
 	route_close(a->rs);
 	ev_free(a->loop);
 	rc_result_free(&a->res);
+	view_free(&a->view);
 	kview_free(&a->kv);
+	if (a->nftw && a->loop)
+		ev_del(a->loop, nftwatch_fd(a->nftw));
+	nftwatch_close(a->nftw);
+	ev_timer_free(a->t_rules);
 	nft_ruleset_free(a->rules);
 	free(a->report);
 	free(a->status_json);

@@ -162,6 +162,13 @@ metrics_counters(const struct agent *a, FILE *f)
 	fprintf(f, "podreach_netlink_events_total %llu\n", (unsigned long long)m->events);
 	metric(f, "netlink_resyncs_total", "counter", "Full re-reads after lost notifications (ENOBUFS).");
 	fprintf(f, "podreach_netlink_resyncs_total %llu\n", (unsigned long long)m->resyncs);
+	metric(f, "view_checks_total", "counter", "Comparisons of the incremental view with a dump.");
+	fprintf(f, "podreach_view_checks_total %llu\n", (unsigned long long)m->view_checks);
+	metric(f, "view_divergences_total", "counter",
+	       "Entries of the incremental kernel view a --resync dump found wrong (should stay 0).");
+	fprintf(f, "podreach_view_divergences_total %llu\n", (unsigned long long)m->divergences);
+	metric(f, "nft_events_total", "counter", "nftables change notifications.");
+	fprintf(f, "podreach_nft_events_total %llu\n", (unsigned long long)m->nft_events);
 	metric(f, "repair_latency_seconds", "gauge", "From an owned route's deletion to its repair, last seen.");
 	fprintf(f, "podreach_repair_latency_seconds %.6f\n", m->repair_last_ms / 1000);
 	metric(f, "http_requests_total", "counter", "HTTP requests answered.");
