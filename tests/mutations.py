@@ -39,6 +39,9 @@ MUTATIONS = [
      "if (deleted || !(l->flags & IFF_UP))", "if (deleted)", "test_view"),
     ("view: the lowest metric is not preferred", "agent/core/view.c",
      "(!best || r->priority < best->priority)", "(!best)", "test_view"),
+    ("view: growth of a one-route seed by half (nothing)", "agent/core/view.c",
+     "size_t cap = v->route_cap + v->route_cap / 2 + 256;",
+     "size_t cap = v->route_cap ? v->route_cap + v->route_cap / 2 : 256;", "test_view"),
     ("node: rp_filter of the device ignored", "agent/io/node.c",
      "out->rp_dev = read_int(path);", "out->rp_dev = 0; (void)path;", "test_node"),
 ]

@@ -62,7 +62,7 @@ rehash(struct view *v, size_t nbuckets)
 static int
 reserve(struct view *v)
 {
-	size_t cap = v->route_cap ? v->route_cap + v->route_cap / 2 : 256;
+	size_t cap = v->route_cap + v->route_cap / 2 + 256;
 	struct route4 *r;
 	uint32_t *nx;
 

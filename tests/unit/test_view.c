@@ -70,6 +70,26 @@ test_find_add_delete_replace(void **state)
 }
 
 /* 200,000 random notifications against a model; then view_diff says 0. */
+/* Growth from every seed size, however small (a seed of one route once
+ * grew by nothing and wrote past its array). */
+static void
+test_growth_from_small_seeds(void **state)
+{
+	for (size_t seed = 0; seed < 4; seed++) {
+		struct view v;
+
+		seeded(&v, seed);
+		for (uint32_t i = 0; i < 600; i++) {
+			struct route4 r = rt(IP4(10, 250, i >> 8, i & 255), 32, IP4(172, 18, 0, 2), 2, 0);
+
+			assert_int_equal(view_route(&v, &r, false, false), 1);
+		}
+		assert_int_equal(v.kv->nroutes, seed + 600);
+		assert_non_null(view_find(&v, &(struct prefix4){ IP4(10, 250, 2, 87), 32 }));
+		view_free(&v);
+	}
+}
+
 static void
 test_random_against_model(void **state)
 {
@@ -157,6 +177,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_find_add_delete_replace),
+		cmocka_unit_test(test_growth_from_small_seeds),
 		cmocka_unit_test(test_random_against_model),
 		cmocka_unit_test(test_silent_flushes),
 	};
