@@ -12,6 +12,14 @@ CFLAGS   += -std=gnu11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prot
 ifeq ($(WERROR),1)
 CFLAGS   += -Werror
 endif
+# libFuzzer targets (tests/fuzz): clang, coverage and ASan/UBSan in every object.
+ifeq ($(FUZZ),1)
+CC       := clang
+BUILD    ?= build/fuzz
+CFLAGS   := -O1 -g $(filter-out -O2 -g,$(CFLAGS)) -fsanitize=fuzzer-no-link,address,undefined \
+            -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS  += -fsanitize=fuzzer,address,undefined
+endif
 ifeq ($(SAN),1)
 BUILD    ?= build/asan
 CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -31,10 +39,12 @@ LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 MAIN_OBJ := $(BUILD)/obj/agent/cli/main.o
 TEST_SRC := $(wildcard tests/unit/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/bin/%)
 
 PREFIX   ?= /usr/local
 
-.PHONY: all tests check asan clean golden install
+.PHONY: all tests check asan clean golden install fuzz fuzz-bins
 all: $(BUILD)/podreach
 
 $(BUILD)/podreach: $(MAIN_OBJ) $(BUILD)/libpodreach.a
@@ -64,6 +74,18 @@ asan:
 check:
 	$(Q)$(MAKE) --no-print-directory SAN=1 all tests
 	$(Q)PODREACH=$(CURDIR)/build/asan/podreach UNIT_DIR=$(CURDIR)/build/asan/tests bash tests/run.sh
+
+# The fuzz targets; tests/fuzz/run.sh SECONDS runs them (tests/e2e/fuzz.sh briefly).
+fuzz:
+	$(Q)$(MAKE) --no-print-directory FUZZ=1 fuzz-bins
+
+fuzz-bins: $(FUZZ_BIN)
+.SECONDARY: $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/obj/tests/fuzz/%.o)
+
+build/fuzz/bin/%: build/fuzz/obj/tests/fuzz/%.o build/fuzz/libpodreach.a
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
 # Refresh the golden report files on purpose, after reviewing the diff.
 golden: tests

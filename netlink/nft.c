@@ -25,11 +25,7 @@
 #include <libnftnl/table.h>
 #include <libnftnl/udata.h>
 
-#include "netlink/nft.h"
-
-/* A ruleset that keeps changing is retried this often before -EAGAIN. */
-#define NFT_READ_TRIES 8
-#define NFT_RECV_SIZE (1 << 16)
+#include "netlink/nft_int.h"
 
 /* ---- ownership ------------------------------------------------------- */
 
@@ -39,7 +35,7 @@ static void nft_expr_clear(struct nft_expr *e)
 	free(e->info);
 }
 
-static void nft_rule_clear(struct nft_rule *r)
+void nft_rule_clear(struct nft_rule *r)
 {
 	for (size_t i = 0; i < r->nexprs; i++)
 		nft_expr_clear(&r->exprs[i]);
@@ -83,8 +79,7 @@ struct nft_ruleset *nft_ruleset_new(void)
 	return calloc(1, sizeof(struct nft_ruleset));
 }
 
-/* Appends one zeroed element to *arr; returns it or NULL (ENOMEM). */
-static void *nft_grow(void *arr_p, size_t *n, size_t size)
+void *nft_grow(void *arr_p, size_t *n, size_t size)
 {
 	void **arr = arr_p;
 	char *p = reallocarray(*arr, *n + 1, size);
@@ -96,13 +91,22 @@ static void *nft_grow(void *arr_p, size_t *n, size_t size)
 	return p + (*n)++ * size;
 }
 
-static void nft_copy_str(char *dst, size_t len, const char *src)
+void nft_copy_str(char *dst, size_t len, const char *src)
 {
 	/* strnlen + memcpy: called for every expression, snprintf showed up. */
 	size_t n = src ? strnlen(src, len - 1) : 0;
 
 	memcpy(dst, src ? src : "", n);
 	dst[n] = '\0';
+}
+
+void nft_bytes_set(struct nft_bytes *b, const void *data, uint32_t len)
+{
+	if (!data || len > sizeof(b->b))
+		len = 0;
+	b->len = (uint8_t)len;
+	if (len)
+		memcpy(b->b, data, len);
 }
 
 /* ---- lookups --------------------------------------------------------- */
@@ -250,6 +254,12 @@ static int nft_parse_set(struct nft_ruleset *rs, const struct nlmsghdr *nlh)
 		ret = -ENOENT;
 		goto out;
 	}
+	/* The kernel's limit, which the evaluator's byte strings rely on. */
+	if (nftnl_set_get_u32(ns, NFTNL_SET_KEY_LEN) > NFT_DATA_VALUE_MAXLEN ||
+	    nftnl_set_get_u32(ns, NFTNL_SET_DATA_LEN) > NFT_DATA_VALUE_MAXLEN) {
+		ret = -EINVAL;
+		goto out;
+	}
 	s = (struct nft_set *)nft_set_find(t, nftnl_set_get_str(ns, NFTNL_SET_NAME));
 	if (!s && !(s = nft_grow(&t->sets, &t->nsets, sizeof(*s))))
 		goto out;
@@ -265,15 +275,6 @@ static int nft_parse_set(struct nft_ruleset *rs, const struct nlmsghdr *nlh)
 out:
 	nftnl_set_free(ns);
 	return ret;
-}
-
-static void nft_bytes_set(struct nft_bytes *b, const void *data, uint32_t len)
-{
-	if (!data || len > sizeof(b->b))
-		len = 0;
-	b->len = (uint8_t)len;
-	if (len)
-		memcpy(b->b, data, len);
 }
 
 static int nft_copy_elem(struct nft_set *s, struct nftnl_set_elem *ne)
@@ -427,6 +428,12 @@ static int nft_parse_elems(struct nft_ruleset *rs, const struct nlmsghdr *nlh)
 	}
 	t = nft_table_mut(rs, nftnl_set_get_u32(ns, NFTNL_SET_FAMILY),
 			  nftnl_set_get_str(ns, NFTNL_SET_TABLE));
+	/* The kernel's limit, which the evaluator's byte strings rely on. */
+	if (nftnl_set_get_u32(ns, NFTNL_SET_KEY_LEN) > NFT_DATA_VALUE_MAXLEN ||
+	    nftnl_set_get_u32(ns, NFTNL_SET_DATA_LEN) > NFT_DATA_VALUE_MAXLEN) {
+		ret = -EINVAL;
+		goto out;
+	}
 	s = (struct nft_set *)nft_set_find(t, nftnl_set_get_str(ns, NFTNL_SET_NAME));
 	if (!s) {
 		ret = -ENOENT;
@@ -445,209 +452,36 @@ out:
 	return ret;
 }
 
-/* ---- expressions ----------------------------------------------------- */
-
-static void nft_expr_bytes(const struct nftnl_expr *ne, uint16_t attr, struct nft_bytes *b)
-{
-	uint32_t len = 0;
-	const void *p = nftnl_expr_get(ne, attr, &len);
-
-	nft_bytes_set(b, p, len);
-}
-
-static uint32_t nft_u32(const struct nftnl_expr *ne, uint16_t attr)
-{
-	return nftnl_expr_is_set(ne, attr) ? nftnl_expr_get_u32(ne, attr) : 0;
-}
-
-static int nft_expr_strdup(struct nft_expr *e, const struct nftnl_expr *ne, uint16_t attr)
-{
-	const char *s = nftnl_expr_is_set(ne, attr) ? nftnl_expr_get_str(ne, attr) : NULL;
-
-	if (s && !(e->str = strdup(s)))
-		return -ENOMEM;
-	return 0;
-}
-
-static int nft_expr_info(struct nft_expr *e, const struct nftnl_expr *ne, uint16_t attr)
-{
-	uint32_t len = 0;
-	const void *p = nftnl_expr_get(ne, attr, &len);
-
-	if (!p || !len)
-		return 0;
-	if (!(e->info = malloc(len)))
-		return -ENOMEM;
-	memcpy(e->info, p, len);
-	e->infolen = len;
-	return 0;
-}
-
-static void nft_conv_match(struct nft_expr *e, const struct nftnl_expr *ne)
-{
-	if (!strcmp(e->name, "payload")) {
-		e->kind = NFT_EXPR_PAYLOAD;
-		e->u.payload.base = nft_u32(ne, NFTNL_EXPR_PAYLOAD_BASE);
-		e->u.payload.offset = nft_u32(ne, NFTNL_EXPR_PAYLOAD_OFFSET);
-		e->u.payload.len = nft_u32(ne, NFTNL_EXPR_PAYLOAD_LEN);
-		e->u.payload.dreg = nft_u32(ne, NFTNL_EXPR_PAYLOAD_DREG);
-		e->u.payload.sreg = nft_u32(ne, NFTNL_EXPR_PAYLOAD_SREG);
-	} else if (!strcmp(e->name, "cmp")) {
-		e->kind = NFT_EXPR_CMP;
-		e->u.cmp.sreg = nft_u32(ne, NFTNL_EXPR_CMP_SREG);
-		e->u.cmp.op = nft_u32(ne, NFTNL_EXPR_CMP_OP);
-		nft_expr_bytes(ne, NFTNL_EXPR_CMP_DATA, &e->u.cmp.data);
-	} else if (!strcmp(e->name, "bitwise")) {
-		e->kind = NFT_EXPR_BITWISE;
-		e->u.bitwise.sreg = nft_u32(ne, NFTNL_EXPR_BITWISE_SREG);
-		e->u.bitwise.dreg = nft_u32(ne, NFTNL_EXPR_BITWISE_DREG);
-		e->u.bitwise.len = nft_u32(ne, NFTNL_EXPR_BITWISE_LEN);
-		e->u.bitwise.op = nft_u32(ne, NFTNL_EXPR_BITWISE_OP);
-		nft_expr_bytes(ne, NFTNL_EXPR_BITWISE_MASK, &e->u.bitwise.mask);
-		nft_expr_bytes(ne, NFTNL_EXPR_BITWISE_XOR, &e->u.bitwise.xor);
-		nft_expr_bytes(ne, NFTNL_EXPR_BITWISE_DATA, &e->u.bitwise.data);
-	} else if (!strcmp(e->name, "byteorder")) {
-		e->kind = NFT_EXPR_BYTEORDER;
-		e->u.byteorder.sreg = nft_u32(ne, NFTNL_EXPR_BYTEORDER_SREG);
-		e->u.byteorder.dreg = nft_u32(ne, NFTNL_EXPR_BYTEORDER_DREG);
-		e->u.byteorder.op = nft_u32(ne, NFTNL_EXPR_BYTEORDER_OP);
-		e->u.byteorder.len = nft_u32(ne, NFTNL_EXPR_BYTEORDER_LEN);
-		e->u.byteorder.size = nft_u32(ne, NFTNL_EXPR_BYTEORDER_SIZE);
-	} else if (!strcmp(e->name, "range")) {
-		e->kind = NFT_EXPR_RANGE;
-		e->u.range.sreg = nft_u32(ne, NFTNL_EXPR_RANGE_SREG);
-		e->u.range.op = nft_u32(ne, NFTNL_EXPR_RANGE_OP);
-		nft_expr_bytes(ne, NFTNL_EXPR_RANGE_FROM_DATA, &e->u.range.from);
-		nft_expr_bytes(ne, NFTNL_EXPR_RANGE_TO_DATA, &e->u.range.to);
-	} else if (!strcmp(e->name, "meta")) {
-		e->kind = NFT_EXPR_META;
-		e->u.meta.key = nft_u32(ne, NFTNL_EXPR_META_KEY);
-		e->u.meta.set = nftnl_expr_is_set(ne, NFTNL_EXPR_META_SREG);
-		e->u.meta.reg = nft_u32(ne, e->u.meta.set ? NFTNL_EXPR_META_SREG
-							  : NFTNL_EXPR_META_DREG);
-	} else if (!strcmp(e->name, "fib")) {
-		e->kind = NFT_EXPR_FIB;
-		e->u.fib.dreg = nft_u32(ne, NFTNL_EXPR_FIB_DREG);
-		e->u.fib.result = nft_u32(ne, NFTNL_EXPR_FIB_RESULT);
-		e->u.fib.flags = nft_u32(ne, NFTNL_EXPR_FIB_FLAGS);
-	} else if (!strcmp(e->name, "ct")) {
-		e->kind = NFT_EXPR_CT;
-		e->u.ct.key = nft_u32(ne, NFTNL_EXPR_CT_KEY);
-		e->u.ct.set = nftnl_expr_is_set(ne, NFTNL_EXPR_CT_SREG);
-		e->u.ct.reg = nft_u32(ne, e->u.ct.set ? NFTNL_EXPR_CT_SREG : NFTNL_EXPR_CT_DREG);
-		e->u.ct.has_dir = nftnl_expr_is_set(ne, NFTNL_EXPR_CT_DIR);
-		if (e->u.ct.has_dir)
-			e->u.ct.dir = nftnl_expr_get_u8(ne, NFTNL_EXPR_CT_DIR);
-	}
-}
-
-static int nft_conv_action(struct nft_expr *e, const struct nftnl_expr *ne)
-{
-	if (!strcmp(e->name, "lookup")) {
-		e->kind = NFT_EXPR_LOOKUP;
-		e->u.lookup.sreg = nft_u32(ne, NFTNL_EXPR_LOOKUP_SREG);
-		e->u.lookup.has_dreg = nftnl_expr_is_set(ne, NFTNL_EXPR_LOOKUP_DREG);
-		e->u.lookup.dreg = nft_u32(ne, NFTNL_EXPR_LOOKUP_DREG);
-		e->u.lookup.flags = nft_u32(ne, NFTNL_EXPR_LOOKUP_FLAGS);
-		e->u.lookup.set_id = nft_u32(ne, NFTNL_EXPR_LOOKUP_SET_ID);
-		return nft_expr_strdup(e, ne, NFTNL_EXPR_LOOKUP_SET);
-	} else if (!strcmp(e->name, "immediate")) {
-		e->kind = NFT_EXPR_IMMEDIATE;
-		e->u.imm.dreg = nft_u32(ne, NFTNL_EXPR_IMM_DREG);
-		e->u.imm.verdict = (int32_t)nft_u32(ne, NFTNL_EXPR_IMM_VERDICT);
-		nft_expr_bytes(ne, NFTNL_EXPR_IMM_DATA, &e->u.imm.data);
-		return nft_expr_strdup(e, ne, NFTNL_EXPR_IMM_CHAIN);
-	} else if (!strcmp(e->name, "log")) {
-		e->kind = NFT_EXPR_LOG;
-		e->u.log.level = nft_u32(ne, NFTNL_EXPR_LOG_LEVEL);
-		if (nftnl_expr_is_set(ne, NFTNL_EXPR_LOG_GROUP))
-			e->u.log.group = nftnl_expr_get_u16(ne, NFTNL_EXPR_LOG_GROUP);
-		return nft_expr_strdup(e, ne, NFTNL_EXPR_LOG_PREFIX);
-	} else if (!strcmp(e->name, "limit")) {
-		e->kind = NFT_EXPR_LIMIT;
-		if (nftnl_expr_is_set(ne, NFTNL_EXPR_LIMIT_RATE))
-			e->u.limit.rate = nftnl_expr_get_u64(ne, NFTNL_EXPR_LIMIT_RATE);
-		if (nftnl_expr_is_set(ne, NFTNL_EXPR_LIMIT_UNIT))
-			e->u.limit.unit = nftnl_expr_get_u64(ne, NFTNL_EXPR_LIMIT_UNIT);
-		e->u.limit.burst = nft_u32(ne, NFTNL_EXPR_LIMIT_BURST);
-		e->u.limit.type = nft_u32(ne, NFTNL_EXPR_LIMIT_TYPE);
-		e->u.limit.flags = nft_u32(ne, NFTNL_EXPR_LIMIT_FLAGS);
-	} else if (!strcmp(e->name, "reject")) {
-		e->kind = NFT_EXPR_REJECT;
-		e->u.reject.type = nft_u32(ne, NFTNL_EXPR_REJECT_TYPE);
-		if (nftnl_expr_is_set(ne, NFTNL_EXPR_REJECT_CODE))
-			e->u.reject.code = nftnl_expr_get_u8(ne, NFTNL_EXPR_REJECT_CODE);
-	} else if (!strcmp(e->name, "masq")) {
-		e->kind = NFT_EXPR_MASQ;
-		e->u.masq.flags = nft_u32(ne, NFTNL_EXPR_MASQ_FLAGS);
-		e->u.masq.reg_proto_min = nft_u32(ne, NFTNL_EXPR_MASQ_REG_PROTO_MIN);
-		e->u.masq.reg_proto_max = nft_u32(ne, NFTNL_EXPR_MASQ_REG_PROTO_MAX);
-	} else if (!strcmp(e->name, "redir")) {
-		e->kind = NFT_EXPR_REDIR;
-		e->u.masq.flags = nft_u32(ne, NFTNL_EXPR_REDIR_FLAGS);
-		e->u.masq.reg_proto_min = nft_u32(ne, NFTNL_EXPR_REDIR_REG_PROTO_MIN);
-		e->u.masq.reg_proto_max = nft_u32(ne, NFTNL_EXPR_REDIR_REG_PROTO_MAX);
-	} else if (!strcmp(e->name, "nat")) {
-		e->kind = NFT_EXPR_NAT;
-		e->u.nat.type = nft_u32(ne, NFTNL_EXPR_NAT_TYPE);
-		e->u.nat.family = nft_u32(ne, NFTNL_EXPR_NAT_FAMILY);
-		e->u.nat.reg_addr_min = nft_u32(ne, NFTNL_EXPR_NAT_REG_ADDR_MIN);
-		e->u.nat.reg_addr_max = nft_u32(ne, NFTNL_EXPR_NAT_REG_ADDR_MAX);
-		e->u.nat.reg_proto_min = nft_u32(ne, NFTNL_EXPR_NAT_REG_PROTO_MIN);
-		e->u.nat.reg_proto_max = nft_u32(ne, NFTNL_EXPR_NAT_REG_PROTO_MAX);
-		e->u.nat.flags = nft_u32(ne, NFTNL_EXPR_NAT_FLAGS);
-	} else if (!strcmp(e->name, "match") || !strcmp(e->name, "target")) {
-		bool mt = e->name[0] == 'm';
-
-		e->kind = mt ? NFT_EXPR_MATCH : NFT_EXPR_TARGET;
-		e->u.xt.rev = nft_u32(ne, mt ? NFTNL_EXPR_MT_REV : NFTNL_EXPR_TG_REV);
-		if (nft_expr_strdup(e, ne, mt ? NFTNL_EXPR_MT_NAME : NFTNL_EXPR_TG_NAME))
-			return -ENOMEM;
-		return nft_expr_info(e, ne, mt ? NFTNL_EXPR_MT_INFO : NFTNL_EXPR_TG_INFO);
-	} else if (!strcmp(e->name, "counter")) {
-		e->kind = NFT_EXPR_COUNTER;
-	} else if (!strcmp(e->name, "notrack")) {
-		e->kind = NFT_EXPR_NOTRACK;
-	}
-	return 0;
-}
+/* ---- rules ----------------------------------------------------------- */
 
 static int nft_conv_expr(struct nftnl_expr *ne, void *arg)
 {
 	struct nft_rule *r = arg;
 	struct nft_expr *e = nft_grow(&r->exprs, &r->nexprs, sizeof(*e));
 
-	if (!e)
-		return -1;
-	nft_copy_str(e->name, sizeof(e->name), nftnl_expr_get_str(ne, NFTNL_EXPR_NAME));
-	e->kind = NFT_EXPR_UNKNOWN;
-	nft_conv_match(e, ne);
-	if (e->kind == NFT_EXPR_UNKNOWN && nft_conv_action(e, ne))
-		return -1;
-	return 0;
+	return e && nft_expr_from_nftnl(e, ne) == 0 ? 0 : -1;
 }
 
-/* ---- rules ----------------------------------------------------------- */
-
-static int nft_udata_cb(const struct nftnl_udata *attr, void *data)
-{
-	const char **comment = data;
-	uint8_t len = nftnl_udata_len(attr);
-	const char *s = nftnl_udata_get(attr);
-
-	/* The comment is stored with its NUL; anything else is not ours. */
-	if (nftnl_udata_type(attr) == NFTNL_UDATA_RULE_COMMENT && len > 0 && s[len - 1] == '\0')
-		*comment = s;
-	return 0;
-}
-
+/*
+ * The rule's comment from its userdata: TLVs of a type byte, a length byte
+ * and the value (libnftnl's struct nftnl_udata), walked here with bounds
+ * (nftnl_udata_parse() let a callback read past a truncated one: found by
+ * tests/fuzz/fuzz_nft.c).  The comment is stored with its NUL; the last one
+ * counts, as with libnftnl; anything else is not ours.
+ */
 static int nft_rule_comment(struct nft_rule *r, const void *udata, uint32_t len)
 {
+	const uint8_t *p = udata, *end = p ? p + len : NULL;
 	const char *comment = NULL;
 
-	if (!udata || !len)
-		return 0;
-	if (nftnl_udata_parse(udata, len, nft_udata_cb, &comment) < 0 || !comment)
+	while (p && end - p >= 2 && p[1] <= end - p - 2) {
+		const char *v = (const char *)p + 2;
+
+		if (p[0] == NFTNL_UDATA_RULE_COMMENT && p[1] > 0 && v[p[1] - 1] == '\0')
+			comment = v;
+		p += 2 + p[1];
+	}
+	if (!comment)
 		return 0;
 	return (r->comment = strdup(comment)) ? 0 : -ENOMEM;
 }
@@ -782,195 +616,13 @@ out:
  * libnftnl allocates an object per expression, finds its type by name and
  * copies every attribute before we copy them again: on a 10k-rule ruleset
  * that is most of the time spent.  The expressions podreach evaluates are
- * read here straight from the attributes, into the same structs the
- * libnftnl path fills (the unit tests parse every rule both ways and compare).
- * A rule holding anything else, or anything malformed, takes the libnftnl
- * path instead: -EAGAIN.
+ * read straight from the attributes (nft_expr_from_attr()), into the same
+ * structs the libnftnl path fills (the unit tests and the fuzzer parse every
+ * rule both ways and compare).  A rule holding anything else, or anything
+ * malformed, takes the libnftnl path instead: -EAGAIN.
  */
 
 bool nft_parse_fast = true;
-
-#define FAST_MAX_ATTR 16
-
-struct fast_attrs {
-	const struct nlattr *tb[FAST_MAX_ATTR + 1];
-};
-
-static int fast_attr_cb(const struct nlattr *a, void *data)
-{
-	struct fast_attrs *fa = data;
-	uint16_t t = mnl_attr_get_type(a);
-
-	if (t <= FAST_MAX_ATTR)
-		fa->tb[t] = a;
-	return MNL_CB_OK;
-}
-
-/* A big-endian u32 attribute, 0 when absent (as nft_u32() reads libnftnl's). */
-static uint32_t fast_u32(const struct nlattr *a)
-{
-	return a && mnl_attr_get_payload_len(a) >= 4 ? ntohl(mnl_attr_get_u32(a)) : 0;
-}
-
-static bool fast_u32_ok(const struct nlattr *a)
-{
-	return !a || mnl_attr_get_payload_len(a) == 4;
-}
-
-static uint8_t fast_u8(const struct nlattr *a)
-{
-	return a && mnl_attr_get_payload_len(a) >= 1 ? mnl_attr_get_u8(a) : 0;
-}
-
-/* Nested NFTA_DATA_VALUE into b; false when malformed. */
-static bool fast_data(const struct nlattr *a, struct nft_bytes *b)
-{
-	struct fast_attrs in = { 0 };
-	const struct nlattr *v;
-
-	if (!a)
-		return true;
-	if (mnl_attr_parse_nested(a, fast_attr_cb, &in) < 0 || !(v = in.tb[NFTA_DATA_VALUE]) ||
-	    mnl_attr_get_payload_len(v) > sizeof(b->b))
-		return false;
-	nft_bytes_set(b, mnl_attr_get_payload(v), mnl_attr_get_payload_len(v));
-	return true;
-}
-
-static bool fast_str(const struct nlattr *a, char **out)
-{
-	if (!a)
-		return true;
-	if (mnl_attr_validate(a, MNL_TYPE_NUL_STRING) < 0)
-		return false;
-	return (*out = strdup(mnl_attr_get_str(a))) != NULL;
-}
-
-/* Verdict or value of an immediate. */
-static bool fast_imm(struct nft_expr *e, const struct fast_attrs *fa)
-{
-	struct fast_attrs d = { 0 }, v = { 0 };
-
-	e->kind = NFT_EXPR_IMMEDIATE;
-	e->u.imm.dreg = fast_u32(fa->tb[NFTA_IMMEDIATE_DREG]);
-	if (!fa->tb[NFTA_IMMEDIATE_DATA] ||
-	    mnl_attr_parse_nested(fa->tb[NFTA_IMMEDIATE_DATA], fast_attr_cb, &d) < 0)
-		return false;
-	if (d.tb[NFTA_DATA_VALUE])
-		return fast_data(fa->tb[NFTA_IMMEDIATE_DATA], &e->u.imm.data);
-	if (!d.tb[NFTA_DATA_VERDICT] ||
-	    mnl_attr_parse_nested(d.tb[NFTA_DATA_VERDICT], fast_attr_cb, &v) < 0 ||
-	    !v.tb[NFTA_VERDICT_CODE] || !fast_u32_ok(v.tb[NFTA_VERDICT_CODE]))
-		return false;
-	e->u.imm.verdict = (int32_t)fast_u32(v.tb[NFTA_VERDICT_CODE]);
-	return fast_str(v.tb[NFTA_VERDICT_CHAIN], &e->str);
-}
-
-/* Sets, fib, ct and the NAT and reject statements. */
-static bool fast_action(struct nft_expr *e, const struct fast_attrs *fa)
-{
-	const struct nlattr *const *tb = fa->tb;
-
-	if (!strcmp(e->name, "lookup")) {
-		e->kind = NFT_EXPR_LOOKUP;
-		e->u.lookup.sreg = fast_u32(tb[NFTA_LOOKUP_SREG]);
-		e->u.lookup.has_dreg = tb[NFTA_LOOKUP_DREG] != NULL;
-		e->u.lookup.dreg = fast_u32(tb[NFTA_LOOKUP_DREG]);
-		e->u.lookup.flags = fast_u32(tb[NFTA_LOOKUP_FLAGS]);
-		e->u.lookup.set_id = fast_u32(tb[NFTA_LOOKUP_SET_ID]);
-		return fast_str(tb[NFTA_LOOKUP_SET], &e->str);
-	}
-	if (!strcmp(e->name, "fib")) {
-		e->kind = NFT_EXPR_FIB;
-		e->u.fib.dreg = fast_u32(tb[NFTA_FIB_DREG]);
-		e->u.fib.result = fast_u32(tb[NFTA_FIB_RESULT]);
-		e->u.fib.flags = fast_u32(tb[NFTA_FIB_FLAGS]);
-		return true;
-	}
-	if (!strcmp(e->name, "ct")) {
-		e->kind = NFT_EXPR_CT;
-		e->u.ct.key = fast_u32(tb[NFTA_CT_KEY]);
-		e->u.ct.set = tb[NFTA_CT_SREG] != NULL;
-		e->u.ct.reg = fast_u32(tb[e->u.ct.set ? NFTA_CT_SREG : NFTA_CT_DREG]);
-		e->u.ct.has_dir = tb[NFTA_CT_DIRECTION] != NULL;
-		e->u.ct.dir = fast_u8(tb[NFTA_CT_DIRECTION]);
-		return true;
-	}
-	if (!strcmp(e->name, "masq")) {
-		e->kind = NFT_EXPR_MASQ;
-		e->u.masq.flags = fast_u32(tb[NFTA_MASQ_FLAGS]);
-		e->u.masq.reg_proto_min = fast_u32(tb[NFTA_MASQ_REG_PROTO_MIN]);
-		e->u.masq.reg_proto_max = fast_u32(tb[NFTA_MASQ_REG_PROTO_MAX]);
-		return true;
-	}
-	if (!strcmp(e->name, "reject")) {
-		e->kind = NFT_EXPR_REJECT;
-		e->u.reject.type = fast_u32(tb[NFTA_REJECT_TYPE]);
-		e->u.reject.code = fast_u8(tb[NFTA_REJECT_ICMP_CODE]);
-		return true;
-	}
-	return false;
-}
-
-/* The common matches; false for anything this path does not read. */
-static bool fast_match(struct nft_expr *e, const struct fast_attrs *fa)
-{
-	const struct nlattr *const *tb = fa->tb;
-
-	if (!strcmp(e->name, "payload")) {
-		e->kind = NFT_EXPR_PAYLOAD;
-		e->u.payload.base = fast_u32(tb[NFTA_PAYLOAD_BASE]);
-		e->u.payload.offset = fast_u32(tb[NFTA_PAYLOAD_OFFSET]);
-		e->u.payload.len = fast_u32(tb[NFTA_PAYLOAD_LEN]);
-		e->u.payload.dreg = fast_u32(tb[NFTA_PAYLOAD_DREG]);
-		e->u.payload.sreg = fast_u32(tb[NFTA_PAYLOAD_SREG]);
-		return true;
-	}
-	if (!strcmp(e->name, "cmp")) {
-		e->kind = NFT_EXPR_CMP;
-		e->u.cmp.sreg = fast_u32(tb[NFTA_CMP_SREG]);
-		e->u.cmp.op = fast_u32(tb[NFTA_CMP_OP]);
-		return fast_data(tb[NFTA_CMP_DATA], &e->u.cmp.data);
-	}
-	if (!strcmp(e->name, "bitwise")) {
-		e->kind = NFT_EXPR_BITWISE;
-		e->u.bitwise.sreg = fast_u32(tb[NFTA_BITWISE_SREG]);
-		e->u.bitwise.dreg = fast_u32(tb[NFTA_BITWISE_DREG]);
-		e->u.bitwise.len = fast_u32(tb[NFTA_BITWISE_LEN]);
-		e->u.bitwise.op = fast_u32(tb[NFTA_BITWISE_OP]);
-		return fast_data(tb[NFTA_BITWISE_MASK], &e->u.bitwise.mask) &&
-		       fast_data(tb[NFTA_BITWISE_XOR], &e->u.bitwise.xor) &&
-		       fast_data(tb[NFTA_BITWISE_DATA], &e->u.bitwise.data);
-	}
-	if (!strcmp(e->name, "meta")) {
-		e->kind = NFT_EXPR_META;
-		e->u.meta.key = fast_u32(tb[NFTA_META_KEY]);
-		e->u.meta.set = tb[NFTA_META_SREG] != NULL;
-		e->u.meta.reg = fast_u32(tb[e->u.meta.set ? NFTA_META_SREG : NFTA_META_DREG]);
-		return true;
-	}
-	if (!strcmp(e->name, "immediate"))
-		return fast_imm(e, fa);
-	if (!strcmp(e->name, "counter")) {
-		e->kind = NFT_EXPR_COUNTER;
-		return true;
-	}
-	return fast_action(e, fa);
-}
-
-/* Fills e from one NFTA_LIST_ELEM; false when the libnftnl path must do it. */
-static bool fast_expr(struct nft_expr *e, const struct nlattr *elem)
-{
-	struct fast_attrs x = { 0 }, d = { 0 };
-
-	if (mnl_attr_parse_nested(elem, fast_attr_cb, &x) < 0 || !x.tb[NFTA_EXPR_NAME] ||
-	    mnl_attr_validate(x.tb[NFTA_EXPR_NAME], MNL_TYPE_NUL_STRING) < 0 ||
-	    (x.tb[NFTA_EXPR_DATA] && mnl_attr_parse_nested(x.tb[NFTA_EXPR_DATA], fast_attr_cb, &d) < 0))
-		return false;
-	nft_copy_str(e->name, sizeof(e->name), mnl_attr_get_str(x.tb[NFTA_EXPR_NAME]));
-	e->kind = NFT_EXPR_UNKNOWN;
-	return fast_match(e, &d);
-}
 
 static int nft_parse_rule_fast(struct nft_ruleset *rs, const struct nlmsghdr *nlh)
 {
@@ -994,7 +646,7 @@ static int nft_parse_rule_fast(struct nft_ruleset *rs, const struct nlmsghdr *nl
 	r.handle = rr.handle;
 	if (rr.exprs) {
 		mnl_attr_for_each_nested(a, rr.exprs) {
-			if (!fast_expr(&r.exprs[r.nexprs++], a))
+			if ((ret = nft_expr_from_attr(&r.exprs[r.nexprs++], a)))
 				goto out;
 		}
 	}
@@ -1040,6 +692,9 @@ static int nft_parse_one(struct nft_ruleset *rs, const struct nlmsghdr *nlh)
 		return 0;
 	if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(struct nfgenmsg)))
 		return -EINVAL;
+	/* Malformed for the kernel's types: refused before either path. */
+	if (!nft_msg_ok(nlh))
+		return -EINVAL;
 	switch (NFNL_MSG_TYPE(nlh->nlmsg_type)) {
 	case NFT_MSG_NEWTABLE: return nft_parse_table(rs, nlh);
 	case NFT_MSG_NEWCHAIN: return nft_parse_chain(rs, nlh);
@@ -1067,190 +722,3 @@ int nft_ruleset_add_msg(struct nft_ruleset *rs, const void *buf, size_t len)
 	return left == 0 ? 0 : -EINVAL;
 }
 
-/* ---- the kernel dump ------------------------------------------------- */
-
-struct nft_dump {
-	struct mnl_socket *nl;
-	char *buf;
-	uint32_t seq, portid;
-	struct nft_ruleset *rs;
-	bool intr;		/* NLM_F_DUMP_INTR seen: the dump is inconsistent */
-	int err;		/* a parse error, beats errno */
-};
-
-static int nft_data_cb(const struct nlmsghdr *nlh, void *arg)
-{
-	struct nft_dump *d = arg;
-	int ret;
-
-	if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
-		d->intr = true;
-	if ((ret = nft_ruleset_add_msg(d->rs, nlh, nlh->nlmsg_len))) {
-		d->err = ret;
-		return MNL_CB_ERROR;
-	}
-	return MNL_CB_OK;
-}
-
-/* NLMSG_DONE carries the dump's own error code, which libmnl ignores. */
-static int nft_done_cb(const struct nlmsghdr *nlh, void *arg)
-{
-	struct nft_dump *d = arg;
-	int err = 0;
-
-	if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
-		d->intr = true;
-	if (mnl_nlmsg_get_payload_len(nlh) >= sizeof(int))
-		memcpy(&err, mnl_nlmsg_get_payload(nlh), sizeof(err));
-	if (err < 0) {
-		d->err = err;
-		return MNL_CB_ERROR;
-	}
-	return MNL_CB_STOP;
-}
-
-/* With a control array libmnl runs none of its defaults for the types the
- * array covers, so the ACK/error is ours to read too. */
-static int nft_error_cb(const struct nlmsghdr *nlh, void *arg)
-{
-	struct nft_dump *d = arg;
-	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
-
-	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*e))) {
-		d->err = -EBADMSG;
-		return MNL_CB_ERROR;
-	}
-	if (e->error == 0)
-		return MNL_CB_STOP;
-	d->err = e->error < 0 ? e->error : -e->error;
-	return MNL_CB_ERROR;
-}
-
-/* Sends the request and reads until its DONE or ACK. */
-static int nft_talk(struct nft_dump *d, const struct nlmsghdr *req)
-{
-	static mnl_cb_t ctl[NLMSG_MIN_TYPE] = {
-		[NLMSG_ERROR] = nft_error_cb, [NLMSG_DONE] = nft_done_cb,
-	};
-	ssize_t n;
-	int ret;
-
-	d->err = 0;
-	if (mnl_socket_sendto(d->nl, req, req->nlmsg_len) < 0)
-		return -errno;
-	do {
-		n = mnl_socket_recvfrom(d->nl, d->buf, NFT_RECV_SIZE);
-		if (n < 0)
-			return -errno;
-		ret = mnl_cb_run2(d->buf, (size_t)n, d->seq, d->portid, nft_data_cb, d,
-				  ctl, NLMSG_MIN_TYPE);
-	} while (ret > 0);
-	if (ret < 0)
-		return d->err ? d->err : -errno;
-	return 0;
-}
-
-/* Every request asks for an ACK: a dump ends with DONE, a get with its
- * reply and then the ACK, and an error arrives as NLMSG_ERROR either way. */
-static int nft_request(struct nft_dump *d, uint16_t type, uint32_t family, bool dump,
-		       const char *table, const char *set)
-{
-	char req[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh;
-	uint16_t flags = NLM_F_ACK | (dump ? NLM_F_DUMP : 0);
-
-	nlh = nftnl_nlmsg_build_hdr(req, type, (uint16_t)family, flags, ++d->seq);
-	if (table)
-		mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, table);
-	if (set)
-		mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, set);
-	return nft_talk(d, nlh);
-}
-
-static int nft_genid(struct nft_dump *d, uint32_t *genid)
-{
-	struct nft_ruleset scratch = { 0 };
-	struct nft_ruleset *keep = d->rs;
-	int ret;
-
-	d->rs = &scratch;
-	ret = nft_request(d, NFT_MSG_GETGEN, NFPROTO_UNSPEC, false, NULL, NULL);
-	d->rs = keep;
-	*genid = scratch.genid;
-	return ret;
-}
-
-static int nft_dump_all(struct nft_dump *d)
-{
-	static const uint16_t kinds[] = { NFT_MSG_GETTABLE, NFT_MSG_GETCHAIN, NFT_MSG_GETSET };
-	int ret;
-
-	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
-		if ((ret = nft_request(d, kinds[i], NFPROTO_UNSPEC, true, NULL, NULL)))
-			return ret;
-	/* Elements are dumped one set at a time: the kernel wants the set. */
-	for (size_t i = 0; i < d->rs->ntables; i++) {
-		const struct nft_table *t = &d->rs->tables[i];
-
-		for (size_t j = 0; j < t->nsets; j++)
-			if ((ret = nft_request(d, NFT_MSG_GETSETELEM, t->family, true,
-					       t->name, t->sets[j].name)))
-				return ret;
-	}
-	return nft_request(d, NFT_MSG_GETRULE, NFPROTO_UNSPEC, true, NULL, NULL);
-}
-
-/* One consistent pass: same generation before and after, no DUMP_INTR. */
-static int nft_read_once(struct nft_dump *d, struct nft_ruleset **out)
-{
-	uint32_t before, after;
-	int ret;
-
-	d->intr = false;
-	if (!(d->rs = nft_ruleset_new()))
-		return -ENOMEM;
-	if ((ret = nft_genid(d, &before)) || (ret = nft_dump_all(d)) ||
-	    (ret = nft_genid(d, &after)))
-		goto out;
-	if (d->intr || before != after) {
-		ret = -EAGAIN;
-		goto out;
-	}
-	d->rs->genid = before;
-	*out = d->rs;
-	d->rs = NULL;
-out:
-	nft_ruleset_free(d->rs);
-	d->rs = NULL;
-	return ret;
-}
-
-int nft_ruleset_read(struct nft_ruleset **out)
-{
-	struct nft_dump d = { 0 };
-	int ret = -EAGAIN;
-
-	*out = NULL;
-	if (!(d.buf = malloc(NFT_RECV_SIZE)))
-		return -ENOMEM;
-	if (!(d.nl = mnl_socket_open(NETLINK_NETFILTER)) ||
-	    mnl_socket_bind(d.nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		ret = -errno;
-		goto out;
-	}
-	d.portid = mnl_socket_get_portid(d.nl);
-	d.seq = (uint32_t)time(NULL);
-	for (int i = 0; i < NFT_READ_TRIES; i++) {
-		ret = nft_read_once(&d, out);
-		/* A set or chain removed between two dumps shows as ENOENT;
-		 * EINTR is how newer kernels refuse an inconsistent dump. */
-		if (ret != -EAGAIN && ret != -EINTR && ret != -ENOENT)
-			break;
-		ret = -EAGAIN;
-	}
-out:
-	if (d.nl)
-		mnl_socket_close(d.nl);
-	free(d.buf);
-	return ret;
-}

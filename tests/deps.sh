@@ -9,6 +9,7 @@ PKGS=(
     libmnl-dev libnftnl-dev                   # nfnetlink / nftables
     libcurl4-openssl-dev libmicrohttpd-dev libjansson-dev libyaml-dev
     libcmocka-dev                             # unit tests
+    clang libclang-rt-14-dev                  # tests/fuzz: libFuzzer, ASan, UBSan
     iproute2 nftables iptables procps         # the lab: ip netns, nft, iptables-nft, sysctl
     curl python3 coreutils openssl            # the lab's clients, servers and a fake API's cert
     prometheus                                # promtool, to check /metrics

@@ -56,15 +56,15 @@ parse_ipam(json_t *ipam, struct cidr_list *out, char *err, size_t errlen)
 	return true;
 }
 
-/* jansson quotes the bytes it choked on: no control byte (a terminal
- * escape) goes on into a log or the report. */
-static const char *
+/* jansson quotes the bytes it choked on, and a subnet or a file name is
+ * quoted as found: no control byte (a terminal escape) goes on into a log
+ * or the report. */
+static void
 printable(char *s)
 {
 	for (char *p = s; *p; p++)
 		if (iscntrl((unsigned char)*p))
 			*p = '?';
-	return s;
 }
 
 bool
@@ -78,7 +78,8 @@ cni_parse(const char *json, size_t len, struct cidr_list *out, char *err, size_t
 	out->n = 0;
 	root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!root) {
-		snprintf(err, errlen, "not JSON: %s at line %d", printable(jerr.text), jerr.line);
+		snprintf(err, errlen, "not JSON: %s at line %d", jerr.text, jerr.line);
+		printable(err);
 		return false;
 	}
 	/* A .conflist has "plugins"; a single .conf is itself the plugin. */
@@ -103,6 +104,8 @@ out:
 		snprintf(err, errlen, "host-local IPAM has no IPv4 subnet");
 		ok = false;
 	}
+	if (!ok)	/* a subnet is quoted as the file has it */
+		printable(err);
 	json_decref(plugins);
 	json_decref(root);
 	return ok;
@@ -207,6 +210,8 @@ cni_read_dir(const char *dir, struct cidr_list *out, char *err, size_t errlen)
 	if (!ok)
 		snprintf(err, errlen, "%s: %s", path, why);
 out:
+	if (!ok)	/* a file name is anyone's bytes */
+		printable(err);
 	free(buf);
 	for (int i = 0; i < n; i++)
 		free(names[i]);

@@ -469,6 +469,81 @@ static void test_parse_orphans_and_garbage(void **state)
 	nft_ruleset_free(NULL);
 }
 
+/* Both parsers, on one message: the result both return. */
+static int feed_both(const struct nlmsghdr *nlh)
+{
+	int a = nft_ruleset_add_msg(rs, nlh, nlh->nlmsg_len), b;
+
+	nft_parse_fast = false;
+	b = nft_ruleset_add_msg(shadow, nlh, nlh->nlmsg_len);
+	nft_parse_fast = true;
+	assert_int_equal(a, b);
+	return a;
+}
+
+static struct nlmsghdr *raw_rule(uint64_t handle)
+{
+	struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(msgbuf, NFT_MSG_NEWRULE, NFPROTO_IPV4, 0, ++seq);
+
+	mnl_attr_put_strz(nlh, NFTA_RULE_TABLE, "f");
+	mnl_attr_put_strz(nlh, NFTA_RULE_CHAIN, "fwd");
+	mnl_attr_put_u64(nlh, NFTA_RULE_HANDLE, htobe64(handle));
+	return nlh;
+}
+
+/*
+ * Messages no kernel sends, found by tests/fuzz/fuzz_nft.c: refused as
+ * malformed by both parsers alike, where libnftnl would exit() the process
+ * (an attribute of the wrong length), strdup() a NULL chain (a goto without
+ * one) or its userdata walk read past a truncated comment.
+ */
+static void test_parse_malformed(void **state)
+{
+	struct nlmsghdr *nlh;
+	struct nlattr *list, *el, *data, *d, *v;
+	const struct nft_chain *c;
+
+	mk_table(NFPROTO_IPV4, "f", 0);
+	mk_chain(NFPROTO_IPV4, "f", "fwd", NF_INET_FORWARD, 0, NF_ACCEPT, "filter");
+	nlh = nftnl_nlmsg_build_hdr(msgbuf, NFT_MSG_NEWRULE, NFPROTO_IPV4, 0, ++seq);
+	mnl_attr_put_strz(nlh, NFTA_RULE_TABLE, "f");
+	mnl_attr_put_strz(nlh, NFTA_RULE_CHAIN, "fwd");
+	mnl_attr_put(nlh, NFTA_RULE_HANDLE, 3, "\0\0\7");
+	assert_int_equal(feed_both(nlh), -EINVAL);
+
+	nlh = raw_rule(5);
+	list = mnl_attr_nest_start(nlh, NFTA_RULE_EXPRESSIONS);
+	el = mnl_attr_nest_start(nlh, NFTA_LIST_ELEM);
+	mnl_attr_put_strz(nlh, NFTA_EXPR_NAME, "immediate");
+	data = mnl_attr_nest_start(nlh, NFTA_EXPR_DATA);
+	mnl_attr_put_u32(nlh, NFTA_IMMEDIATE_DREG, htonl(NFT_REG_VERDICT));
+	d = mnl_attr_nest_start(nlh, NFTA_IMMEDIATE_DATA);
+	v = mnl_attr_nest_start(nlh, NFTA_DATA_VERDICT);
+	mnl_attr_put_u32(nlh, NFTA_VERDICT_CODE, htonl((uint32_t)NFT_GOTO));
+	mnl_attr_nest_end(nlh, v);
+	mnl_attr_nest_end(nlh, d);
+	mnl_attr_nest_end(nlh, data);
+	mnl_attr_nest_end(nlh, el);
+	mnl_attr_nest_end(nlh, list);
+	assert_int_equal(feed_both(nlh), -EINVAL);
+
+	/* A comment TLV whose length runs past the userdata: no comment. */
+	nlh = raw_rule(6);
+	mnl_attr_put(nlh, NFTA_RULE_USERDATA, 4, "\0\100ab");
+	assert_int_equal(feed_both(nlh), 0);
+	c = nft_chain_find(nft_table_find(rs, NFPROTO_IPV4, "f"), "fwd");
+	assert_int_equal(c->nrules, 1);
+	assert_null(c->rules[0].comment);
+
+	/* Set keys longer than the kernel's 64 bytes. */
+	nlh = nftnl_nlmsg_build_hdr(msgbuf, NFT_MSG_NEWSET, NFPROTO_IPV4, 0, ++seq);
+	mnl_attr_put_strz(nlh, NFTA_SET_TABLE, "f");
+	mnl_attr_put_strz(nlh, NFTA_SET_NAME, "s");
+	mnl_attr_put_u32(nlh, NFTA_SET_KEY_LEN, htonl(200));
+	assert_int_equal(feed_both(nlh), -EINVAL);
+	assert_null(nft_set_find(nft_table_find(rs, NFPROTO_IPV4, "f"), "s"));
+}
+
 /* Elements in the kernel's rbtree dump order (highest first), nft's lone
  * end at 0, an open last range, split over two messages. */
 static void test_interval_set_named(void **state)
@@ -1326,6 +1401,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_parse_tables_chains_rules, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_parse_orphans_and_garbage, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_parse_malformed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_interval_set_named, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_expression_fallback, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_known_expression, setup, teardown),

@@ -1,0 +1,47 @@
+/*
+ * Inside netlink/nft*.c only: what the message parser (nft.c), the
+ * expression table (nft_expr.c), the attribute checks (nft_check.c) and the
+ * kernel dump (nft_dump.c) share.  Not for agent/.
+ */
+#ifndef PODREACH_NFT_INT_H
+#define PODREACH_NFT_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "netlink/nft.h"
+
+struct nlattr;
+struct nlmsghdr;
+struct nftnl_expr;
+
+/* Appends one zeroed element to *arr_p; returns it or NULL (ENOMEM). */
+void *nft_grow(void *arr_p, size_t *n, size_t size);
+/* Copies at most len - 1 bytes of src (NULL: "") and a NUL. */
+void nft_copy_str(char *dst, size_t len, const char *src);
+/* b = data[0..len); len 0 when data is NULL or too long. */
+void nft_bytes_set(struct nft_bytes *b, const void *data, uint32_t len);
+/* Frees what r holds (not r). */
+void nft_rule_clear(struct nft_rule *r);
+
+/* Fills e from libnftnl's parse of one expression: kind NFT_EXPR_UNKNOWN
+ * (name only) for a type podreach does not read.  Returns 0 or -ENOMEM. */
+int nft_expr_from_nftnl(struct nft_expr *e, const struct nftnl_expr *ne);
+/* Fills e straight from one NFTA_LIST_ELEM.  Returns 0, -EAGAIN when the
+ * libnftnl path must read it (a type this path does not read, or anything
+ * malformed), or -ENOMEM. */
+int nft_expr_from_attr(struct nft_expr *e, const struct nlattr *elem);
+
+/*
+ * libnftnl exit()s the whole process ("nf_tables kernel ABI is broken")
+ * when an attribute it reads has the wrong length for its type.  Every
+ * message is checked against the same types first and refused (-EINVAL)
+ * instead.  Returns true when nlh may go to libnftnl.
+ */
+bool nft_msg_ok(const struct nlmsghdr *nlh);
+/* The MNL_TYPE_* of each attribute of the expression type name (*n of
+ * them), or NULL for a type podreach does not read. */
+const uint8_t *nft_expr_types(const char *name, size_t *n);
+
+#endif
