@@ -164,6 +164,23 @@ static struct nft_table *nft_table_mut(struct nft_ruleset *rs, uint32_t family, 
 	return (struct nft_table *)nft_table_find(rs, family, name);
 }
 
+/* libnftnl's string getters strlen() an attribute the message did not
+ * have (found by tests/fuzz/fuzz_nft.c): NULL for those. */
+static const char *chain_str(const struct nftnl_chain *c, uint16_t attr)
+{
+	return nftnl_chain_is_set(c, attr) ? nftnl_chain_get_str(c, attr) : NULL;
+}
+
+static const char *set_str(const struct nftnl_set *s, uint16_t attr)
+{
+	return nftnl_set_is_set(s, attr) ? nftnl_set_get_str(s, attr) : NULL;
+}
+
+static const char *rule_str(const struct nftnl_rule *r, uint16_t attr)
+{
+	return nftnl_rule_is_set(r, attr) ? nftnl_rule_get_str(r, attr) : NULL;
+}
+
 /* ---- tables, chains -------------------------------------------------- */
 
 static int nft_parse_table(struct nft_ruleset *rs, const struct nlmsghdr *nlh)
@@ -206,15 +223,15 @@ static int nft_parse_chain(struct nft_ruleset *rs, const struct nlmsghdr *nlh)
 		goto out;
 	}
 	t = nft_table_mut(rs, nftnl_chain_get_u32(nc, NFTNL_CHAIN_FAMILY),
-			  nftnl_chain_get_str(nc, NFTNL_CHAIN_TABLE));
+			  chain_str(nc, NFTNL_CHAIN_TABLE));
 	if (!t) {
 		ret = -ENOENT;
 		goto out;
 	}
-	c = (struct nft_chain *)nft_chain_find(t, nftnl_chain_get_str(nc, NFTNL_CHAIN_NAME));
+	c = (struct nft_chain *)nft_chain_find(t, chain_str(nc, NFTNL_CHAIN_NAME));
 	if (!c && !(c = nft_grow(&t->chains, &t->nchains, sizeof(*c))))
 		goto out;
-	nft_copy_str(c->name, sizeof(c->name), nftnl_chain_get_str(nc, NFTNL_CHAIN_NAME));
+	nft_copy_str(c->name, sizeof(c->name), chain_str(nc, NFTNL_CHAIN_NAME));
 	c->handle = nftnl_chain_get_u64(nc, NFTNL_CHAIN_HANDLE);
 	c->flags = nftnl_chain_get_u32(nc, NFTNL_CHAIN_FLAGS);
 	c->base = nftnl_chain_is_set(nc, NFTNL_CHAIN_HOOKNUM);
@@ -225,7 +242,7 @@ static int nft_parse_chain(struct nft_ruleset *rs, const struct nlmsghdr *nlh)
 		 * its default should it ever be missing. */
 		c->policy = nftnl_chain_is_set(nc, NFTNL_CHAIN_POLICY) ?
 			    nftnl_chain_get_u32(nc, NFTNL_CHAIN_POLICY) : NF_ACCEPT;
-		nft_copy_str(c->type, sizeof(c->type), nftnl_chain_get_str(nc, NFTNL_CHAIN_TYPE));
+		nft_copy_str(c->type, sizeof(c->type), chain_str(nc, NFTNL_CHAIN_TYPE));
 	}
 	ret = 0;
 out:
@@ -249,7 +266,7 @@ static int nft_parse_set(struct nft_ruleset *rs, const struct nlmsghdr *nlh)
 		goto out;
 	}
 	t = nft_table_mut(rs, nftnl_set_get_u32(ns, NFTNL_SET_FAMILY),
-			  nftnl_set_get_str(ns, NFTNL_SET_TABLE));
+			  set_str(ns, NFTNL_SET_TABLE));
 	if (!t) {
 		ret = -ENOENT;
 		goto out;
@@ -260,10 +277,10 @@ static int nft_parse_set(struct nft_ruleset *rs, const struct nlmsghdr *nlh)
 		ret = -EINVAL;
 		goto out;
 	}
-	s = (struct nft_set *)nft_set_find(t, nftnl_set_get_str(ns, NFTNL_SET_NAME));
+	s = (struct nft_set *)nft_set_find(t, set_str(ns, NFTNL_SET_NAME));
 	if (!s && !(s = nft_grow(&t->sets, &t->nsets, sizeof(*s))))
 		goto out;
-	nft_copy_str(s->name, sizeof(s->name), nftnl_set_get_str(ns, NFTNL_SET_NAME));
+	nft_copy_str(s->name, sizeof(s->name), set_str(ns, NFTNL_SET_NAME));
 	s->handle = nftnl_set_get_u64(ns, NFTNL_SET_HANDLE);
 	s->flags = nftnl_set_get_u32(ns, NFTNL_SET_FLAGS);
 	s->key_type = nftnl_set_get_u32(ns, NFTNL_SET_KEY_TYPE);
@@ -275,35 +292,6 @@ static int nft_parse_set(struct nft_ruleset *rs, const struct nlmsghdr *nlh)
 out:
 	nftnl_set_free(ns);
 	return ret;
-}
-
-static int nft_copy_elem(struct nft_set *s, struct nftnl_set_elem *ne)
-{
-	struct nft_elem *e = nft_grow(&s->elems, &s->nelems, sizeof(*e));
-	uint32_t len = 0;
-	const void *p;
-
-	if (!e)
-		return -ENOMEM;
-	p = nftnl_set_elem_get(ne, NFTNL_SET_ELEM_KEY, &len);
-	nft_bytes_set(&e->key, p, len);
-	if (nftnl_set_elem_is_set(ne, NFTNL_SET_ELEM_KEY_END)) {
-		p = nftnl_set_elem_get(ne, NFTNL_SET_ELEM_KEY_END, &len);
-		nft_bytes_set(&e->key_end, p, len);
-	}
-	/* libnftnl's elem getters dereference unset attributes: ask first. */
-	if (nftnl_set_elem_is_set(ne, NFTNL_SET_ELEM_FLAGS))
-		e->flags = nftnl_set_elem_get_u32(ne, NFTNL_SET_ELEM_FLAGS);
-	if (nftnl_set_elem_is_set(ne, NFTNL_SET_ELEM_VERDICT))
-		e->verdict = (int32_t)nftnl_set_elem_get_u32(ne, NFTNL_SET_ELEM_VERDICT);
-	if (nftnl_set_elem_is_set(ne, NFTNL_SET_ELEM_CHAIN) &&
-	    !(e->chain = strdup(nftnl_set_elem_get_str(ne, NFTNL_SET_ELEM_CHAIN))))
-		return -ENOMEM;
-	if (nftnl_set_elem_is_set(ne, NFTNL_SET_ELEM_DATA)) {
-		p = nftnl_set_elem_get(ne, NFTNL_SET_ELEM_DATA, &len);
-		nft_bytes_set(&e->data, p, len);
-	}
-	return 0;
 }
 
 /* Sort order of interval elements: by key as the kernel's rbtree compares
@@ -411,45 +399,101 @@ static int nft_derive_ranges(struct nft_set *s)
 	return ret;
 }
 
+/*
+ * Set elements are read here, not by libnftnl: its set parser left a set
+ * that nftnl_set_free() crashed on, and its getters strlen() what a message
+ * lacked (both found by tests/fuzz/fuzz_nft.c).  nft_msg_ok() has checked
+ * every attribute's type; an element holds a key, maybe a key_end, flags,
+ * and as map data a value or a verdict with its chain.
+ */
+struct nft_attrs {
+	const struct nlattr *tb[NFTA_SET_ELEM_MAX + 1];
+};
+
+static int nft_attrs_cb(const struct nlattr *a, void *data)
+{
+	struct nft_attrs *at = data;
+	uint16_t t = mnl_attr_get_type(a);
+
+	if (t <= NFTA_SET_ELEM_MAX)
+		at->tb[t] = a;
+	return MNL_CB_OK;
+}
+
+/* NFTA_DATA_VALUE or NFTA_DATA_VERDICT of a; false when malformed. */
+static bool nft_elem_data(const struct nlattr *a, struct nft_bytes *b, struct nft_elem *verdict)
+{
+	struct nft_attrs d = { 0 }, v = { 0 };
+	const struct nlattr *val;
+
+	if (mnl_attr_parse_nested(a, nft_attrs_cb, &d) < 0)
+		return false;
+	if ((val = d.tb[NFTA_DATA_VALUE])) {
+		if (mnl_attr_get_payload_len(val) > sizeof(b->b))
+			return false;
+		nft_bytes_set(b, mnl_attr_get_payload(val), mnl_attr_get_payload_len(val));
+		return true;
+	}
+	if (!verdict || !d.tb[NFTA_DATA_VERDICT] ||
+	    mnl_attr_parse_nested(d.tb[NFTA_DATA_VERDICT], nft_attrs_cb, &v) < 0 ||
+	    !v.tb[NFTA_VERDICT_CODE])
+		return !d.tb[NFTA_DATA_VERDICT];
+	verdict->verdict = (int32_t)ntohl(mnl_attr_get_u32(v.tb[NFTA_VERDICT_CODE]));
+	return !v.tb[NFTA_VERDICT_CHAIN] ||
+	       (verdict->chain = strdup(mnl_attr_get_str(v.tb[NFTA_VERDICT_CHAIN])));
+}
+
+static int nft_add_elem(struct nft_set *s, const struct nlattr *nest)
+{
+	struct nft_elem *e = nft_grow(&s->elems, &s->nelems, sizeof(*e));
+	struct nft_attrs at = { 0 };
+
+	if (!e)
+		return -ENOMEM;
+	if (mnl_attr_parse_nested(nest, nft_attrs_cb, &at) < 0)
+		return -EINVAL;
+	if (at.tb[NFTA_SET_ELEM_FLAGS])
+		e->flags = ntohl(mnl_attr_get_u32(at.tb[NFTA_SET_ELEM_FLAGS]));
+	if ((at.tb[NFTA_SET_ELEM_KEY] && !nft_elem_data(at.tb[NFTA_SET_ELEM_KEY], &e->key, NULL)) ||
+	    (at.tb[NFTA_SET_ELEM_KEY_END] &&
+	     !nft_elem_data(at.tb[NFTA_SET_ELEM_KEY_END], &e->key_end, NULL)) ||
+	    (at.tb[NFTA_SET_ELEM_DATA] && !nft_elem_data(at.tb[NFTA_SET_ELEM_DATA], &e->data, e)))
+		return -EINVAL;
+	return 0;
+}
+
+static int nft_elems_cb(const struct nlattr *a, void *data)
+{
+	const struct nlattr **tb = data;
+	uint16_t t = mnl_attr_get_type(a);
+
+	if (t <= NFTA_SET_ELEM_LIST_MAX)
+		tb[t] = a;
+	return MNL_CB_OK;
+}
+
 static int nft_parse_elems(struct nft_ruleset *rs, const struct nlmsghdr *nlh)
 {
-	struct nftnl_set *ns = nftnl_set_alloc();
-	struct nftnl_set_elems_iter *it = NULL;
-	struct nftnl_set_elem *ne;
+	const struct nfgenmsg *nfg = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *tb[NFTA_SET_ELEM_LIST_MAX + 1] = { 0 }, *a;
 	struct nft_table *t;
 	struct nft_set *s;
-	int ret = -ENOMEM;
+	int ret = 0;
 
-	if (!ns)
-		return -ENOMEM;
-	if (nftnl_set_elems_nlmsg_parse(nlh, ns) < 0) {
-		ret = -EINVAL;
-		goto out;
-	}
-	t = nft_table_mut(rs, nftnl_set_get_u32(ns, NFTNL_SET_FAMILY),
-			  nftnl_set_get_str(ns, NFTNL_SET_TABLE));
-	/* The kernel's limit, which the evaluator's byte strings rely on. */
-	if (nftnl_set_get_u32(ns, NFTNL_SET_KEY_LEN) > NFT_DATA_VALUE_MAXLEN ||
-	    nftnl_set_get_u32(ns, NFTNL_SET_DATA_LEN) > NFT_DATA_VALUE_MAXLEN) {
-		ret = -EINVAL;
-		goto out;
-	}
-	s = (struct nft_set *)nft_set_find(t, nftnl_set_get_str(ns, NFTNL_SET_NAME));
-	if (!s) {
-		ret = -ENOENT;
-		goto out;
-	}
-	if (!(it = nftnl_set_elems_iter_create(ns)))
-		goto out;
-	while ((ne = nftnl_set_elems_iter_next(it)))
-		if ((ret = nft_copy_elem(s, ne)))
-			goto out;
-	ret = nft_derive_ranges(s);
-out:
-	if (it)
-		nftnl_set_elems_iter_destroy(it);
-	nftnl_set_free(ns);
-	return ret;
+	if (mnl_attr_parse(nlh, sizeof(*nfg), nft_elems_cb, tb) < 0)
+		return -EINVAL;
+	if (!tb[NFTA_SET_ELEM_LIST_TABLE] || !tb[NFTA_SET_ELEM_LIST_SET])
+		return -ENOENT;
+	t = nft_table_mut(rs, nfg->nfgen_family, mnl_attr_get_str(tb[NFTA_SET_ELEM_LIST_TABLE]));
+	s = (struct nft_set *)nft_set_find(t, mnl_attr_get_str(tb[NFTA_SET_ELEM_LIST_SET]));
+	if (!s)
+		return -ENOENT;
+	if (tb[NFTA_SET_ELEM_LIST_ELEMENTS])
+		mnl_attr_for_each_nested(a, tb[NFTA_SET_ELEM_LIST_ELEMENTS])
+			if (!ret)
+				ret = nft_add_elem(s, a);
+	/* Even after a bad element: the ranges always match the elements. */
+	return nft_derive_ranges(s) ?: ret;
 }
 
 /* ---- rules ----------------------------------------------------------- */
@@ -602,8 +646,8 @@ static int nft_parse_rule_slow(struct nft_ruleset *rs, const struct nlmsghdr *nl
 	if (nftnl_expr_foreach(nr, nft_conv_expr, &r) < 0)
 		goto out;
 	ret = nft_rule_attach(rs, nftnl_rule_get_u32(nr, NFTNL_RULE_FAMILY),
-			      nftnl_rule_get_str(nr, NFTNL_RULE_TABLE),
-			      nftnl_rule_get_str(nr, NFTNL_RULE_CHAIN), &r);
+			      rule_str(nr, NFTNL_RULE_TABLE),
+			      rule_str(nr, NFTNL_RULE_CHAIN), &r);
 out:
 	if (ret)
 		nft_rule_clear(&r);
