@@ -31,6 +31,7 @@
 #include <libnftnl/udata.h>
 
 #include "agent/core/fw.h"
+#include "agent/core/fw_fmt.h"
 #include "netlink/nft.h"
 
 #define IP4(a, b, c, d) (((uint32_t)(a) << 24) | ((uint32_t)(b) << 16) | ((uint32_t)(c) << 8) | (d))
@@ -467,6 +468,27 @@ static void test_parse_orphans_and_garbage(void **state)
 	assert_int_equal(nft_ruleset_add_msg(rs, nlh, nlh->nlmsg_len - 1), -EINVAL);
 	assert_int_equal(nft_ruleset_add_msg(NULL, nlh, nlh->nlmsg_len), -EINVAL);
 	nft_ruleset_free(NULL);
+}
+
+/* The renderer alone (agent/core/fw_fmt.c): no flow, no evaluation; and a
+ * buffer too small for the rule gets its start and "...". */
+static void test_fmt_rule(void **state)
+{
+	const struct nft_chain *c;
+	char buf[FW_RULE_LEN], small[16];
+
+	mk_table(NFPROTO_INET, "f", 0);
+	mk_chain(NFPROTO_INET, "f", "fwd", NF_INET_FORWARD, 0, NF_ACCEPT, "filter");
+	rule_begin(NFPROTO_INET, "f", "fwd", 2, "to the pods");
+	x_ip_prefix(true, NFT_CMP_NEQ, IP4(10, 244, 0, 0), 16);
+	x_plain("counter");
+	x_verdict(NFT_JUMP, "pods");
+	rule_end();
+	c = nft_chain_find(nft_table_find(rs, NFPROTO_INET, "f"), "fwd");
+	fw_fmt_rule(nft_table_find(rs, NFPROTO_INET, "f"), &c->rules[0], buf, sizeof(buf));
+	assert_string_equal(buf, "ip daddr != 10.244.0.0/16 counter jump pods comment \"to the pods\"");
+	fw_fmt_rule(nft_table_find(rs, NFPROTO_INET, "f"), &c->rules[0], small, sizeof(small));
+	assert_string_equal(small, "ip daddr != ...");
 }
 
 /* Both parsers, on one message: the result both return. */
@@ -1402,6 +1424,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_parse_tables_chains_rules, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_parse_orphans_and_garbage, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_parse_malformed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fmt_rule, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_interval_set_named, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_expression_fallback, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_known_expression, setup, teardown),
