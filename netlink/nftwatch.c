@@ -62,14 +62,16 @@ count_msgs(const void *buf, ssize_t got)
 int
 nftwatch_read(struct nftwatch *w)
 {
-	static char buf[65536];	/* a longer datagram is cut: only its count matters */
+	static char buf[65536];
 	int n = 0;
 
 	for (int i = 0; i < NFTWATCH_MAX_READS; i++) {
 		ssize_t got = mnl_socket_recvfrom(w->nl, buf, sizeof(buf));
 
-		if (got < 0 && errno == ENOBUFS) {
-			n++;	/* lost some: the ruleset changed, that is all we need */
+		if (got < 0 && (errno == ENOBUFS || errno == ENOSPC)) {
+			/* Lost some, or a datagram longer than buf (libmnl says
+			 * ENOSPC): the ruleset changed, that is all we need. */
+			n++;
 			continue;
 		}
 		if (got < 0)

@@ -189,11 +189,15 @@ route_parse_link(const struct nlmsghdr *nlh, struct link *out)
 	struct nlattr *tb[IFLA_MAX + 1], *li[IFLA_INFO_MAX + 1];
 	struct ifinfomsg *ifi;
 
-	if (nlh->nlmsg_type != RTM_NEWLINK)
+	if (nlh->nlmsg_type != RTM_NEWLINK && nlh->nlmsg_type != RTM_DELLINK)
 		return 0;
 	if (nlmsg_parse((struct nlmsghdr *)nlh, sizeof(*ifi), tb, IFLA_MAX, link_policy) < 0)
 		return -EINVAL;
 	ifi = nlmsg_data(nlh);
+	/* A bridge port's AF_BRIDGE messages (even an RTM_DELLINK when it
+	 * merely leaves the bridge) say nothing about the link itself. */
+	if (ifi->ifi_family == AF_BRIDGE)
+		return 0;
 	memset(out, 0, sizeof(*out));
 	out->index = ifi->ifi_index;
 	out->flags = ifi->ifi_flags;
@@ -215,7 +219,7 @@ route_parse_addr(const struct nlmsghdr *nlh, struct addr4 *out)
 	struct nlattr *tb[IFA_MAX + 1];
 	struct ifaddrmsg *ifa;
 
-	if (nlh->nlmsg_type != RTM_NEWADDR)
+	if (nlh->nlmsg_type != RTM_NEWADDR && nlh->nlmsg_type != RTM_DELADDR)
 		return 0;
 	if (nlmsg_parse((struct nlmsghdr *)nlh, sizeof(*ifa), tb, IFA_MAX, addr_policy) < 0)
 		return -EINVAL;

@@ -35,8 +35,8 @@ int route_get(struct route_sock *rs, uint32_t dst, struct route4 *out);
  * waits for the kernel's ack and returns its verdict. */
 int route_apply(struct route_sock *rs, enum route_op op, const struct route4 *r);
 
-/* Parsers shared by the dump and the unit tests: each returns 1 when the
- * message held an object it filled, 0 when it is skipped (other family,
+/* Parsers shared by the dump, the monitor (RTM_DEL* too) and the unit tests:
+ * each returns 1 when the message held an object it filled, 0 when it is skipped (other family,
  * other table, cloned route), -EINVAL when malformed. */
 int route_parse_route(const struct nlmsghdr *nlh, struct route4 *out);
 int route_parse_link(const struct nlmsghdr *nlh, struct link *out);

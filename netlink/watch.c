@@ -35,7 +35,7 @@ watch_open(void)
 	err = nl_connect(w->sk, NETLINK_ROUTE);
 	if (!err)
 		err = nl_socket_add_memberships(w->sk, RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR,
-						RTNLGRP_IPV4_ROUTE, 0);
+						RTNLGRP_IPV4_ROUTE, RTNLGRP_NEXTHOP, 0);
 	if (!err)
 		err = nl_socket_set_nonblocking(w->sk);
 	if (err) {
@@ -90,6 +90,11 @@ on_msg(struct nl_msg *msg, void *arg)
 			return NL_OK;
 		ev.kind = WATCH_ADDR;
 		ev.deleted = nlh->nlmsg_type == RTM_DELADDR;
+		break;
+	case RTM_NEWNEXTHOP:
+	case RTM_DELNEXTHOP:
+		ev.kind = WATCH_NEXTHOP;
+		ev.deleted = nlh->nlmsg_type == RTM_DELNEXTHOP;
 		break;
 	case RTM_NEWROUTE:
 	case RTM_DELROUTE:
@@ -149,4 +154,23 @@ watch_read(struct watch *w, watch_cb cb, void *arg)
 		return w->count + 1;
 	}
 	return err < 0 ? err : w->count;
+}
+
+static void
+ignore_event(const struct watch_event *ev, void *arg)
+{
+}
+
+int
+watch_discard(struct watch *w)
+{
+	int n, total = 0;
+
+	for (int i = 0; i < WATCH_MAX_ROUNDS; i++) {
+		n = watch_read(w, ignore_event, NULL);
+		if (n <= 0)
+			return n < 0 ? n : total;
+		total += n;
+	}
+	return total;
 }

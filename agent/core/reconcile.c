@@ -81,10 +81,9 @@ rc_run(const struct rc_input *in, const struct rc_kernel *k, struct rc_result *r
 	lookup_fib(k, &res->plan);
 	bridge_dev(in->kv, c->node_ip, res->bridge_dev);
 	k->settings(k->ctx, res->bridge_dev, &res->sysctl);
-	if ((err = flows_evaluate(c, in->kv, &res->plan, in->rules, &res->fw, &res->nfw)) < 0) {
-		rc_result_free(res);
-		return err;
-	}
+	/* Routes may have changed by now: a firewall view we cannot afford is
+	 * reported, not a reason to lose the rest. */
+	res->fw_err = flows_evaluate(c, in->kv, &res->plan, in->rules, &res->fw, &res->nfw);
 	return 0;
 }
 

@@ -54,10 +54,12 @@ struct rc_result {
 	struct node_sysctl sysctl;
 	char bridge_dev[IF_NAMESIZE + 8];	/* the interface holding the node IP */
 	int failed;			/* route changes the kernel refused */
+	int fw_err;			/* -ENOMEM: the firewall was not evaluated */
 };
 
 /* Runs one reconcile into res (which must be zeroed or freed).  Returns 0,
- * or -ENOMEM with res empty.  Refused changes are counted in res->failed and
+ * or -ENOMEM (planning) with res empty; a firewall evaluation that ran out
+ * of memory is res->fw_err.  Refused changes are counted in res->failed and
  * named in each route's apply_err; a route changed is PLAN_INSTALLED or
  * PLAN_REPAIRED. */
 int rc_run(const struct rc_input *in, const struct rc_kernel *k, struct rc_result *res);

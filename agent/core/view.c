@@ -7,6 +7,8 @@
 
 #define VIEW_MIN_BUCKETS 64
 
+static int cmp_route(const void *a, const void *b);
+
 static size_t
 bucket(const struct view *v, const struct prefix4 *p)
 {
@@ -112,8 +114,6 @@ view_free(struct view *v)
 	memset(v, 0, sizeof(*v));
 }
 
-static int cmp_route(const void *a, const void *b);
-
 /* Removes route index i: the last route takes its place. */
 static void
 remove_route(struct view *v, uint32_t i)
@@ -129,8 +129,8 @@ remove_route(struct view *v, uint32_t i)
 	v->kv->nroutes--;
 }
 
-/* The route of r's destination and metric; with exact, also its gateway,
- * interface and type (a second route appended to the same key). */
+/* The route of r's destination and metric; with exact, the one equal to r
+ * in every field (a second route appended to the same key differs). */
 static long
 find_key(const struct view *v, const struct route4 *r, bool exact)
 {
@@ -138,7 +138,7 @@ find_key(const struct view *v, const struct route4 *r, bool exact)
 		const struct route4 *o = &v->kv->routes[i - 1];
 
 		if (same_dst(&o->dst, &r->dst) && o->priority == r->priority &&
-		    (!exact || (o->gw == r->gw && o->oif == r->oif && o->type == r->type)))
+		    (!exact || !cmp_route(o, r)))
 			return (long)i - 1;
 	}
 	return -1;
@@ -158,7 +158,7 @@ view_route(struct view *v, const struct route4 *r, bool deleted, bool replace)
 		remove_route(v, (uint32_t)i);
 		return 1;
 	}
-	if (i >= 0 && !cmp_route(&v->kv->routes[i], r))
+	if (i >= 0)
 		return 0;	/* told twice */
 	if (i < 0 && replace)
 		i = find_key(v, r, false);
@@ -173,23 +173,6 @@ view_route(struct view *v, const struct route4 *r, bool deleted, bool replace)
 	return 1;
 }
 
-/* Removes every route through ifindex (oif) or from address src (prefsrc). */
-static int
-flush_routes(struct view *v, int oif, uint32_t src)
-{
-	int n = 0;
-
-	for (size_t i = v->kv->nroutes; i-- > 0;) {
-		const struct route4 *r = &v->kv->routes[i];
-
-		if ((oif && r->oif == oif) || (src && r->prefsrc == src)) {
-			remove_route(v, (uint32_t)i);
-			n++;
-		}
-	}
-	return n;
-}
-
 int
 view_link(struct view *v, const struct link *l, bool deleted)
 {
@@ -199,8 +182,6 @@ view_link(struct view *v, const struct link *l, bool deleted)
 
 	while (i < kv->nlinks && kv->links[i].index != l->index)
 		i++;
-	if (deleted || !(l->flags & IFF_UP))
-		flush_routes(v, l->index, 0);
 	if (deleted) {
 		if (i < kv->nlinks)
 			kv->links[i] = kv->links[--kv->nlinks];
@@ -233,7 +214,6 @@ view_addr(struct view *v, const struct addr4 *a, bool deleted)
 		if (i == kv->naddrs)
 			return 0;
 		kv->addrs[i] = kv->addrs[--kv->naddrs];
-		flush_routes(v, 0, a->local);
 		return 1;
 	}
 	if (i < kv->naddrs)

@@ -5,10 +5,10 @@
  * dump seeds it (at start, after lost notifications) and checks it
  * (view_diff at every --resync).
  *
- * What the kernel does without telling: when a link is deleted or set down,
- * IPv4 flushes the routes through it with no RTM_DELROUTE; when an address
- * goes, the routes using it as preferred source go too.  view_link and
- * view_addr do the same to the view.
+ * What the kernel does without telling — routes flushed when a link goes
+ * down or away, when an address goes, when a nexthop object is deleted; a
+ * multipath route's dead hop — the view does not try to imitate: the caller
+ * re-seeds it from a dump on those (rare) events.
  */
 #ifndef PODREACH_VIEW_H
 #define PODREACH_VIEW_H
@@ -39,10 +39,10 @@ void view_free(struct view *v);
  * destination and metric.  Returns 1 when the view changed, 0 when not,
  * -ENOMEM (the caller must reseed from a dump). */
 int view_route(struct view *v, const struct route4 *r, bool deleted, bool replace);
-/* Applies a link notification; a link deleted or down takes its routes. */
+/* Applies a link or address notification to the tables of links and
+ * addresses (routes are the caller's concern, see above).  Returns 1 when
+ * the view changed, 0 when not, -ENOMEM. */
 int view_link(struct view *v, const struct link *l, bool deleted);
-/* Applies an address notification; an address gone takes the routes that
- * use it as their preferred source. */
 int view_addr(struct view *v, const struct addr4 *a, bool deleted);
 
 /* The route the kernel uses for exactly dst (the lowest metric), or NULL. */

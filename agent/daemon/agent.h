@@ -37,6 +37,7 @@ struct agent_metrics {
 	uint64_t events;		/* rtnetlink notifications */
 	uint64_t resyncs;		/* full re-reads after lost notifications */
 	uint64_t view_checks;		/* --resync comparisons of the view with a dump */
+	uint64_t view_checks_skipped;	/* ... put off: notifications came during the dump */
 	uint64_t divergences;		/* view entries a --resync dump found wrong */
 	uint64_t nft_events;		/* nftables notifications */
 	uint64_t buckets[API_RECONCILE_BUCKETS];	/* reconcile duration */
@@ -67,6 +68,7 @@ struct agent {
 	struct kview kv;		/* the kernel as the view holds it */
 	struct view view;		/* kv kept current from notifications, indexed */
 	bool need_dump;			/* the view must be re-read from a dump */
+	bool lost;			/* notifications were lost: drop the queue first */
 	bool self_check;		/* ... and compared with it first (--resync) */
 	struct nftwatch *nftw;		/* nftables change notifications, or NULL */
 	struct ev_timer *t_rules;	/* coalesces them */

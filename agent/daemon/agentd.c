@@ -76,6 +76,26 @@ route_relevant(const struct agent *a, const struct route4 *r)
 	return false;
 }
 
+/* A notification after which the kernel may have removed routes without a
+ * word (a link down or gone, an address gone, a nexthop object changed):
+ * the view is re-seeded from a dump.  Rare next to route and pod churn. */
+static bool
+flushes_silently(const struct agent *a, const struct watch_event *ev)
+{
+	if (ev->kind == WATCH_NEXTHOP)
+		return true;
+	if (ev->kind == WATCH_ADDR)
+		return ev->deleted;
+	if (ev->kind != WATCH_LINK)
+		return false;
+	if (ev->deleted)
+		return true;
+	for (size_t i = 0; i < a->kv.nlinks; i++)	/* up -> down */
+		if (a->kv.links[i].index == ev->link.index)
+			return (a->kv.links[i].flags & IFF_UP) && !(ev->link.flags & IFF_UP);
+	return false;
+}
+
 /* Applies one notification to the view at once (O(1) whatever the table's
  * size), then reconciles if it touches what podreach cares about. */
 static void
@@ -83,12 +103,15 @@ apply_event(struct agent *a, const struct watch_event *ev)
 {
 	int changed = 0;
 
-	switch (ev->kind) {
-	case WATCH_RESYNC:
-		a->m.resyncs++;
+	if (ev->kind == WATCH_RESYNC || !a->view.kv || flushes_silently(a, ev)) {
+		a->lost |= ev->kind == WATCH_RESYNC;
+		a->m.resyncs += ev->kind == WATCH_RESYNC;
 		a->need_dump = true;
-		agent_schedule(a, "lost notifications");
-		return;
+		agent_schedule(a, ev->kind == WATCH_RESYNC ? "lost notifications" : "kernel flush");
+		if (ev->kind != WATCH_LINK && ev->kind != WATCH_ADDR)
+			return;
+	}
+	switch (ev->kind) {
 	case WATCH_ROUTE:
 		changed = view_route(&a->view, &ev->route, ev->deleted, ev->replace);
 		if (changed > 0 && route_relevant(a, &ev->route)) {
@@ -98,10 +121,12 @@ apply_event(struct agent *a, const struct watch_event *ev)
 		}
 		break;
 	case WATCH_LINK:
-		changed = view_link(&a->view, &ev->link, ev->deleted);
+		changed = a->view.kv ? view_link(&a->view, &ev->link, ev->deleted) : 0;
 		break;
 	case WATCH_ADDR:
-		changed = view_addr(&a->view, &ev->addr, ev->deleted);
+		changed = a->view.kv ? view_addr(&a->view, &ev->addr, ev->deleted) : 0;
+		break;
+	default:
 		break;
 	}
 	if (changed < 0) {
@@ -318,7 +343,7 @@ refresh_rules(struct agent *a)
 	double now = ev_now();
 	int err;
 
-	if (a->rules_at && (a->nftw ? !a->rules_dirty : now - a->rules_at < a->cfg->interval))
+	if (a->rules_at && !a->rules_dirty)
 		return;
 	a->rules_at = now;
 	a->rules_dirty = false;
@@ -326,6 +351,10 @@ refresh_rules(struct agent *a)
 	if (err < 0 && !a->fw_warned)
 		log_errc(err, "reading the nftables ruleset; the firewall is not evaluated");
 	a->fw_warned = err < 0;
+	if (err < 0 && a->nftw && !a->rules_pending) {
+		a->rules_pending = true;	/* retried, not left until the next commit */
+		ev_timer_arm(a->t_rules, a->cfg->interval);
+	}
 	nft_ruleset_free(a->rules);
 	a->rules = rs;
 }
@@ -338,6 +367,10 @@ on_rules_timer(struct ev_loop *loop, void *arg)
 	a->rules_pending = false;
 	a->rules_dirty = true;
 	agent_schedule(a, "nftables change");
+	if (!a->nftw) {	/* no notifications: look again every --interval */
+		a->rules_pending = true;
+		ev_timer_arm(a->t_rules, a->cfg->interval);
+	}
 }
 
 static void
@@ -372,46 +405,72 @@ drain(struct agent *a)
 	return total;
 }
 
-/* --resync: compares the view with a dump taken while no notification came
- * (queued ones applied before, none queued after), so a difference is the
- * view's, not a race.  Counted in podreach_view_divergences_total. */
-static void
-self_check(struct agent *a, const struct kview *fresh, int before)
+enum check_outcome { CHECK_RESEED, CHECK_KEEP, CHECK_REDUMP };
+
+/* --resync: the view (caught up with every queued notification) against a
+ * dump after which no notification came, so that a difference is the
+ * view's, not a race; counted in podreach_view_divergences_total.
+ * CHECK_RESEED: compared, fresh replaces the view.  CHECK_KEEP: changes came
+ * during the dump; the view has them applied and is current, fresh is not.
+ * CHECK_REDUMP: what came says the view is no longer trusted (a silent
+ * flush, lost notifications) and fresh may predate it: dump again. */
+static enum check_outcome
+self_check(struct agent *a, const struct kview *fresh)
 {
 	long d;
 
-	if (drain(a) > 0 || before < 0) {
-		a->need_dump = false;	/* busy: keep the view, compare next time */
-		return;
+	if (drain(a) > 0) {
+		if (a->need_dump || a->lost)
+			return CHECK_REDUMP;
+		a->m.view_checks_skipped++;	/* busy: compared next time */
+		return CHECK_KEEP;
 	}
 	a->m.view_checks++;
 	if ((d = view_diff(&a->kv, fresh)) != 0) {
 		a->m.divergences += d > 0 ? (uint64_t)d : 0;
 		log_warnx("the incremental view differed from the kernel in %ld entries: replaced", d);
 	}
+	return CHECK_RESEED;
 }
 
-/* A full dump replaces the view (at start, after lost notifications, at
- * --resync, when it is compared with the view first). */
+/* Re-seeds the view from a full dump: at start, after lost notifications
+ * (what was queued then is dropped: the dump says it all), after a silent
+ * kernel flush, and at --resync after comparing.  Notifications queued
+ * after the dump are applied on top as usual: each says the last state of
+ * its route, so the view converges. */
 static int
 redump(struct agent *a)
 {
 	struct kview fresh = { 0 };
-	int err, before = a->self_check && a->watch ? drain(a) : 0;
+	bool check = a->self_check && a->watch;
+	enum check_outcome o = CHECK_RESEED;
+	int err;
 
-	if ((err = route_dump(a->rs, &fresh)) < 0)
-		return err;
-	if (a->self_check) {
-		a->self_check = false;
-		self_check(a, &fresh, before >= 0 ? 0 : -1);
-		if (!a->need_dump) {
-			kview_free(&fresh);
-			return 0;
+	a->self_check = false;
+	if (check)
+		drain(a);
+	for (int attempt = 0; attempt < 3; attempt++) {
+		if (a->lost && a->watch)
+			watch_discard(a->watch);
+		a->lost = false;
+		a->need_dump = false;
+		kview_free(&fresh);
+		if ((err = route_dump(a->rs, &fresh)) < 0) {
+			a->need_dump = true;
+			return err;
 		}
+		if (!check || (o = self_check(a, &fresh)) != CHECK_REDUMP)
+			break;
+		check = false;	/* the view is not trusted: no comparison */
 	}
-	if ((err = view_seed(&a->view, &a->kv, &fresh)) < 0)
+	if (o == CHECK_KEEP) {
+		kview_free(&fresh);
+		return 0;
+	}
+	if ((err = view_seed(&a->view, &a->kv, &fresh)) < 0) {
+		a->need_dump = true;
 		return err;
-	a->need_dump = false;
+	}
 	return 0;
 }
 
@@ -451,7 +510,6 @@ reconcile(struct agent *a)
 
 	a->pending = false;
 	memset(r, 0, sizeof(*r));
-	rc_result_free(&a->res);
 	if (a->need_dump && (err = redump(a)) < 0) {
 		/* Logged once per failure, not ready, retried with backoff (never
 		 * an exit: the kernel view comes back). */
@@ -463,6 +521,7 @@ reconcile(struct agent *a)
 		return;
 	}
 	a->backoff = 0;
+	rc_result_free(&a->res);
 	refresh_rules(a);
 	in = (struct rc_input){ .cfg = a->cfg, .kv = &a->kv, .remotes = rem,
 				.nremotes = collect_remotes(a, rem, AGENT_MAX_REMOTES),
@@ -566,6 +625,8 @@ setup(struct agent *a)
 			  strerror(errno), a->cfg->interval);
 		nftwatch_close(a->nftw);
 		a->nftw = NULL;
+		a->rules_pending = true;
+		ev_timer_arm(a->t_rules, a->cfg->interval);
 	}
 	cidr_parse_ip(a->cfg->listen.host, &lip);
 	a->httpd = httpd_start(a->loop, lip, a->cfg->listen.port, api_handle, a);
@@ -621,18 +682,18 @@ teardown(struct agent *a)
 	ev_timer_free(a->t_reconcile);
 	ev_timer_free(a->t_resync);
 	ev_timer_free(a->t_peers);
+	ev_timer_free(a->t_rules);
 	if (a->watch && a->loop)
 		ev_del(a->loop, watch_fd(a->watch));
 	watch_close(a->watch);
-	route_close(a->rs);
-	ev_free(a->loop);
-	rc_result_free(&a->res);
-	view_free(&a->view);
-	kview_free(&a->kv);
 	if (a->nftw && a->loop)
 		ev_del(a->loop, nftwatch_fd(a->nftw));
 	nftwatch_close(a->nftw);
-	ev_timer_free(a->t_rules);
+	route_close(a->rs);
+	ev_free(a->loop);	/* last: everything registered with it is gone */
+	rc_result_free(&a->res);
+	view_free(&a->view);
+	kview_free(&a->kv);
 	nft_ruleset_free(a->rules);
 	free(a->report);
 	free(a->status_json);

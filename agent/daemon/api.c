@@ -164,6 +164,9 @@ metrics_counters(const struct agent *a, FILE *f)
 	fprintf(f, "podreach_netlink_resyncs_total %llu\n", (unsigned long long)m->resyncs);
 	metric(f, "view_checks_total", "counter", "Comparisons of the incremental view with a dump.");
 	fprintf(f, "podreach_view_checks_total %llu\n", (unsigned long long)m->view_checks);
+	metric(f, "view_checks_skipped_total", "counter",
+	       "Comparisons put off because the kernel changed during the dump.");
+	fprintf(f, "podreach_view_checks_skipped_total %llu\n", (unsigned long long)m->view_checks_skipped);
 	metric(f, "view_divergences_total", "counter",
 	       "Entries of the incremental kernel view a --resync dump found wrong (should stay 0).");
 	fprintf(f, "podreach_view_divergences_total %llu\n", (unsigned long long)m->divergences);

@@ -62,6 +62,8 @@ kernel_log_changes(const struct rc_result *res, const struct kview *kv)
 {
 	char line[160];
 
+	if (res->fw_err)
+		log_errc(res->fw_err, "evaluating the firewall");
 	for (size_t i = 0; i < res->plan.n; i++) {
 		const struct plan_route *pr = &res->plan.routes[i];
 		struct route4 want = plan_route4(pr);

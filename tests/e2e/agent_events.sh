@@ -60,3 +60,23 @@ echo "  # events $(metric podreach_netlink_events_total), resyncs after ENOBUFS 
 lab_node_exec c2n1 ip route del 10.244.1.0/24
 wait_until 5 eval '[[ $(route_count c2n1) == 2 ]]' || fail "not repaired after the burst"
 pass_check "a deletion after the burst is repaired"
+
+kill -TERM "$(agent_pid c2n1)"
+wait_until 5 eval '! kill -0 $(agent_pid c2n1) 2>/dev/null' || fail "agent ignored SIGTERM"
+
+# ---- what the kernel flushes without a notification ---------------------------------------------
+# Flushing eth0's address takes every route through eth0 with it, silently; re-adding it
+# must bring podreach's routes back at once, not at the next --resync (300 s here).
+pr_agent c2n1 --remote "$(pr_remotes c2n1)" --interval 30 --resync 300
+wait_ready c2n1
+lab_node_exec c2n1 ip addr flush dev eth0
+lab_node_exec c2n1 ip addr add 172.18.0.4/16 dev eth0
+wait_until 5 eval '[[ $(route_count c2n1) == 2 ]]' || fail "routes not back after an address flush"
+pass_check "an address flush (no route notifications) is repaired"
+lab_node_exec c2n1 ip link set eth0 down
+lab_node_exec c2n1 ip link set eth0 up
+wait_until 5 eval '[[ $(route_count c2n1) == 2 ]]' || fail "routes not back after link down/up"
+pass_check "a link down/up (no route notifications) is repaired"
+kill -TERM "$(agent_pid c2n1)"
+wait_until 5 eval '! kill -0 $(agent_pid c2n1) 2>/dev/null' || fail "agent ignored SIGTERM"
+pass_check "clean exit (the sanitizer check runs at the end)"

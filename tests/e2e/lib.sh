@@ -130,6 +130,17 @@ _e2e_exit() {
     # and an interrupted lab_down would leak namespaces. (Ignored signals are inherited by
     # the commands lab_down runs too; `timeout -k` still ends it all with KILL.)
     trap '' INT TERM
+    # Whatever the test asserted, an agent that hit a sanitizer (a use-after-free at exit, a
+    # leak, undefined behaviour) fails it.
+    local f
+    for f in "$LAB_DIR"/agent-*.log; do
+        [[ -e $f ]] || continue
+        if grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$f"; then
+            echo "FAIL: $E2E_TEST: sanitizer report in $(basename "$f"):" >&2
+            grep -E -A12 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$f" | head -40 >&2
+            rc=1
+        fi
+    done
     lab_down
     exit "$rc"
 }
