@@ -13,6 +13,7 @@ PKGS=(
     iproute2 nftables iptables procps         # the lab: ip netns, nft, iptables-nft, sysctl
     curl python3 coreutils openssl            # the lab's clients, servers and a fake API's cert
     prometheus                                # promtool, to check /metrics
+    python3-yaml                              # e2e/manifests: the rendered manifests, parsed
     groff-base man-db                         # podreach(8) checked with groff -ww and man
 )
 

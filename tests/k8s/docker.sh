@@ -155,7 +155,7 @@ if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
     set -euo pipefail
     case ${1:-} in
         up) docker_up ;;
-        down) DOCKER_OURS=1 docker_down ;;
+        down) docker_lock 900 && DOCKER_OURS=1 docker_down ;;
         *) echo "usage: $0 up|down" >&2; exit 2 ;;
     esac
 fi

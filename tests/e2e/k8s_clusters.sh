@@ -1,0 +1,256 @@
+#!/usr/bin/env bash
+# e2e-timeout: 2700
+# k8s_clusters — podreach on two real Kubernetes clusters (tests/k8s/lab.sh), deployed the way
+# docs/kind-istio.md tells a user: the image from the Dockerfile loaded into the nodes, the
+# remote reader applied on both clusters, each one's remote secret made by
+# manifests/create-remote-secret.sh and applied on the other, `kubectl apply -k
+# manifests/overlays/clusterN` unchanged. Then, for real:
+#   - curl from cluster2's curl pod to cluster1's helloworld pod IP fails before podreach and
+#     answers "Hello version: v1" with 200 after;
+#   - the agent's endpoint answers `curl http://<node IP>:9750/` from this host;
+#   - `kubectl rollout restart ds/podreach` changes no route (ip monitor during the restart);
+#   - `kubectl delete node` of a cluster1 node removes its route in cluster2.
+# Prints the wall time of each stage and the agent's RSS inside its pod. The machine is left
+# as found (docker's host changes undone, kubelet's kernel tunables never written).
+# Skipped (77): docker cannot start here; PODREACH_K8S_E2E is not 1.
+# K8S_E2E_KEEP=1 leaves a failed lab up for a look (then: bash tests/k8s/lab.sh down).
+# shellcheck source=tests/e2e/lib.sh
+source "$(dirname "$0")/lib.sh"
+root=$(repo_root)
+# shellcheck source=tests/k8s/docker.sh
+source "$root/tests/k8s/docker.sh"
+# shellcheck source=tests/k8s/lab.sh
+source "$root/tests/k8s/lab.sh"
+
+if [[ ${PODREACH_K8S_E2E:-0} != 1 ]]; then
+    echo "skipped: the real-cluster e2e runs only with PODREACH_K8S_E2E=1 (until discovery lands)"
+    exit 77
+fi
+
+STAGES=()
+# stage NAME CMD... — run one stage, fail the test if it fails, record its wall time.
+stage() {
+    local name=$1 t0=$SECONDS
+    shift
+    echo "# stage $name"
+    "$@" || fail "stage '$name' failed"
+    STAGES+=("$name $((SECONDS - t0))")
+    echo "# stage $name: $((SECONDS - t0)) s"
+}
+
+host_state() {
+    iptables -S 2>/dev/null
+    iptables -t nat -S 2>/dev/null
+    nft list tables 2>/dev/null
+    cat /proc/sys/net/ipv4/ip_forward /proc/sys/vm/overcommit_memory /proc/sys/vm/panic_on_oom \
+        /proc/sys/kernel/panic /proc/sys/kernel/panic_on_oops
+    ip -o link show docker0 2>/dev/null | cut -d: -f2 || true
+    ip -4 route show table main
+}
+
+diagnose() {
+    local c n
+    echo "--- diagnostics"
+    kl_status 2>&1 | grep -v '^Warning' | sed 's/^/  /'
+    for c in "${K8S_CLUSTERS[@]}"; do
+        k "$c" -n podreach logs -l app.kubernetes.io/name=podreach --tail 20 --prefix 2>&1 | sed 's/^/  /'
+        for n in $(kl_nodes "$c"); do
+            echo "  --- $n routes"; docker exec "$n" ip -4 route 2>&1 | sed 's/^/    /'
+            kl_logs "$n" 2>&1 | sed 's/^/    /'
+        done
+    done
+}
+
+cleanup() {
+    local rc=$?
+    trap - EXIT
+    trap '' INT TERM
+    # Whatever fails from here on (a diagnostic about a deleted node), the teardown completes.
+    set +e +o pipefail
+    ((rc == 0)) || diagnose
+    if [[ ${K8S_E2E_KEEP:-0} == 1 ]]; then
+        echo "# K8S_E2E_KEEP=1: lab and docker left running (bash tests/k8s/lab.sh down)"
+        exit "$rc"
+    fi
+    kl_down
+    docker_down
+    exit "$rc"
+}
+
+docker_lock 900 || { echo "skipped: another test has held docker here for 15 minutes"; exit 77; }
+before=$(host_state)
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+t_all=$SECONDS
+stage "build k8s" bash "$root/tests/k8s/build-k8s.sh"
+uplog=$(mktemp)
+if ! docker_up 2>"$uplog"; then
+    echo "skipped: docker cannot run here: $(tail -n1 "$uplog")"
+    rm -f -- "$uplog"
+    trap - EXIT
+    exit 77
+fi
+cat "$uplog"
+rm -f -- "$uplog"
+stage "base image" bash "$root/tests/k8s/base-image.sh"
+build_image() {
+    local log rc=0
+    log=$(mktemp)
+    docker build -t podreach:0.1.0 "$root" >"$log" 2>&1 || { rc=1; tail -n 30 "$log"; }
+    rm -f -- "$log"
+    return $rc
+}
+stage "image build" build_image
+stage "cluster up" kl_up
+export KUBECONFIG=$K8S_LAB_DIR/kubeconfig
+
+# ---- workloads, and curl before podreach -----------------------------------------------------
+hello_ip=
+workloads() {
+    local c
+    for c in cluster1 cluster2; do
+        kl_kind_load podreach-lab:1 "$c" || return 1
+        kl_kind_load podreach:0.1.0 "$c" || return 1
+    done
+    k cluster1 apply -f "$root/tests/k8s/workloads/helloworld.yaml" >/dev/null &&
+        k cluster2 apply -f "$root/tests/k8s/workloads/curl.yaml" >/dev/null &&
+        k cluster1 -n sample rollout status deploy/helloworld-v1 --timeout 120s >/dev/null &&
+        k cluster2 -n sample rollout status deploy/curl --timeout 120s >/dev/null || return 1
+    hello_ip=$(k cluster1 -n sample get pods -l app=helloworld --field-selector status.phase=Running \
+        -o jsonpath='{.items[0].status.podIP}')
+    [[ $hello_ip == 10.244.* ]]
+}
+stage "workloads" workloads
+echo "# helloworld pod $hello_ip"
+
+curl_hello() { # curl from cluster2's curl pod; prints body + " HTTP <code>"
+    k cluster2 -n sample exec deploy/curl -- curl -sS -m "${1:-5}" -w ' HTTP %{http_code}' \
+        "http://$hello_ip:5000/hello" 2>&1
+}
+out=$(curl_hello 5) && fail "curl reached helloworld before podreach: $out"
+assert_not_contains "$out" "Hello version" "before podreach: cluster2's pod cannot reach $hello_ip"
+
+# ---- podreach, as docs/kind-istio.md deploys it ----------------------------------------------
+cp_ip() { docker inspect -f "{{.NetworkSettings.Networks.$K8S_NET.IPAddress}}" "$1-control-plane"; }
+deploy() {
+    local c other
+    for c in cluster1 cluster2; do
+        kubectl --context "kind-$c" apply -k "$root/manifests/remote-reader" >/dev/null || return 1
+    done
+    for c in cluster1 cluster2; do
+        other=cluster1
+        [[ $c == cluster1 ]] && other=cluster2
+        "$root/manifests/create-remote-secret.sh" --context "kind-$c" --name "$c" \
+            --server "https://$(cp_ip "$c"):6443" | kubectl --context "kind-$other" apply -f - >/dev/null ||
+            return 1
+    done
+    for c in cluster1 cluster2; do
+        kubectl --context "kind-$c" apply -k "${K8S_E2E_OVERLAYS:-$root/manifests/overlays}/$c" >/dev/null ||
+            return 1
+    done
+}
+t_deploy=$SECONDS
+stage "deploy" deploy
+
+routes_of() { docker exec "$1" ip -4 route show proto 152; }
+# converged — every cluster2 node routes every cluster1 pod CIDR via its node, and back.
+converged() {
+    local c o n line cidr ip
+    for c in cluster1 cluster2; do
+        o=cluster2
+        [[ $c == cluster2 ]] && o=cluster1
+        for n in $(kl_nodes "$c"); do
+            while read -r line; do
+                read -r _ cidr ip <<<"$line"
+                [[ $'\n'$(routes_of "$n") == *$'\n'"$cidr via $ip dev eth0"* ]] || return 1
+            done < <(kl_pod_cidrs "$o")
+        done
+    done
+}
+converge() {
+    local c
+    for c in cluster1 cluster2; do
+        k "$c" -n podreach rollout status ds/podreach --timeout 180s >/dev/null || return 1
+    done
+    kl_wait 120 "routes between the clusters" converged || return 1
+    wait_until 60 curl_ok
+}
+curl_ok() { curl_hello 3 | grep -q 'HTTP 200'; }
+stage "convergence" converge
+convergence_s=$((SECONDS - t_deploy))
+
+out=$(curl_hello 5) || fail "curl after podreach: $out"
+assert_contains "$out" "Hello version: v1, instance: helloworld-v1-" "cluster2's pod reaches helloworld"
+assert_contains "$out" "HTTP 200" "... with 200"
+for n in $(kl_nodes cluster2); do
+    assert_contains "$(routes_of "$n")" "10.244." "$n: podreach's routes (proto 152) to cluster1's pods"
+done
+
+# ---- the agent's endpoint from this host, and its RSS in the pod -----------------------------
+w_ip=$(docker inspect -f "{{.NetworkSettings.Networks.$K8S_NET.IPAddress}}" cluster2-worker)
+out=$(curl -sS -m 5 "http://$w_ip:9750/") || fail "curl http://$w_ip:9750/ from the host"
+assert_contains "$out" "podreach" "the report from http://$w_ip:9750/"
+assert_contains "$out" "cluster2" "... of cluster2's node"
+out=$(curl -sS -m 5 "http://$w_ip:9750/v1/status") || fail "curl /v1/status"
+assert_contains "$out" '"cluster1"' "/v1/status knows cluster1"
+rss=()
+for c in cluster1 cluster2; do
+    for p in $(k "$c" -n podreach get pods -l app.kubernetes.io/name=podreach -o name); do
+        r=$(k "$c" -n podreach exec "${p#pod/}" -- sh -c 'grep VmRSS /proc/1/status' | awk '{ print $2 }')
+        rss+=("$c/${p#pod/} ${r} kB")
+    done
+done
+
+# ---- rollout restart changes no route ---------------------------------------------------------
+declare -A snap=()
+for c in cluster1 cluster2; do for n in $(kl_nodes "$c"); do snap[$n]=$(routes_of "$n"); done; done
+mon=$(mktemp)
+docker exec cluster2-worker timeout 300 ip -4 monitor route >"$mon" 2>&1 &
+mon_pid=$!
+restart() {
+    local c
+    for c in cluster1 cluster2; do
+        k "$c" -n podreach rollout restart ds/podreach >/dev/null || return 1
+    done
+    for c in cluster1 cluster2; do
+        k "$c" -n podreach rollout status ds/podreach --timeout 180s >/dev/null || return 1
+    done
+}
+stage "rollout restart" restart
+# The new agents adopt the routes: give them a reconcile to (not) change anything.
+sleep 3
+kill "$mon_pid" 2>/dev/null
+wait "$mon_pid" 2>/dev/null || true
+for c in cluster1 cluster2; do for n in $(kl_nodes "$c"); do
+    assert_eq "${snap[$n]}" "$(routes_of "$n")" "$n: routes after the rollout restart as before"
+done; done
+assert_eq "" "$(grep -E '10\.24[45]\.' "$mon" || true)" "cluster2-worker: no route event during the restart"
+rm -f -- "$mon"
+out=$(curl_hello 5)
+assert_contains "$out" "HTTP 200" "curl still answered after the restart"
+
+# ---- a deleted Node loses its route in the other cluster --------------------------------------
+gone_cidr=$(k cluster1 get node cluster1-worker -o jsonpath='{.spec.podCIDR}')
+gone_ip=$(docker inspect -f "{{.NetworkSettings.Networks.$K8S_NET.IPAddress}}" cluster1-worker)
+assert_contains "$(routes_of cluster2-worker)" "$gone_cidr via $gone_ip" "cluster2 routes $gone_cidr before"
+k cluster1 delete node cluster1-worker >/dev/null || fail "kubectl delete node"
+route_gone() { [[ $'\n'$(routes_of "$1") != *$'\n'"$gone_cidr "* ]]; }
+for n in $(kl_nodes cluster2); do
+    wait_until 30 route_gone "$n" || fail "$n still routes $gone_cidr: $(routes_of "$n")"
+    pass_check "$n: the route to deleted node cluster1-worker ($gone_cidr) is gone"
+done
+cp1=$(kl_pod_cidrs cluster1 | awk '$1 == "cluster1-control-plane" { print $2 }')
+assert_contains "$(routes_of cluster2-worker)" "$cp1 via" "cluster1-control-plane's route stays"
+
+echo "# ---- measurements"
+for s in "${STAGES[@]}"; do echo "# stage ${s% *}: ${s##* } s"; done
+echo "# deploy -> curl 200 (convergence incl. image pulls from the node cache): $convergence_s s"
+echo "# total: $((SECONDS - t_all)) s"
+for r in "${rss[@]}"; do echo "# agent RSS $r"; done
+
+trap - EXIT
+kl_down
+docker_down
+assert_eq "$before" "$(host_state)" "host iptables, sysctls, routes and docker0 as before"
