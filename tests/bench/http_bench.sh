@@ -20,7 +20,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
-BASE=${BASE:-0ab5735}
+BASE=${BASE:-867af69^}
 make -s -j2 all
 DIR=$(mktemp -d /tmp/prhttp.XXXXXX)
 P=prhttp$$
