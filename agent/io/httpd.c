@@ -301,15 +301,28 @@ conn_of(struct MHD_Connection *conn)
 	return ci ? ci->socket_context : NULL;
 }
 
+static struct httpd_conn *
+slot_of_fd(struct httpd *h, struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci;
+
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	for (unsigned i = 0; ci && i < h->nslots; i++)
+		if (h->slots[i].state != SLOT_FREE && h->slots[i].fd == ci->connect_fd)
+			return &h->slots[i];
+	return NULL;
+}
+
 static void
 on_conn(void *cls, struct MHD_Connection *conn, void **ctx, enum MHD_ConnectionNotificationCode toe)
 {
 	struct httpd *h = cls;
 	struct httpd_conn *c = *ctx;
 
-	/* MHD_add_connection says STARTED before it returns (MHD 0.9.75). */
+	/* MHD_add_connection says STARTED before it returns (MHD 0.9.75); should
+	 * a later MHD say it afterwards, the slot is found by its fd. */
 	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
-		*ctx = h->adding;
+		*ctx = h->adding ? h->adding : slot_of_fd(h, conn);
 		return;
 	}
 	if (!c)
