@@ -3,7 +3,7 @@
 FROM debian:12 AS build
 RUN apt-get update && apt-get install -y --no-install-recommends \
       gcc make pkg-config libnl-3-dev libnl-route-3-dev libmnl-dev libnftnl-dev \
-      libcurl4-openssl-dev libmicrohttpd-dev libjansson-dev libyaml-dev && rm -rf /var/lib/apt/lists/*
+      libcurl4-openssl-dev libmicrohttpd-dev libjansson-dev libyaml-dev libssl-dev && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY Makefile ./
 COPY agent ./agent
@@ -12,7 +12,7 @@ RUN make WERROR=1 -j"$(nproc)"
 
 FROM debian:12-slim
 RUN apt-get update && apt-get install -y --no-install-recommends \
-      libnl-3-200 libnl-route-3-200 libmnl0 libnftnl11 libcurl4 libmicrohttpd12 libjansson4 libyaml-0-2 \
+      libnl-3-200 libnl-route-3-200 libmnl0 libnftnl11 libcurl4 libmicrohttpd12 libjansson4 libyaml-0-2 libssl3 \
     && rm -rf /var/lib/apt/lists/*
 COPY --from=build /src/build/podreach /usr/local/bin/podreach
 USER 0

@@ -1,7 +1,7 @@
 # podreach — build with `make`; `make check` runs the whole suite under ASan/UBSan.
 # Quiet unless V=1. WERROR=1 turns warnings into errors (CI sets it).
 
-PKGS     := libnl-3.0 libnl-route-3.0 libmnl libnftnl libcurl libmicrohttpd jansson yaml-0.1
+PKGS     := libnl-3.0 libnl-route-3.0 libmnl libnftnl libcurl libmicrohttpd jansson yaml-0.1 libcrypto
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
 

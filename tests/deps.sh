@@ -7,7 +7,7 @@ PKGS=(
     gcc make pkg-config                       # build
     libnl-3-dev libnl-route-3-dev             # rtnetlink
     libmnl-dev libnftnl-dev                   # nfnetlink / nftables
-    libcurl4-openssl-dev libmicrohttpd-dev libjansson-dev libyaml-dev
+    libcurl4-openssl-dev libmicrohttpd-dev libjansson-dev libyaml-dev libssl-dev
     libcmocka-dev                             # unit tests
     clang libclang-rt-14-dev                  # tests/fuzz: libFuzzer, ASan, UBSan
     iproute2 nftables iptables procps         # the lab: ip netns, nft, iptables-nft, sysctl

@@ -291,6 +291,23 @@ diag_probe(struct report *r, const struct report_probe *p)
 		   p->detail[0] ? ", " : "", p->detail, cause);
 }
 
+/* A peer whose claim the trust rules refused (README, "Trust model"). */
+static void
+diag_refused(struct report *r, const struct report_peer *p)
+{
+	static const char *fix[PC_COUNT] = {
+		[PC_PEER_CONFLICT] = "if that node really moved, stop the agent at the old address: "
+				     "the claim passes once the old one has been silent long enough",
+		[PC_POD_CIDR_OVERLAP] = "give each node its own range: a distinct podSubnet per cluster",
+		[PC_CIDR_REJECTED] = "a node advertises only its own share of the podSubnet (a /24 by default)",
+		[PC_PEER_INVALID] = "an agent answers for its own address only: check --node-ip there",
+	};
+
+	report_add(r, p->refused_code, SEV_ERROR, -1,
+		   fix[p->refused_code] ? fix[p->refused_code] : "check the agent on that node",
+		   "%s", p->refused);
+}
+
 void
 diag_run(struct report *r)
 {
@@ -309,6 +326,8 @@ diag_run(struct report *r)
 			report_add(r, PC_PEER_INVALID, SEV_ERROR, -1,
 				   "check the agent on that node; nothing it said was used",
 				   "peer %s answered something invalid: %s", p->address, p->error);
+		else if (!strcmp(p->state, "refused"))
+			diag_refused(r, p);
 	}
 	for (size_t i = 0; i < r->nfw; i++)
 		diag_fw(r, &r->fw[i]);

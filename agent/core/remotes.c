@@ -1,7 +1,10 @@
+#include <stdlib.h>
 #include <string.h>
 
 #include "agent/core/plan.h"
 #include "agent/core/remotes.h"
+
+#define UNJUDGED ((enum remotes_verdict)-1)
 
 static bool
 same_node(const struct node_claim *a, const struct node_claim *b)
@@ -9,49 +12,181 @@ same_node(const struct node_claim *a, const struct node_claim *b)
 	return !strcmp(a->cluster, b->cluster) && !strcmp(a->node, b->node);
 }
 
-bool
-remotes_routable(const struct node_claim *c, size_t n, size_t i, const char *local)
+/* a is older than b: first claimed earlier, the lower index on a tie. */
+static bool
+older(const struct node_claim *c, size_t a, size_t b)
 {
-	if (!strcmp(c[i].cluster, local))
-		return false;	/* same cluster: routes are the CNI's job */
-	for (size_t j = 0; j < n; j++)
-		if (j != i && same_node(&c[j], &c[i]) && c[j].seen > c[i].seen)
-			return false;
+	return c[a].since < c[b].since || (c[a].since == c[b].since && a < b);
+}
+
+/* Whether one of a's pod CIDRs overlaps one of b's; which of a's in *hit. */
+static bool
+pods_overlap(const struct node_claim *a, const struct node_claim *b, struct prefix4 *hit)
+{
+	for (size_t i = 0; i < a->npod; i++)
+		for (size_t k = 0; k < b->npod; k++)
+			if (cidr_overlaps(&a->pod_cidrs[i], &b->pod_cidrs[k])) {
+				*hit = a->pod_cidrs[i];
+				return true;
+			}
+	return false;
+}
+
+/* Claim i on its own: what it says about itself. */
+static bool
+judge_alone(const struct node_claim *p, const char *local, struct remotes_judgement *out)
+{
+	if (!strcmp(p->cluster, local))
+		out->v = RV_LOCAL;
+	else if (p->addr && p->node_ip != p->addr)
+		out->v = RV_NOT_SELF;
+	else if (p->service_cidr && p->service_cidr->len < REMOTES_MAX_SVC_PREFIX) {
+		out->v = RV_TOO_BROAD;
+		out->cidr = *p->service_cidr;
+	} else {
+		for (size_t k = 0; k < p->npod; k++)
+			if (p->pod_cidrs[k].len < REMOTES_MAX_POD_PREFIX) {
+				out->v = RV_TOO_BROAD;
+				out->cidr = p->pod_cidrs[k];
+				return true;
+			}
+		return false;
+	}
 	return true;
 }
 
+/* Claim i against the older claims already routed. */
+static void
+judge_one(const struct node_claim *c, size_t n, size_t i, const char *local,
+	  struct remotes_judgement *out)
+{
+	struct remotes_judgement *o = &out[i];
+
+	*o = (struct remotes_judgement){ .v = RV_ROUTE };
+	if (judge_alone(&c[i], local, o))
+		return;
+	for (size_t j = 0; j < n; j++)
+		if (j != i && out[j].v == RV_ROUTE && same_node(&c[j], &c[i])) {
+			o->v = RV_CONFLICT;
+			o->other = j;
+			return;
+		}
+	for (size_t j = 0; j < n; j++)
+		if (j != i && out[j].v == RV_ROUTE && pods_overlap(&c[i], &c[j], &o->cidr)) {
+			o->v = RV_OVERLAP;
+			o->other = j;
+			return;
+		}
+}
+
+void
+remotes_judge(const struct node_claim *c, size_t n, const char *local,
+	      struct remotes_judgement *out)
+{
+	for (size_t i = 0; i < n; i++)
+		out[i].v = UNJUDGED;
+	/* Oldest first, so that only older claims can stand in a claim's way. */
+	for (size_t step = 0; step < n; step++) {
+		size_t best = n;
+
+		for (size_t i = 0; i < n; i++)
+			if (out[i].v == UNJUDGED && (best == n || older(c, i, best)))
+				best = i;
+		judge_one(c, n, best, local, out);
+	}
+}
+
 bool
-remotes_service_carrier(const struct node_claim *c, size_t n, size_t i, const char *local)
+remotes_routable(const struct node_claim *c, size_t n, size_t i, const char *local)
+{
+	struct remotes_judgement *j = calloc(n ? n : 1, sizeof(*j));
+	bool ok;
+
+	if (!j)
+		return false;
+	remotes_judge(c, n, local, j);
+	ok = i < n && j[i].v == RV_ROUTE;
+	free(j);
+	return ok;
+}
+
+bool
+remotes_service_carrier(const struct node_claim *c, size_t n, size_t i,
+			const struct remotes_judgement *j)
 {
 	const struct node_claim *p = &c[i];
 
-	if (!p->service_cidr || !p->up || !strcmp(p->cluster, local))
+	if (!p->service_cidr || !p->up || j[i].v != RV_ROUTE)
 		return false;
-	for (size_t j = 0; j < n; j++) {
-		const struct node_claim *q = &c[j];
+	for (size_t k = 0; k < n; k++) {
+		const struct node_claim *q = &c[k];
 
-		if (j != i && q->up && q->service_cidr && !strcmp(q->cluster, p->cluster) &&
-		    q->node_ip < p->node_ip)
+		if (k != i && q->up && q->service_cidr && j[k].v == RV_ROUTE &&
+		    !strcmp(q->cluster, p->cluster) && q->node_ip < p->node_ip)
 			return false;
 	}
 	return true;
+}
+
+/* A carrier's service CIDR must not take a routed pod range down with it
+ * (the planner refuses both of two overlapping ranges). */
+static bool
+service_clashes(const struct node_claim *c, size_t n, size_t i, const struct remotes_judgement *j)
+{
+	for (size_t k = 0; k < n; k++)
+		for (size_t m = 0; j[k].v == RV_ROUTE && m < c[k].npod; m++)
+			if (cidr_overlaps(c[i].service_cidr, &c[k].pod_cidrs[m]))
+				return true;
+	return false;
 }
 
 size_t
 remotes_build(const struct node_claim *c, size_t n, const char *local, bool route_services,
 	      struct plan_remote *out, size_t max)
 {
+	struct remotes_judgement *j = calloc(n ? n : 1, sizeof(*j));
 	size_t k = 0;
 
+	if (!j)
+		return 0;
+	remotes_judge(c, n, local, j);
 	for (size_t i = 0; i < n && k < max; i++)
-		if (remotes_routable(c, n, i, local))
+		if (j[i].v == RV_ROUTE)
 			out[k++] = (struct plan_remote){ .node_ip = c[i].node_ip,
 				.cidrs = c[i].pod_cidrs, .ncidrs = c[i].npod,
 				.cluster = c[i].cluster, .node = c[i].node };
 	for (size_t i = 0; route_services && i < n && k < max; i++)
-		if (remotes_service_carrier(c, n, i, local))
+		if (remotes_service_carrier(c, n, i, j) && !service_clashes(c, n, i, j))
 			out[k++] = (struct plan_remote){ .node_ip = c[i].node_ip,
 				.cidrs = c[i].service_cidr, .ncidrs = 1,
 				.cluster = c[i].cluster, .node = c[i].node };
+	free(j);
 	return k;
+}
+
+bool
+remotes_special_ip(uint32_t ip)
+{
+	return (ip >> 24) == 0 || (ip >> 24) == 127 || (ip >> 16) == 0xa9fe ||
+	       (ip >> 28) >= 0xe;
+}
+
+static bool
+inside(const struct prefix4 *set, size_t n, uint32_t ip)
+{
+	for (size_t i = 0; i < n; i++)
+		if (cidr_contains_ip(&set[i], ip))
+			return true;
+	return false;
+}
+
+bool
+remotes_probe_ok(const struct node_claim *c, uint32_t ip, const struct prefix4 *allow,
+		 size_t nallow, const struct prefix4 *deny, size_t ndeny)
+{
+	if (remotes_special_ip(ip) || inside(deny, ndeny, ip))
+		return false;
+	if (ip == c->node_ip)
+		return true;
+	return inside(c->pod_cidrs, c->npod, ip) && inside(allow, nallow, ip);
 }

@@ -82,8 +82,11 @@ struct report_peer {
 	uint32_t node_ip;
 	const struct prefix4 *cidrs;
 	size_t ncidrs;
-	const char *state;	/* pending, up, unreachable, invalid */
+	const char *state;	/* pending, up, unreachable, invalid, refused */
 	const char *error;	/* "" when none */
+	/* state "refused": the trust rules refused its claim; the problem and why. */
+	enum problem_code refused_code;
+	char refused[280];
 };
 
 #define REPORT_MAX_PROBLEMS 512

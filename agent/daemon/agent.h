@@ -10,6 +10,7 @@
 
 #include "agent/core/diag.h"
 #include "agent/core/reconcile.h"
+#include "agent/core/remotes.h"
 #include "agent/core/view.h"
 #include "agent/core/report.h"
 #include "agent/daemon/peer.h"
@@ -89,7 +90,6 @@ struct agent {
 	double deleted_at;		/* when an owned route was seen deleted */
 	double storm_start;
 	int storm_count;
-	int logged_state[PEER_MAX];
 	struct agent_metrics m;
 	/* probes (agent_probe.c) */
 	struct probe_engine *probe;
@@ -109,9 +109,16 @@ int agent_probe_start(struct agent *a);
 void agent_probe_stop(struct agent *a);
 /* Marks the agent for a reconcile (agentd.c). */
 void agent_schedule(struct agent *a, const char *why);
-/* Whether peer p speaks for a node of another cluster (the newest answer
- * when two peers claim the same node): its routes and pods are ours to reach. */
-bool agent_remote_peer(const struct agent *a, const struct peer *p);
+/* The peers' claims and their verdicts under the trust rules of
+ * agent/core/remotes.c: a routed claim's pods are ours to reach. */
+struct agent_claims {
+	struct node_claim c[PEER_MAX];
+	size_t peer[PEER_MAX];		/* index into the peer table */
+	struct remotes_judgement j[PEER_MAX];
+	size_t n;
+};
+/* Fills ac from every peer with a valid answer, judged. */
+void agent_judge(const struct agent *a, struct agent_claims *ac);
 
 /* Bucket upper bounds of the reconcile duration and probe RTT histograms, seconds. */
 extern const double api_buckets[API_RECONCILE_BUCKETS];

@@ -29,24 +29,50 @@ add_target(struct agent *a, enum probe_kind kind, uint32_t ip, uint16_t port, co
 	return true;
 }
 
-/* Targets from the peers of other clusters, then --probe. */
+/* The local cluster's ranges: never a target, whatever a peer says. */
+static size_t
+local_ranges(const struct cfg *c, struct prefix4 *out)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < c->pod_cidrs.n; i++)
+		out[n++] = c->pod_cidrs.v[i];
+	for (size_t i = 0; i < c->cluster_cidrs.n; i++)
+		out[n++] = c->cluster_cidrs.v[i];
+	if (c->has_service_cidr)
+		out[n++] = c->service_cidr;
+	return n;
+}
+
+/* Targets from the routed claims of peers (only where the peer owns the
+ * target: its node IP or its own pod CIDRs; see remotes_probe_ok), then
+ * --probe. */
 static void
 build_targets(struct agent *a)
 {
+	static struct agent_claims ac;
 	const struct cfg *c = a->cfg;
+	struct prefix4 deny[2 * CIDR_LIST_MAX + 1];
+	size_t ndeny = local_ranges(c, deny);
 
 	a->ntargets = 0;
-	for (size_t i = 0; i < peers_count(a->peers); i++) {
-		const struct peer *p = peers_get(a->peers, i);
+	agent_judge(a, &ac);
+	for (size_t k = 0; k < ac.n; k++) {
+		const struct peer *p = peers_get(a->peers, ac.peer[k]);
+		const struct node_claim *cl = &ac.c[k];
 
-		if (!agent_remote_peer(a, p))
+		if (ac.j[k].v != RV_ROUTE)
 			continue;
-		for (size_t k = 0; k < p->info.npod_ips; k++)
-			for (size_t j = 0; j < c->nprobe_ports; j++)
-				add_target(a, PROBE_TCP, p->info.pod_ips[k], c->probe_ports[j], NULL);
-		for (size_t k = 0; k < p->info.nprobe_addrs; k++)
-			add_target(a, PROBE_TCP, p->info.probe_addrs[k].ip, p->info.probe_addrs[k].port,
-				   NULL);
+		for (size_t i = 0; i < p->info.npod_ips; i++)
+			for (size_t j = 0; j < c->nprobe_ports &&
+			     remotes_probe_ok(cl, p->info.pod_ips[i], c->allow_cidrs.v, c->allow_cidrs.n,
+					      deny, ndeny); j++)
+				add_target(a, PROBE_TCP, p->info.pod_ips[i], c->probe_ports[j], NULL);
+		for (size_t i = 0; i < p->info.nprobe_addrs; i++)
+			if (remotes_probe_ok(cl, p->info.probe_addrs[i].ip, c->allow_cidrs.v,
+					     c->allow_cidrs.n, deny, ndeny))
+				add_target(a, PROBE_TCP, p->info.probe_addrs[i].ip,
+					   p->info.probe_addrs[i].port, NULL);
 	}
 	for (size_t i = 0; i < c->nprobes; i++)
 		add_target(a, c->probes[i].http ? PROBE_HTTP : PROBE_TCP, c->probes[i].ip,

@@ -190,20 +190,7 @@ on_peer_timer(struct ev_loop *loop, void *arg)
 static void
 on_peers_changed(void *arg)
 {
-	struct agent *a = arg;
-
-	for (size_t i = 0; i < peers_count(a->peers) && i < PEER_MAX; i++) {
-		const struct peer *p = peers_get(a->peers, i);
-
-		if (a->logged_state[i] == (int)p->state + 1)
-			continue;
-		a->logged_state[i] = (int)p->state + 1;
-		if (p->state == PEER_UP)
-			log_info("peer %s is up: %s/%s", p->address, p->info.cluster, p->info.node);
-		else if (p->state != PEER_PENDING)
-			log_warnx("peer %s is %s: %s", p->address, peers_state_name(p->state), p->error);
-	}
-	agent_schedule(a, "peer change");
+	agent_schedule(arg, "peer change");
 }
 
 static void
@@ -214,43 +201,74 @@ on_signal(struct ev_loop *loop, int signo, void *arg)
 }
 
 /* What each peer with a valid answer says about its node, for the pure
- * decisions of agent/core/remotes.c; idx[k] is the peer behind claims[k]. */
-static size_t
-peer_claims(const struct agent *a, struct node_claim *claims, size_t *idx)
+ * decisions of agent/core/remotes.c; ac->peer[k] is the peer behind c[k]. */
+void
+agent_judge(const struct agent *a, struct agent_claims *ac)
 {
-	size_t n = 0;
-
-	for (size_t i = 0; i < peers_count(a->peers); i++) {
+	ac->n = 0;
+	for (size_t i = 0; i < peers_count(a->peers) && ac->n < PEER_MAX; i++) {
 		const struct peer *p = peers_get(a->peers, i);
 
 		if (!p->has_info)
 			continue;
-		idx[n] = i;
-		claims[n++] = (struct node_claim){ .cluster = p->info.cluster, .node = p->info.node,
-			.node_ip = p->info.node_ip, .pod_cidrs = p->info.pod_cidrs.v,
-			.npod = p->info.pod_cidrs.n,
+		ac->peer[ac->n] = i;
+		ac->c[ac->n++] = (struct node_claim){ .cluster = p->info.cluster,
+			.node = p->info.node, .node_ip = p->info.node_ip,
+			.pod_cidrs = p->info.pod_cidrs.v, .npod = p->info.pod_cidrs.n,
 			.service_cidr = p->info.has_service_cidr ? &p->info.service_cidr : NULL,
-			.up = p->state == PEER_UP, .seen = p->last_ok };
+			.up = p->state == PEER_UP, .seen = p->last_ok, .addr = p->ip,
+			.since = p->since };
 	}
-	return n;
+	remotes_judge(ac->c, ac->n, a->cfg->cluster, ac->j);
 }
 
-bool
-agent_remote_peer(const struct agent *a, const struct peer *p)
+/* Why claim k was refused, into rp (state "refused"); nothing for a claim
+ * that routes, a local one, or one whose peer does not answer now (its
+ * state says so already). */
+static void
+refusal(const struct agent *a, const struct agent_claims *ac, size_t k, struct report_peer *rp)
 {
-	static struct node_claim claims[PEER_MAX];
-	static size_t idx[PEER_MAX];
-	size_t n = peer_claims(a, claims, idx);
+	const struct node_claim *c = &ac->c[k];
+	const struct remotes_judgement *j = &ac->j[k];
+	const char *other = j->v == RV_CONFLICT || j->v == RV_OVERLAP ?
+		peers_get(a->peers, ac->peer[j->other])->address : "";
+	char b1[CIDR_STRLEN], b2[CIDR_STRLEN];
+	size_t len = sizeof(rp->refused);
 
-	for (size_t k = 0; k < n; k++)
-		if (peers_get(a->peers, idx[k]) == p)
-			return remotes_routable(claims, n, k, a->cfg->cluster);
-	return false;
+	if (!c->up || j->v == RV_ROUTE || j->v == RV_LOCAL)
+		return;
+	rp->state = "refused";
+	if (j->v == RV_NOT_SELF) {
+		rp->refused_code = PC_PEER_INVALID;
+		snprintf(rp->refused, len, "peer %s says its node IP is %s, not the address that "
+			 "answered: nothing it says is routed", rp->address, cidr_fmt_ip(c->node_ip, b1));
+	} else if (j->v == RV_TOO_BROAD) {
+		rp->refused_code = PC_CIDR_REJECTED;
+		snprintf(rp->refused, len, "peer %s (%s/%s) claims %s, broader than one node's share "
+			 "(pod CIDRs /%d at most, the service CIDR /%d): nothing it says is routed",
+			 rp->address, c->cluster, c->node, cidr_fmt(&j->cidr, b1),
+			 REMOTES_MAX_POD_PREFIX, REMOTES_MAX_SVC_PREFIX);
+	} else if (j->v == RV_CONFLICT) {
+		rp->refused_code = PC_PEER_CONFLICT;
+		snprintf(rp->refused, len, "peer %s claims to be %s/%s, which peer %s answers for "
+			 "since earlier: nothing moved, %s is not routed", rp->address, c->cluster,
+			 c->node, other, rp->address);
+	} else {
+		const struct node_claim *o = &ac->c[j->other];
+
+		rp->refused_code = PC_POD_CIDR_OVERLAP;
+		snprintf(rp->refused, len, "peer %s (%s/%s) claims %s, which overlaps a range of "
+			 "peer %s (%s/%s, %s), established earlier: %s is not routed", rp->address,
+			 c->cluster, c->node, cidr_fmt(&j->cidr, b1), other, o->cluster, o->node,
+			 o->npod ? cidr_fmt(&o->pod_cidrs[0], b2) : "-", rp->address);
+	}
 }
 
-/* Every peer as the report shows it. */
+/* Every peer as the report shows it: a refused claim says why and who holds
+ * what it claimed (diag turns it into peer-conflict, pod-cidr-overlap or
+ * cidr-rejected). */
 static size_t
-report_peers(const struct agent *a, struct report_peer *rp)
+report_peers(const struct agent *a, const struct agent_claims *ac, struct report_peer *rp)
 {
 	size_t n = 0;
 
@@ -264,21 +282,23 @@ report_peers(const struct agent *a, struct report_peer *rp)
 			.state = peers_state_name(p->state), .error = p->error };
 		snprintf(rp[n++].address, sizeof(rp[0].address), "%s", p->address);
 	}
+	for (size_t k = 0; k < ac->n; k++)
+		refusal(a, ac, k, &rp[ac->peer[k]]);
 	return n;
 }
 
-/* Remote nodes: peers of other clusters (up, or unreachable with a last
- * valid answer: their routes stay), their service CIDRs with
- * --route-services, then the static --remote list. */
+/* Remote nodes: the claims of peers of other clusters that the trust rules
+ * route (up, or unreachable with a last valid answer not yet dropped: their
+ * routes stay), their service CIDRs with --route-services, then the static
+ * --remote list. */
 static size_t
-collect_remotes(struct agent *a, struct plan_remote *out, size_t max)
+collect_remotes(struct agent *a, const struct agent_claims *ac, struct plan_remote *out,
+		size_t max)
 {
-	static struct node_claim claims[PEER_MAX];
-	static size_t idx[PEER_MAX];
 	const struct cfg *c = a->cfg;
-	size_t n = peer_claims(a, claims, idx);
+	size_t n = remotes_build(ac->c, ac->n, c->cluster, c->route_services, out,
+				 max - CFG_MAX_REMOTES);
 
-	n = remotes_build(claims, n, c->cluster, c->route_services, out, max - CFG_MAX_REMOTES);
 	for (size_t i = 0; i < c->nremotes; i++)
 		out[n++] = (struct plan_remote){ .node_ip = c->remotes[i].node_ip,
 			.cidrs = c->remotes[i].cidrs.v, .ncidrs = c->remotes[i].cidrs.n };
@@ -502,6 +522,7 @@ reconcile(struct agent *a)
 {
 	static struct plan_remote rem[AGENT_MAX_REMOTES];
 	static struct report_peer rp[PEER_MAX];
+	static struct agent_claims ac;
 	struct report *r = a->report;
 	struct rc_kernel k;
 	struct rc_input in;
@@ -523,8 +544,9 @@ reconcile(struct agent *a)
 	a->backoff = 0;
 	rc_result_free(&a->res);
 	refresh_rules(a);
+	agent_judge(a, &ac);
 	in = (struct rc_input){ .cfg = a->cfg, .kv = &a->kv, .remotes = rem,
-				.nremotes = collect_remotes(a, rem, AGENT_MAX_REMOTES),
+				.nremotes = collect_remotes(a, &ac, rem, AGENT_MAX_REMOTES),
 				.rules = a->rules, .find = find_route, .find_ctx = &a->view };
 	kernel_seam(&k, a->rs);
 	if ((err = rc_run(&in, &k, &a->res)) < 0)
@@ -533,7 +555,7 @@ reconcile(struct agent *a)
 		kernel_log_changes(&a->res, &a->kv);
 		r->version = PODREACH_VERSION;
 		r->peers = rp;
-		r->npeers = report_peers(a, rp);
+		r->npeers = report_peers(a, &ac, rp);
 		r->probes = a->probes;
 		r->nprobes = a->nprobes;
 		rc_report(r, &in, &a->res);
@@ -569,6 +591,32 @@ read_token(struct agent *a)
 	return true;
 }
 
+/* A learned address (from a peer list, an asker, a node_ip elsewhere) may
+ * become a candidate only on a local subnet (where a remote node must be
+ * to get a route at all), and never one of ours, a special address or one
+ * inside the local cluster's ranges: nobody aims our requests elsewhere. */
+static bool
+candidate_ok(uint32_t ip, void *arg)
+{
+	const struct agent *a = arg;
+	const struct addr4 *on = kview_onlink(&a->kv, ip);
+	const struct cfg *c = a->cfg;
+	uint32_t host;
+
+	if (!on || remotes_special_ip(ip) || kview_is_local(&a->kv, ip))
+		return false;
+	host = ip & ~cidr_mask(on->len);
+	if (on->len < 31 && (host == 0 || host == ~cidr_mask(on->len)))
+		return false;	/* the subnet's network or broadcast address */
+	for (size_t i = 0; i < c->pod_cidrs.n; i++)
+		if (cidr_contains_ip(&c->pod_cidrs.v[i], ip))
+			return false;
+	for (size_t i = 0; i < c->cluster_cidrs.n; i++)
+		if (cidr_contains_ip(&c->cluster_cidrs.v[i], ip))
+			return false;
+	return !c->has_service_cidr || !cidr_contains_ip(&c->service_cidr, ip);
+}
+
 /* Reads the kernel once and fills the defaults that need it. */
 static int
 resolve(struct agent *a)
@@ -585,6 +633,17 @@ resolve(struct agent *a)
 		return EXIT_USAGE;
 	}
 	return EXIT_OK;
+}
+
+/* How long a peer may stay silent before its claim goes (and its routes
+ * with it): 30 rounds, at least a minute (an agent restarting, an image
+ * being pulled), at most ten. */
+static double
+agent_drop_after(const struct cfg *c)
+{
+	double t = 30 * c->interval;
+
+	return t < 60 ? 60 : t > 600 ? 600 : t;
 }
 
 static int
@@ -605,7 +664,8 @@ setup(struct agent *a)
 	if ((e = resolve(a)) != EXIT_OK)
 		return e;
 	po = (struct peers_opts){ .self_ip = a->cfg->node_ip, .self_port = a->cfg->listen.port,
-				  .timeout = a->cfg->timeout, .token = a->token[0] ? a->token : NULL };
+				  .timeout = a->cfg->timeout, .drop_after = agent_drop_after(a->cfg),
+				  .token = a->token[0] ? a->token : NULL, .filter = candidate_ok };
 	a->t_reconcile = ev_timer_new(a->loop, on_reconcile_timer, a);
 	a->t_resync = ev_timer_new(a->loop, on_resync_timer, a);
 	a->t_peers = ev_timer_new(a->loop, on_peer_timer, a);

@@ -7,6 +7,7 @@
 #include "agent/daemon/agent.h"
 #include "agent/daemon/api.h"
 #include "agent/core/cfg.h"
+#include "agent/core/pauth.h"
 #include "agent/io/ev.h"
 #include "agent/core/version.h"
 
@@ -227,14 +228,22 @@ metrics_text(const struct agent *a)
 	return buf;
 }
 
+/* With a token, /v1/node and /v1/peers need either the token itself (a
+ * person with curl: their choice to send it) or, from an agent, a mac that
+ * proves it without sending it (agent/core/pauth.h); then *nonce is set and
+ * the answer is signed with it. */
 static bool
-authorized(const struct agent *a, const struct httpd_req *req)
+authorized(const struct agent *a, const struct httpd_req *req, char nonce[static PAUTH_NONCE_LEN + 1])
 {
 	const char *want = a->token, *got;
 	size_t wl = strlen(want), diff = 0;
 
+	nonce[0] = '\0';
 	if (!want[0])
 		return true;
+	if (pauth_check_request(want, req->path, req->peer_port, req->auth, nonce))
+		return true;
+	nonce[0] = '\0';
 	if (!req->auth || strncmp(req->auth, "Bearer ", 7))
 		return false;
 	got = req->auth + 7;
@@ -245,27 +254,26 @@ authorized(const struct agent *a, const struct httpd_req *req)
 	return diff == 0;
 }
 
-/* An agent that asks is a candidate peer: verified by its own /v1/node. */
+/* An agent that asks is a candidate peer: verified by its own /v1/node.
+ * Bounded by the peer table (a handful of ports per address, on-link
+ * addresses only); with a token only an asker that proved it holds it gets
+ * here at all. */
 static void
 learn_asker(struct agent *a, const struct httpd_req *req)
 {
-	char *end;
-	long port;
+	uint16_t port;
 
-	if (!req->peer_port || !req->client_ip)
+	if (!req->peer_port || !req->client_ip || !peer_parse_port(req->peer_port, &port))
 		return;
-	port = strtol(req->peer_port, &end, 10);
-	if (*end || port < 1 || port > 65535)
-		return;
-	peers_add(a->peers, req->client_ip, (uint16_t)port, false);
+	peers_add(a->peers, req->client_ip, port, false);
 }
 
 static void
 set(struct httpd_reply *out, int status, const char *type, char *body)
 {
-	*out = (struct httpd_reply){ status, type, body, 0 };
+	*out = (struct httpd_reply){ .status = status, .content_type = type, .body = body };
 	if (!body)	/* out of memory rendering it */
-		*out = (struct httpd_reply){ 500, "text/plain", NULL, 0 };
+		*out = (struct httpd_reply){ .status = 500, .content_type = "text/plain" };
 }
 
 void
@@ -274,6 +282,7 @@ api_handle(const struct httpd_req *req, struct httpd_reply *out, void *arg)
 	struct agent *a = arg;
 	const char *p = req->path;
 	const char *text = "text/plain; charset=utf-8", *json = "application/json";
+	char nonce[PAUTH_NONCE_LEN + 1];
 
 	a->m.http_requests++;
 	if (!strcmp(p, "/healthz"))
@@ -290,10 +299,16 @@ api_handle(const struct httpd_req *req, struct httpd_reply *out, void *arg)
 		set(out, 200, "text/plain; version=0.0.4; charset=utf-8", metrics_text(a));
 	else if (strcmp(p, "/v1/node") && strcmp(p, "/v1/peers"))
 		set(out, 404, text, strdup("not found: try /, /v1/status, /v1/node, /v1/peers, /metrics\n"));
-	else if (!authorized(a, req))
+	else if (req->peer_port && !peer_parse_port(req->peer_port, &(uint16_t){ 0 }))
+		set(out, 400, text, strdup("X-Podreach-Peer: want a port, 1 to 65535, digits only\n"));
+	else if (!authorized(a, req, nonce))
 		set(out, 401, text, strdup("a peer token is required\n"));
 	else {
 		set(out, 200, json, !strcmp(p, "/v1/node") ? node_json(a) : peers_json(a));
+		if (nonce[0] && out->body) {
+			out->hdr_name = PAUTH_ANSWER_HDR;
+			pauth_answer(a->token, p, nonce, out->body, strlen(out->body), out->hdr_value);
+		}
 		learn_asker(a, req);
 	}
 }

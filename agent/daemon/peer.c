@@ -5,10 +5,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
+#include "agent/core/pauth.h"
+#include "agent/daemon/peer.h"
 #include "agent/io/curlev.h"
 #include "agent/io/ev.h"
-#include "agent/daemon/peer.h"
+#include "agent/io/log.h"
 
 /* ---- validation (pure) ----------------------------------------------------------- */
 
@@ -41,6 +44,34 @@ peer_json_depth(const char *body, size_t len)
 	return max;
 }
 
+void
+peer_sanitize(char *s)
+{
+	for (; s && *s; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
+			*s = '?';
+}
+
+bool
+peer_parse_port(const char *s, uint16_t *port)
+{
+	size_t n = s ? strlen(s) : 0;
+	unsigned long v = 0;
+
+	/* strtol would take "+1", " 9750" and "0x10": digits only. */
+	if (n == 0 || n > 5)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		v = v * 10 + (unsigned long)(s[i] - '0');
+	}
+	if (v < 1 || v > 65535)
+		return false;
+	*port = (uint16_t)v;
+	return true;
+}
+
 static json_t *
 load(const char *body, size_t len, char *err, size_t errlen)
 {
@@ -52,8 +83,11 @@ load(const char *body, size_t len, char *err, size_t errlen)
 		return NULL;
 	}
 	root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je);
-	if (!root)
+	if (!root) {
+		/* jansson quotes the offending input, raw bytes and all. */
 		snprintf(err, errlen, "not JSON: %s", je.text);
+		peer_sanitize(err);
+	}
 	else if (!json_is_object(root)) {
 		snprintf(err, errlen, "not a JSON object");
 		json_decref(root);
@@ -82,32 +116,32 @@ parse_addr(const char *s, uint32_t *ip, uint16_t *port)
 {
 	char host[20];
 	const char *colon = s ? strchr(s, ':') : NULL;
-	char *end;
-	long p;
 
 	if (!colon || (size_t)(colon - s) >= sizeof(host))
 		return false;
 	memcpy(host, s, (size_t)(colon - s));
 	host[colon - s] = '\0';
-	errno = 0;
-	p = strtol(colon + 1, &end, 10);
-	if (!cidr_parse_ip(host, ip) || errno || *end || !isdigit((unsigned char)colon[1]) ||
-	    p < 1 || p > 65535)
-		return false;
-	*port = (uint16_t)p;
-	return true;
+	return cidr_parse_ip(host, ip) && peer_parse_port(colon + 1, port);
 }
 
 static bool
-node_lists(json_t *root, struct peer_info *out, char *err, size_t errlen)
+in_list(const struct cidr_list *l, uint32_t ip)
 {
-	json_t *a, *v;
+	for (size_t i = 0; i < l->n; i++)
+		if (cidr_contains_ip(&l->v[i], ip))
+			return true;
+	return false;
+}
+
+static bool
+parse_pod_cidrs(json_t *a, struct peer_info *out, char *err, size_t errlen)
+{
+	json_t *v;
 	size_t i;
 	char why[160];
 
-	a = json_object_get(root, "pod_cidrs");
-	if (!json_is_array(a) || json_array_size(a) > CIDR_LIST_MAX) {
-		snprintf(err, errlen, "pod_cidrs: want a list of at most %d CIDRs", CIDR_LIST_MAX);
+	if (!json_is_array(a) || json_array_size(a) > PEER_MAX_POD_CIDRS) {
+		snprintf(err, errlen, "pod_cidrs: want a list of at most %d CIDRs", PEER_MAX_POD_CIDRS);
 		return false;
 	}
 	json_array_foreach(a, i, v) {
@@ -117,35 +151,82 @@ node_lists(json_t *root, struct peer_info *out, char *err, size_t errlen)
 			return false;
 		}
 	}
-	a = json_object_get(root, "pod_ips");
-	if (a && !json_is_null(a)) {
-		if (!json_is_array(a) || json_array_size(a) > PEER_MAX_POD_IPS) {
-			snprintf(err, errlen, "pod_ips: want a list of at most %d addresses", PEER_MAX_POD_IPS);
-			return false;
-		}
-		json_array_foreach(a, i, v) {
-			if (!cidr_parse_ip(json_string_value(v), &out->pod_ips[out->npod_ips++])) {
-				snprintf(err, errlen, "pod_ips[%zu] is not an IPv4 address", i);
-				return false;
-			}
-		}
-	}
-	a = json_object_get(root, "probe_addrs");
-	if (a && !json_is_null(a)) {
-		if (!json_is_array(a) || json_array_size(a) > PEER_MAX_PROBE_ADDRS) {
-			snprintf(err, errlen, "probe_addrs: want at most %d IP:PORT", PEER_MAX_PROBE_ADDRS);
-			return false;
-		}
-		json_array_foreach(a, i, v) {
-			size_t k = out->nprobe_addrs++;
+	return true;
+}
 
-			if (!parse_addr(json_string_value(v), &out->probe_addrs[k].ip,
-					&out->probe_addrs[k].port)) {
-				snprintf(err, errlen, "probe_addrs[%zu] is not IP:PORT", i);
-				return false;
-			}
+/* A pod IP outside the node's own pod CIDRs would aim our probes elsewhere. */
+static bool
+parse_pod_ips(json_t *a, struct peer_info *out, char *err, size_t errlen)
+{
+	json_t *v;
+	size_t i;
+
+	if (!a || json_is_null(a))
+		return true;
+	if (!json_is_array(a) || json_array_size(a) > PEER_MAX_POD_IPS) {
+		snprintf(err, errlen, "pod_ips: want a list of at most %d addresses", PEER_MAX_POD_IPS);
+		return false;
+	}
+	json_array_foreach(a, i, v) {
+		uint32_t *ip = &out->pod_ips[out->npod_ips++];
+
+		if (!cidr_parse_ip(json_string_value(v), ip)) {
+			snprintf(err, errlen, "pod_ips[%zu] is not an IPv4 address", i);
+			return false;
+		}
+		if (!in_list(&out->pod_cidrs, *ip)) {
+			snprintf(err, errlen, "pod_ips[%zu] is outside the node's pod CIDRs", i);
+			return false;
 		}
 	}
+	return true;
+}
+
+/* Probe addresses: the node's own IP or inside its pod CIDRs, nothing else. */
+static bool
+parse_probe_addrs(json_t *a, struct peer_info *out, char *err, size_t errlen)
+{
+	json_t *v;
+	size_t i;
+
+	if (!a || json_is_null(a))
+		return true;
+	if (!json_is_array(a) || json_array_size(a) > PEER_MAX_PROBE_ADDRS) {
+		snprintf(err, errlen, "probe_addrs: want at most %d IP:PORT", PEER_MAX_PROBE_ADDRS);
+		return false;
+	}
+	json_array_foreach(a, i, v) {
+		size_t k = out->nprobe_addrs++;
+		uint32_t ip;
+
+		if (!parse_addr(json_string_value(v), &out->probe_addrs[k].ip,
+				&out->probe_addrs[k].port)) {
+			snprintf(err, errlen, "probe_addrs[%zu] is not IP:PORT", i);
+			return false;
+		}
+		ip = out->probe_addrs[k].ip;
+		if (ip != out->node_ip && !in_list(&out->pod_cidrs, ip)) {
+			snprintf(err, errlen, "probe_addrs[%zu] is neither the node IP nor in its pod CIDRs", i);
+			return false;
+		}
+	}
+	return true;
+}
+
+static bool
+node_lists(json_t *root, struct peer_info *out, char *err, size_t errlen)
+{
+	return parse_pod_cidrs(json_object_get(root, "pod_cidrs"), out, err, errlen) &&
+	       parse_pod_ips(json_object_get(root, "pod_ips"), out, err, errlen) &&
+	       parse_probe_addrs(json_object_get(root, "probe_addrs"), out, err, errlen);
+}
+
+static bool
+printable(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
+			return false;
 	return true;
 }
 
@@ -174,8 +255,9 @@ peer_parse_node(const char *body, size_t len, struct peer_info *out, char *err, 
 		 (!json_is_string(svc) ||
 		  !cidr_parse(json_string_value(svc), &out->service_cidr, why, sizeof(why))))
 		snprintf(err, errlen, "service_cidr: %s", json_is_string(svc) ? why : "not a string");
-	else if (ver && strlen(ver) >= sizeof(out->version))
-		snprintf(err, errlen, "version: too long");
+	else if (ver && (strlen(ver) >= sizeof(out->version) || !printable(ver)))
+		snprintf(err, errlen, "version: want at most %zu printable characters",
+			 sizeof(out->version) - 1);
 	else if (node_lists(root, out, err, errlen)) {
 		snprintf(out->cluster, sizeof(out->cluster), "%s", cluster);
 		snprintf(out->node, sizeof(out->node), "%s", node);
@@ -184,6 +266,8 @@ peer_parse_node(const char *body, size_t len, struct peer_info *out, char *err, 
 		ok = true;
 	}
 	json_decref(root);
+	if (!ok)
+		peer_sanitize(err);
 	return ok;
 }
 
@@ -229,6 +313,7 @@ struct xfer {
 	struct peers *ps;
 	char address[24];	/* the peer, looked up again when done */
 	enum xfer_kind kind;
+	char nonce[PAUTH_NONCE_LEN + 1];	/* with a token: the answer is bound to it */
 	struct curlev_body body;
 	struct curl_slist *headers;
 	CURL *easy;
@@ -238,15 +323,19 @@ struct xfer {
 struct peers {
 	struct ev_loop *loop;
 	struct peers_opts o;
-	char token_hdr[320];
+	char token[256];	/* the HMAC key; "" when none */
 	struct curlev *curl;
 	CURLM *multi;		/* curlev's */
 	struct xfer *inflight;
+	size_t ninflight;	/* at most PEER_MAX_INFLIGHT */
 	struct peer *v[PEER_MAX];
 	size_t n;
+	size_t next;		/* where the queue resumes: every peer gets its turn */
 	peers_changed_cb changed;
 	void *arg;
 };
+
+static const char *const xfer_path[] = { "/v1/node", "/v1/peers" };
 
 static struct peer *
 find(struct peers *ps, const char *address)
@@ -268,6 +357,7 @@ xfer_free(struct xfer *x)
 		*x->pprev = x->next;
 		if (x->next)
 			x->next->pprev = x->pprev;
+		x->ps->ninflight--;
 	}
 	if (x->easy) {
 		curl_multi_remove_handle(x->ps->multi, x->easy);
@@ -279,49 +369,81 @@ xfer_free(struct xfer *x)
 }
 
 static void
-set_state(struct peers *ps, struct peer *p, enum peer_state st, const char *err)
+changed(struct peers *ps)
 {
-	bool changed = p->state != st || strcmp(p->error, err ? err : "");
-
-	p->state = st;
-	snprintf(p->error, sizeof(p->error), "%s", err ? err : "");
-	if (changed && ps->changed)
+	if (ps->changed)
 		ps->changed(ps->arg);
 }
 
-static int start(struct peers *ps, struct peer *p, enum xfer_kind kind);
-
+/* Logged once per change of state; err is sanitized first. */
 static void
+set_state(struct peers *ps, struct peer *p, enum peer_state st, const char *err)
+{
+	bool moved = p->state != st;
+	char e[sizeof(p->error)];
+
+	snprintf(e, sizeof(e), "%s", err ? err : "");
+	peer_sanitize(e);
+	if (!moved && !strcmp(p->error, e))
+		return;
+	p->state = st;
+	memcpy(p->error, e, sizeof(e));
+	if (moved && st == PEER_UP)
+		log_info("peer %s is up: %s/%s", p->address, p->info.cluster, p->info.node);
+	else if (moved && st != PEER_PENDING)
+		log_warnx("peer %s is %s: %s", p->address, peers_state_name(st), p->error);
+	changed(ps);
+}
+
+/* Removes entry i: the one way a peer leaves the table. */
+static void
+drop(struct peers *ps, size_t i, const char *why)
+{
+	log_info("peer %s dropped: %s", ps->v[i]->address, why);
+	free(ps->v[i]);
+	memmove(&ps->v[i], &ps->v[i + 1], (ps->n - i - 1) * sizeof(ps->v[0]));
+	ps->n--;
+	if (ps->next >= ps->n)
+		ps->next = 0;
+	changed(ps);
+}
+
+static bool
 got_node(struct peers *ps, struct peer *p, struct xfer *x)
 {
 	struct peer_info *info = malloc(sizeof(*info));
 	char why[200];
-	bool same;
+	bool same, moved;
 
 	if (!info) {
 		set_state(ps, p, PEER_UNREACHABLE, "out of memory");
-		return;
+		return false;
 	}
 	if (!peer_parse_node(x->body.buf ? x->body.buf : "", x->body.len, info, why, sizeof(why))) {
 		/* Invalid changes nothing: the last valid answer stays in force. */
 		set_state(ps, p, PEER_INVALID, why);
 		free(info);
-		return;
+		return false;
 	}
-	same = p->has_info && !memcmp(&p->info, info, sizeof(*info));
+	moved = !p->has_info || strcmp(p->info.cluster, info->cluster) ||
+		strcmp(p->info.node, info->node);
+	same = !moved && !memcmp(&p->info, info, sizeof(*info));
 	p->info = *info;
 	p->has_info = true;
 	p->last_ok = ev_now();
+	if (moved)
+		p->since = p->last_ok;	/* a new identity starts its claim anew */
 	free(info);
-	if (p->state != PEER_UP || !same) {
-		/* Newly up: ask at once whom it knows, not at the next round. */
-		if (p->state != PEER_UP)
-			start(ps, p, XFER_PEERS);
-		p->state = PEER_UP;
-		p->error[0] = '\0';
-		if (ps->changed)
-			ps->changed(ps->arg);
-	}
+	/* It says its node lives elsewhere: ask there (that address must then
+	 * answer for itself; this one routes nothing, see remotes.c). */
+	if (p->info.node_ip != p->ip)
+		peers_add(ps, p->info.node_ip, p->port, false);
+	if (p->state != PEER_UP) {
+		p->want_peers = true;	/* newly up: whom it knows, at once */
+		set_state(ps, p, PEER_UP, NULL);
+	} else if (!same)
+		changed(ps);
+	return true;
 }
 
 static void
@@ -339,6 +461,46 @@ got_peers(struct peers *ps, struct xfer *x)
 		peers_add(ps, ips[i], ports[i], false);
 }
 
+/* With a token, an answer counts only with a mac over our nonce and its body. */
+static bool
+answer_signed(struct peers *ps, struct xfer *x)
+{
+	struct curl_header *h = NULL;
+
+	if (!ps->token[0])
+		return true;
+	if (curl_easy_header(x->easy, PAUTH_ANSWER_HDR, 0, CURLH_HEADER, -1, &h) != CURLHE_OK)
+		h = NULL;
+	return pauth_check_answer(ps->token, xfer_path[x->kind], x->nonce, x->body.buf, x->body.len,
+				  h ? h->value : NULL);
+}
+
+static void
+done(struct peers *ps, struct peer *p, struct xfer *x, CURLcode res, long status)
+{
+	char why[200];
+	bool ok = false;
+
+	if (x->body.too_big || res == CURLE_FILESIZE_EXCEEDED)
+		set_state(ps, p, PEER_INVALID, "answer larger than 128 KiB");
+	else if (res != CURLE_OK)
+		set_state(ps, p, PEER_UNREACHABLE, curl_easy_strerror(res));
+	else if (status != 200) {
+		snprintf(why, sizeof(why), "HTTP %ld", status);
+		set_state(ps, p, status == 401 || status == 403 ? PEER_INVALID : PEER_UNREACHABLE, why);
+	} else if (!answer_signed(ps, x))
+		set_state(ps, p, PEER_INVALID,
+			  "answer not signed with the peer token (another token, or no --peer-token-file there)");
+	else if (x->kind == XFER_NODE)
+		ok = got_node(ps, p, x);
+	else
+		got_peers(ps, x);
+	if (x->kind == XFER_NODE && !ok)
+		p->fails++;
+}
+
+static void pump(struct peers *ps);
+
 static void
 finish(CURL *easy, CURLcode res, void *arg)
 {
@@ -346,35 +508,45 @@ finish(CURL *easy, CURLcode res, void *arg)
 	struct xfer *x = NULL;
 	struct peer *p;
 	long status = 0;
-	char why[200];
 
 	curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&x);
 	curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
-	p = find(ps, x->address);
-	if (p)
+	p = find(ps, x->address);	/* NULL: dropped meanwhile */
+	if (p) {
 		p->busy--;
-	if (!p)
-		;
-	else if (x->body.too_big || res == CURLE_FILESIZE_EXCEEDED)
-		set_state(ps, p, PEER_INVALID, "answer larger than 512 KiB");
-	else if (res != CURLE_OK)
-		set_state(ps, p, PEER_UNREACHABLE, curl_easy_strerror(res));
-	else if (status != 200) {
-		snprintf(why, sizeof(why), "HTTP %ld", status);
-		set_state(ps, p, status == 401 || status == 403 ? PEER_INVALID : PEER_UNREACHABLE, why);
-	} else if (x->kind == XFER_NODE)
-		got_node(ps, p, x);
-	else
-		got_peers(ps, x);
+		done(ps, p, x, res, status);
+	}
 	xfer_free(x);
+	pump(ps);
 }
 
+static bool
+xfer_headers(struct peers *ps, struct xfer *x)
+{
+	unsigned char raw[PAUTH_NONCE_LEN / 2];
+	char hdr[PAUTH_HDR_MAX + 32];
+
+	/* Tells the peer where our agent listens, so it can verify and learn us. */
+	snprintf(hdr, sizeof(hdr), "X-Podreach-Peer: %u", ps->o.self_port);
+	if (!(x->headers = curl_slist_append(NULL, hdr)))
+		return false;
+	if (!ps->token[0])
+		return true;
+	/* The token itself never leaves: a mac over a fresh nonce proves it. */
+	if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw))
+		return false;
+	for (size_t i = 0; i < sizeof(raw); i++)
+		snprintf(x->nonce + 2 * i, 3, "%02x", raw[i]);
+	memcpy(hdr, "Authorization: ", 15);
+	pauth_request(ps->token, xfer_path[x->kind], x->nonce, ps->o.self_port, hdr + 15);
+	return curl_slist_append(x->headers, hdr) != NULL;
+}
 
 static int
 start(struct peers *ps, struct peer *p, enum xfer_kind kind)
 {
 	struct xfer *x = calloc(1, sizeof(*x));
-	char url[80], hdr[48];
+	char url[80];
 	long ms = (long)(ps->o.timeout * 1000);
 	CURL *e = curl_easy_init();
 
@@ -383,12 +555,8 @@ start(struct peers *ps, struct peer *p, enum xfer_kind kind)
 	x->ps = ps;
 	x->kind = kind;
 	snprintf(x->address, sizeof(x->address), "%s", p->address);
-	snprintf(url, sizeof(url), "http://%s/v1/%s", p->address, kind == XFER_NODE ? "node" : "peers");
-	/* Tells the peer where our agent listens, so it can verify and learn us. */
-	snprintf(hdr, sizeof(hdr), "X-Podreach-Peer: %u", ps->o.self_port);
-	x->headers = curl_slist_append(NULL, hdr);
-	if (!x->headers || (ps->token_hdr[0] &&
-			    !curl_slist_append(x->headers, ps->token_hdr)))
+	snprintf(url, sizeof(url), "http://%s%s", p->address, xfer_path[kind]);
+	if (!xfer_headers(ps, x))
 		goto fail;
 	curl_easy_setopt(e, CURLOPT_URL, url);
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->headers);
@@ -411,6 +579,7 @@ start(struct peers *ps, struct peer *p, enum xfer_kind kind)
 		x->next->pprev = &x->next;
 	x->pprev = &ps->inflight;
 	ps->inflight = x;
+	ps->ninflight++;
 	p->busy++;
 	return 0;
 fail:
@@ -418,6 +587,32 @@ fail:
 		curl_easy_cleanup(e);
 	xfer_free(x);
 	return -ENOMEM;
+}
+
+/* Starts queued transfers while slots are free, each peer in turn: at most
+ * PEER_MAX_INFLIGHT bodies are held at once, whatever the table holds. */
+static void
+pump(struct peers *ps)
+{
+	size_t n = ps->n, last = ps->next;
+
+	for (size_t k = 0; k < n && ps->ninflight < PEER_MAX_INFLIGHT; k++) {
+		size_t i = (ps->next + k) % n;
+		struct peer *p = ps->v[i];
+
+		if (p->want_node) {
+			p->want_node = false;
+			start(ps, p, XFER_NODE);
+			last = i;
+		}
+		if (p->want_peers && ps->ninflight < PEER_MAX_INFLIGHT) {
+			p->want_peers = false;
+			start(ps, p, XFER_PEERS);
+			last = i;
+		}
+	}
+	if (n)
+		ps->next = (last + 1) % n;
 }
 
 struct peers *
@@ -432,7 +627,7 @@ peers_new(struct ev_loop *loop, const struct peers_opts *o, peers_changed_cb cb,
 	ps->changed = cb;
 	ps->arg = arg;
 	if (o->token)
-		snprintf(ps->token_hdr, sizeof(ps->token_hdr), "Authorization: Bearer %s", o->token);
+		snprintf(ps->token, sizeof(ps->token), "%s", o->token);
 	ps->o.token = NULL;
 	ps->curl = curlev_new(loop, finish, ps);
 	if (!ps->curl) {
@@ -457,6 +652,36 @@ peers_free(struct peers *ps)
 	free(ps);
 }
 
+static size_t
+count_ip(const struct peers *ps, uint32_t ip)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < ps->n; i++)
+		k += ps->v[i]->ip == ip;
+	return k;
+}
+
+/* Makes room in a full table: the learned candidate that failed most and
+ * never answered validly goes.  Returns false when there is none. */
+static bool
+evict(struct peers *ps)
+{
+	size_t worst = ps->n;
+
+	for (size_t i = 0; i < ps->n; i++) {
+		const struct peer *p = ps->v[i];
+
+		if (!p->seed && !p->has_info && p->fails > 0 &&
+		    (worst == ps->n || p->fails > ps->v[worst]->fails))
+			worst = i;
+	}
+	if (worst == ps->n)
+		return false;
+	drop(ps, worst, "table full, never answered validly");
+	return true;
+}
+
 int
 peers_add(struct peers *ps, uint32_t ip, uint16_t port, bool seed)
 {
@@ -470,7 +695,13 @@ peers_add(struct peers *ps, uint32_t ip, uint16_t port, bool seed)
 		p->seed |= seed;
 		return -EEXIST;
 	}
-	if (ps->n == PEER_MAX)
+	/* What others tell us is bounded: only addresses we may talk to, and a
+	 * handful of ports per address, so one address cannot fill the table. */
+	if (!seed && ps->o.filter && !ps->o.filter(ip, ps->arg))
+		return -EPERM;
+	if (!seed && count_ip(ps, ip) >= PEER_PER_ADDR)
+		return -ENOSPC;
+	if (ps->n == PEER_MAX && !evict(ps))
 		return -ENOSPC;
 	p = calloc(1, sizeof(*p));
 	if (!p)
@@ -478,26 +709,52 @@ peers_add(struct peers *ps, uint32_t ip, uint16_t port, bool seed)
 	p->ip = ip;
 	p->port = port;
 	p->seed = seed;
+	p->want_node = true;
 	snprintf(p->address, sizeof(p->address), "%s", address);
 	ps->v[ps->n++] = p;
-	start(ps, p, XFER_NODE);
-	if (ps->changed)
-		ps->changed(ps->arg);
+	pump(ps);
+	changed(ps);
 	return 0;
+}
+
+/* Candidates that never answered validly go after a few rounds; a peer
+ * silent (or invalid) for drop_after loses its claim: a learned one leaves
+ * the table, a seed stays as configured and starts over. */
+static void
+expire(struct peers *ps)
+{
+	double now = ev_now();
+
+	for (size_t i = ps->n; i-- > 0;) {
+		struct peer *p = ps->v[i];
+		bool silent = p->has_info && p->state != PEER_UP && now - p->last_ok > ps->o.drop_after;
+
+		if (!p->seed && !p->has_info && p->fails >= PEER_CANDIDATE_TRIES)
+			drop(ps, i, "never answered validly");
+		else if (!p->seed && silent)
+			drop(ps, i, "no valid answer for too long");
+		else if (silent) {
+			log_info("peer %s: no valid answer for %gs, its claim is withdrawn", p->address,
+				 ps->o.drop_after);
+			p->has_info = false;
+			changed(ps);
+		}
+	}
 }
 
 void
 peers_poll(struct peers *ps)
 {
+	expire(ps);
 	for (size_t i = 0; i < ps->n; i++) {
 		struct peer *p = ps->v[i];
 
 		if (p->busy)
 			continue;	/* the last round is still talking to it */
-		start(ps, p, XFER_NODE);
-		if (p->state == PEER_UP)
-			start(ps, p, XFER_PEERS);
+		p->want_node = true;
+		p->want_peers = p->state == PEER_UP;
 	}
+	pump(ps);
 }
 
 size_t

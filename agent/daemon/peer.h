@@ -3,7 +3,10 @@
  * peer lists they publish and from the agents that ask us.  Nothing a peer
  * claims is trusted: each node is verified by fetching its own /v1/node, and
  * every answer is bounded in size, time and JSON depth and validated field by
- * field.  libcurl's multi interface runs in our event loop.
+ * field.  The table is bounded in total and per address; candidates that
+ * never answer validly and peers silent for --drop-after are dropped.  Which
+ * claim routes is agent/core/remotes.c's decision.  libcurl's multi
+ * interface runs in our event loop, a bounded number of transfers at once.
  */
 #ifndef PODREACH_PEER_H
 #define PODREACH_PEER_H
@@ -14,11 +17,15 @@
 
 #include "agent/core/cidr.h"
 
-#define PEER_MAX 1024
-#define PEER_MAX_POD_IPS 4096
-#define PEER_MAX_PROBE_ADDRS 16
-#define PEER_MAX_BODY (512 * 1024)
+#define PEER_MAX 256		/* peers in total: kind clusters have a handful of nodes */
+#define PEER_PER_ADDR 4		/* peers (ports) per address, seeds aside */
+#define PEER_MAX_POD_CIDRS 4	/* per node: one per family and then some */
+#define PEER_MAX_POD_IPS 1024	/* per node: the kubelet's max-pods is 110 by default */
+#define PEER_MAX_PROBE_ADDRS 8
+#define PEER_MAX_BODY (128 * 1024)
 #define PEER_MAX_DEPTH 8
+#define PEER_MAX_INFLIGHT 32	/* transfers at once: bounds the bodies held */
+#define PEER_CANDIDATE_TRIES 3	/* failed rounds before a never-valid candidate goes */
 
 struct ev_loop;
 struct peers;
@@ -46,18 +53,26 @@ struct peer {
 	char address[24];	/* "ip:port" */
 	bool seed;
 	enum peer_state state;
-	char error[200];
+	char error[200];	/* printable ASCII only: it reaches logs and JSON */
 	bool has_info;		/* info holds the last valid answer */
 	struct peer_info info;
 	double last_ok;		/* ev_now() of the last valid answer */
+	double since;		/* since when it claims info's cluster/node */
+	int fails;		/* /v1/node rounds failed in a row */
 	int busy;		/* transfers in flight */
+	bool want_node, want_peers;	/* queued, waiting for a transfer slot */
 };
+
+/* Whether a learned (not configured) address may become a candidate. */
+typedef bool (*peers_filter_cb)(uint32_t ip, void *arg);
 
 struct peers_opts {
 	uint32_t self_ip;
 	uint16_t self_port;
 	double timeout;		/* per request, seconds */
-	const char *token;	/* shared token, or NULL */
+	double drop_after;	/* seconds without a valid answer before a claim goes */
+	const char *token;	/* shared token (the HMAC key, never sent), or NULL */
+	peers_filter_cb filter;	/* NULL: every address */
 };
 
 /* Called after any peer's state or info changed. */
@@ -70,9 +85,12 @@ struct peers *peers_new(struct ev_loop *loop, const struct peers_opts *o, peers_
 void peers_free(struct peers *ps);
 
 /* Adds a candidate (fetched at once); ignores ourselves and known ones.
- * Returns 0, -EEXIST, or -ENOSPC past PEER_MAX. */
+ * A learned one (not a seed) must pass the filter and fit PEER_PER_ADDR;
+ * a full table makes room by evicting a candidate that failed.  Returns 0,
+ * -EEXIST, -EPERM (filtered), or -ENOSPC. */
 int peers_add(struct peers *ps, uint32_t ip, uint16_t port, bool seed);
-/* Starts one round: /v1/node of every peer, /v1/peers of those up. */
+/* Starts one round: drops what expired, then /v1/node of every peer and
+ * /v1/peers of those up. */
 void peers_poll(struct peers *ps);
 
 size_t peers_count(const struct peers *ps);
@@ -86,6 +104,11 @@ bool peer_parse_node(const char *body, size_t len, struct peer_info *out, char *
  * (at most max); returns the count or -1 with err set. */
 int peer_parse_peers(const char *body, size_t len, uint32_t *ips, uint16_t *ports, int max,
 		     char *err, size_t errlen);
+/* Parses an X-Podreach-Peer value: 1 to 5 digits, 1..65535, nothing else. */
+bool peer_parse_port(const char *s, uint16_t *port);
+/* Replaces every byte that is not printable ASCII with '?', in place:
+ * what a peer says reaches logs, the report, JSON and metrics. */
+void peer_sanitize(char *s);
 /* Deepest nesting of [ and { outside strings; a guard before parsing. */
 int peer_json_depth(const char *body, size_t len);
 

@@ -364,6 +364,8 @@ reply(struct MHD_Connection *conn, const struct httpd_reply *r)
 	if (r->status == MHD_HTTP_METHOD_NOT_ALLOWED)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	if (r->hdr_name)
+		MHD_add_response_header(resp, r->hdr_name, r->hdr_value);
 	ret = MHD_queue_response(conn, (unsigned int)r->status, resp);
 	MHD_destroy_response(resp);
 	return ret;
@@ -416,8 +418,9 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 		return MHD_YES;
 	}
 	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD)) {
-		r = (struct httpd_reply){ MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain",
-					  strdup("method not allowed: GET or HEAD\n"), 0 };
+		r = (struct httpd_reply){ .status = MHD_HTTP_METHOD_NOT_ALLOWED,
+					  .content_type = "text/plain",
+					  .body = strdup("method not allowed: GET or HEAD\n") };
 	} else {
 		req = (struct httpd_req){ .path = url, .client_ip = client_ip(conn),
 			.peer_port = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Podreach-Peer"),

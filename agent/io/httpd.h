@@ -28,12 +28,14 @@ struct ev_loop;
 struct httpd;
 
 /* What a handler returns: body is malloc'd and handed over (may be NULL
- * for an empty body). */
+ * for an empty body); one extra header when hdr_name is set. */
 struct httpd_reply {
 	int status;
 	const char *content_type;
 	char *body;
 	size_t len;
+	const char *hdr_name;
+	char hdr_value[96];
 };
 
 /* A request: path without the query, the client's IPv4 address (host
