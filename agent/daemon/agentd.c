@@ -238,6 +238,7 @@ refusal(const struct agent *a, const struct agent_claims *ac, size_t k, struct r
 	if (!c->up || j->v == RV_ROUTE || j->v == RV_LOCAL)
 		return;
 	rp->state = "refused";
+	rp->error = rp->refused;
 	if (j->v == RV_NOT_SELF) {
 		rp->refused_code = PC_PEER_INVALID;
 		snprintf(rp->refused, len, "peer %s says its node IP is %s, not the address that "
