@@ -19,14 +19,16 @@ report_add(struct report *r, enum problem_code code, enum severity sev, int rout
 	char msg[sizeof(p->message)];
 	va_list ap;
 
+	/* Full: nothing more fits, duplicate or not (and thousands of failed
+	 * probes must not each be compared with every problem). */
+	if (r->nproblems == REPORT_MAX_PROBLEMS)
+		return false;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	for (size_t i = 0; i < r->nproblems; i++)
 		if (r->problems[i].code == code && !strcmp(r->problems[i].message, msg))
 			return true;
-	if (r->nproblems == REPORT_MAX_PROBLEMS)
-		return false;
 	p = &r->problems[r->nproblems++];
 	p->code = code;
 	p->sev = sev;
@@ -280,7 +282,8 @@ diag_probe(struct report *r, const struct report_probe *p)
 {
 	char cause[200];
 
-	if (!strcmp(p->result, "open") || !strcmp(p->result, "ok") || !strcmp(p->result, "refused"))
+	if (!strcmp(p->result, "open") || !strcmp(p->result, "ok") || !strcmp(p->result, "refused") ||
+	    r->nproblems == REPORT_MAX_PROBLEMS)
 		return;
 	probe_cause(r, p->ip, cause, sizeof(cause));
 	report_add(r, PC_PROBE_FAILED, SEV_ERROR, -1,

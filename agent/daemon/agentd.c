@@ -5,6 +5,7 @@
  * HTTP endpoint serves.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -352,6 +353,10 @@ render(struct agent *a, struct report *r)
 	memset(a->problems, 0, sizeof(a->problems));
 	for (size_t i = 0; i < r->nproblems; i++)
 		a->problems[r->problems[i].code]++;
+	/* Rendering a large report makes many small jansson objects; give the
+	 * freed heap back rather than keep its high-water mark (DaemonSet
+	 * memory limit). */
+	malloc_trim(0);
 }
 
 /* The ruleset is re-read when nftables announces a change (coalesced over

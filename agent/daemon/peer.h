@@ -19,8 +19,8 @@
 
 #define PEER_MAX 256		/* peers in total: kind clusters have a handful of nodes */
 #define PEER_PER_ADDR 4		/* peers (ports) per address, seeds aside */
-#define PEER_MAX_POD_CIDRS 4	/* per node: one per family and then some */
-#define PEER_MAX_POD_IPS 1024	/* per node: the kubelet's max-pods is 110 by default */
+#define PEER_MAX_POD_CIDRS 2	/* per node: Kubernetes gives one per family */
+#define PEER_MAX_POD_IPS 256	/* per node: the kubelet's max-pods is 110 by default */
 #define PEER_MAX_PROBE_ADDRS 8
 #define PEER_MAX_BODY (128 * 1024)
 #define PEER_MAX_DEPTH 8

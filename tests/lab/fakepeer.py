@@ -21,6 +21,7 @@ modes: default-route  advertises 0.0.0.0/0
        scan-invalid   pod_ips and probe_addrs at loopback and the metadata address
        scan-local     claims the asking cluster's 10.245.0.0/24, pod 10.245.0.7, probe .1
        junk           16 CIDRs and 4,096 pod IPs per answer, a distinct node per address/port
+       junkmax        the most a valid answer may hold: 2 distinct /24s, 256 pod IPs
        record         a plain node (rec/r1, 10.248.0.0/24), there to have its headers logged
 """
 import json
@@ -63,6 +64,12 @@ def node_doc(ip, port):
         doc["node"] = "junk-%d-%d" % (last, port)
         doc["pod_cidrs"] = ["10.%d.%d.0/24" % (100 + i, sub) for i in range(16)]
         doc["pod_ips"] = ["10.100.%d.%d" % (sub, 1 + i % 250) for i in range(4096)]
+    elif MODE == "junkmax":
+        last, base = int(ip.split(".")[3]), (port % 64) * 4
+        doc["node"] = "junk-%d-%d" % (last, port)
+        doc["pod_cidrs"] = ["10.%d.%d.0/24" % (last, base + k) for k in range(2)]
+        doc["pod_ips"] = ["10.%d.%d.%d" % (last, base + i // 256, i % 256) for i in range(256)]
+        doc["probe_addrs"] = ["%s:%d" % (ip, port)]
     return doc
 
 
