@@ -36,8 +36,8 @@ while True:
 listen "$(lab_ns c2n1)" 127.0.0.1 2222 "$LAB_DIR/probed-loopback"
 listen "$LAB-c2n1-curl" 10.245.0.7 9750 "$LAB_DIR/probed-localpod"
 listening() { [[ $(ip netns exec "$1" ss -Hltn "sport = :$2") == *LISTEN* ]]; }
-wait_until 5 listening "$(lab_ns c2n1)" 2222 || fail "loopback listener did not start"
-wait_until 5 listening "$LAB-c2n1-curl" 9750 || fail "pod listener did not start"
+wait_until 15 listening "$(lab_ns c2n1)" 2222 || fail "loopback listener did not start"
+wait_until 15 listening "$LAB-c2n1-curl" 9750 || fail "pod listener did not start"
 for m in "${modes[@]}"; do
     wait_until 5 lab_node_exec c2n1 bash -c "exec 3<>/dev/tcp/${ip_of[$m]}/9750" 2>/dev/null ||
         fail "fake peer $m did not start"
@@ -56,7 +56,7 @@ settled() {
     [[ $(json_get "$s" '" ".join(sorted(p["state"] for p in j["peers"]))') == \
         "invalid invalid invalid refused unreachable up up up up up" ]]
 }
-wait_until 15 settled || fail "peers did not settle: $(json_get "$(status_of)" '[(p["address"],p["state"],p["error"]) for p in j["peers"]]')"
+wait_until 25 settled || fail "peers did not settle: $(json_get "$(status_of)" '[(p["address"],p["state"],p["error"]) for p in j["peers"]]')"
 pass_check "garbage, 10 MB and scan-invalid are invalid, the default route refused, the hanging one unreachable, the rest answered"
 
 s=$(status_of)
@@ -78,11 +78,11 @@ assert_contains "$(json_get "$s" '[p["error"] for p in j["peers"] if p["address"
 rounds() { json_get "$(status_of)" 'sorted(p["target"] for p in j["probes"])'; }
 probed() { host_curl http://172.18.0.4:9750/metrics |
     awk '/^podreach_probe_results_total/ {n += $2} END {print n + 0}'; }
-wait_until 10 eval '[[ $(rounds) == *"10.246.0.5:9750"* ]]' ||
+wait_until 20 eval '[[ $(rounds) == *"10.246.0.5:9750"* ]]' ||
     fail "the good peer's pod is never probed: $(rounds)"
 first=$(probed)
 ntargets=$(host_curl http://172.18.0.4:9750/metrics | awk '/^podreach_probe_targets / {print $2}')
-wait_until 10 eval '(( $(probed) >= first + 2 * ntargets ))' || fail "no two more probe rounds"
+wait_until 20 eval '(( $(probed) >= first + 2 * ntargets ))' || fail "no two more probe rounds"
 targets=$(rounds)
 assert_contains "$targets" "10.246.0.5:9750" "the good peer's pod is probed"
 for t in 127.0.0.1 169.254.169.254 10.245.0. 172.18.0.1: 10.247.0.5; do
@@ -133,7 +133,7 @@ unsigned() {
     [[ $(json_get "$(host_curl http://172.18.0.5:9750/v1/status)" \
         '" ".join(sorted(p["state"] for p in j["peers"]))') == "invalid invalid" ]]
 }
-wait_until 10 unsigned || fail "unsigned peers not refused: $(host_curl http://172.18.0.5:9750/v1/status)"
+wait_until 20 unsigned || fail "unsigned peers not refused: $(host_curl http://172.18.0.5:9750/v1/status)"
 assert_contains "$(host_curl http://172.18.0.5:9750/v1/status)" "not signed with the peer token" \
     "answers without the token's mac are refused"
 wait_until 5 eval '(( $(grep -c . "$LAB_DIR/recorded") >= 2 ))' || fail "nothing recorded"
@@ -145,9 +145,9 @@ assert_eq "0" "$(route_count c2n2)" "no route from peers without the token"
 kill -TERM "$(agent_pid c1n1)"
 wait_until 5 eval '! kill -0 $(agent_pid c1n1) 2>/dev/null' || fail "c1n1's agent ignored SIGTERM"
 pr_agent c1n1 --peers 172.18.0.5 --interval 1 --peer-token-file "$LAB_DIR/token"
-wait_until 10 eval '[[ $(owned_routes c2n2) == *"10.244.0.0/24 via 172.18.0.2 dev eth0"* ]]' ||
+wait_until 20 eval '[[ $(owned_routes c2n2) == *"10.244.0.0/24 via 172.18.0.2 dev eth0"* ]]' ||
     fail "c2n2 got no route from the token peer: $(host_curl http://172.18.0.5:9750/v1/status)"
 pass_check "two agents with the token learn each other (mac both ways)"
-wait_until 10 eval '[[ $(owned_routes c1n1) == *"10.245.1.0/24 via 172.18.0.5 dev eth0"* ]]' ||
+wait_until 20 eval '[[ $(owned_routes c1n1) == *"10.245.1.0/24 via 172.18.0.5 dev eth0"* ]]' ||
     fail "c1n1 got no route from c2n2"
 pass_check "and c1n1 routes c2n2's pods"

@@ -43,12 +43,12 @@ refused() { # ADDR — the peer's state and error
     json_get "$(status_of)" "[(p['state'], p['error']) for p in j['peers'] if p['address'] == '$1:9750']"
 }
 for m in hijack spoof narrow; do
-    wait_until 10 eval '[[ $(refused "${at[$m]}") == *refused* ]]' ||
+    wait_until 20 eval '[[ $(refused "${at[$m]}") == *refused* ]]' ||
         fail "$m not refused: $(refused "${at[$m]}")"
 done
 # Let each fake answer two more rounds: "newest answer wins" would have moved the route by then.
 n0=$(wc -l <"$LAB_DIR/asked-hijack")
-wait_until 10 eval '(( $(wc -l <"$LAB_DIR/asked-hijack") >= n0 + 4 ))' || fail "hijack not asked again"
+wait_until 20 eval '(( $(wc -l <"$LAB_DIR/asked-hijack") >= n0 + 4 ))' || fail "hijack not asked again"
 s=$(status_of)
 conflict=$(json_get "$s" '[p["message"] for p in j["problems"] if p["code"] == "peer-conflict"]')
 assert_contains "$conflict" "172.18.0.30:9750" "peer-conflict names the newcomer"
