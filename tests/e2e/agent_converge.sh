@@ -33,7 +33,7 @@ pass_check "c2n1 learned all 3 other nodes from one seed"
 status=$(host_curl http://172.18.0.4:9750/v1/status)
 assert_eq "cluster2 c2n1 enforce" "$(json_get "$status" 'j["cluster"]+" "+j["node"]+" "+j["mode"]')" "status"
 assert_eq "True" "$(json_get "$status" 'all(r["state"] in ("ok","installed") and r["owned"] for r in j["routes"])')" "routes ok"
-assert_eq "0" "$(json_get "$status" 'len([p for p in j["problems"] if p["severity"]=="error"])')" "no errors"
+assert_eq "0" "$(json_get "$status" 'len([p for p in j["problems"] if p["severity"]=="error"])')" "no errors: $(json_get "$status" '[p["message"] for p in j["problems"] if p["severity"]=="error"]')"
 node=$(host_curl http://172.18.0.4:9750/v1/node)
 assert_eq "10.245.0.7" "$(json_get "$node" '",".join(j["pod_ips"])')" "/v1/node lists the curl pod"
 assert_contains "$(json_get "$node" 'j["probe_addrs"]')" "172.18.0.4:9750" "probe address"
