@@ -146,6 +146,33 @@ metrics_state(const struct agent *a, FILE *f)
 		fprintf(f, "podreach_problems{code=\"%s\"} %zu\n", report_code_name(c), a->problems[c]);
 }
 
+/* What the endpoint's guard did (agent/io/httpd.c): connections held, and
+ * closed or turned away by reason. */
+static void
+metrics_http(const struct agent *a, FILE *f)
+{
+	static const char *const reason[] = { "head-deadline", "idle", "answer-deadline", "evicted" };
+	struct httpd_stats st = { 0 };
+	uint64_t n[4];
+
+	if (a->httpd)
+		httpd_get_stats(a->httpd, &st);
+	n[0] = st.head_timeouts;
+	n[1] = st.idle_closed;
+	n[2] = st.answer_timeouts;
+	n[3] = st.evicted;
+	metric(f, "http_connections", "gauge", "HTTP connections held now.");
+	fprintf(f, "podreach_http_connections %u\n", st.open);
+	metric(f, "http_accepted_total", "counter", "HTTP connections accepted.");
+	fprintf(f, "podreach_http_accepted_total %llu\n", (unsigned long long)st.accepted);
+	metric(f, "http_closed_total", "counter", "HTTP connections closed by the guard, by reason.");
+	for (size_t i = 0; i < 4; i++)
+		fprintf(f, "podreach_http_closed_total{reason=\"%s\"} %llu\n", reason[i],
+			(unsigned long long)n[i]);
+	metric(f, "http_refused_total", "counter", "HTTP connections turned away at a cap.");
+	fprintf(f, "podreach_http_refused_total %llu\n", (unsigned long long)st.refused);
+}
+
 static void
 metrics_counters(const struct agent *a, FILE *f)
 {
@@ -177,6 +204,7 @@ metrics_counters(const struct agent *a, FILE *f)
 	fprintf(f, "podreach_repair_latency_seconds %.6f\n", m->repair_last_ms / 1000);
 	metric(f, "http_requests_total", "counter", "HTTP requests answered.");
 	fprintf(f, "podreach_http_requests_total %llu\n", (unsigned long long)m->http_requests);
+	metrics_http(a, f);
 }
 
 static void

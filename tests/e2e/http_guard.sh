@@ -98,6 +98,9 @@ wait_until 5 grep -q "whose request head took over" "$LAB_DIR/agent-c2n1.log" ||
     fail "the agent did not log head deadlines: $(tail -n 5 "$LAB_DIR/agent-c2n1.log")"
 assert_contains "$(grep "whose request head took over" "$LAB_DIR/agent-c2n1.log" | head -n 1)" \
     " 0 waiting ones to make room" "closed by the head deadline, not to make room"
+closed=$(host_curl "$url/metrics" | awk '$1 == "podreach_http_closed_total{reason=\"head-deadline\"}" {print $2}')
+(( ${closed:-0} >= 40 )) || fail "/metrics: head-deadline closes ${closed:-none}, want >= 40"
+pass_check "/metrics counts them: podreach_http_closed_total{reason=\"head-deadline\"} $closed"
 
 # ---- 1b. per address ---------------------------------------------------------------------------
 # 100 idle connections from one address: the agent never holds more than 32 of them
