@@ -311,6 +311,29 @@ diag_refused(struct report *r, const struct report_peer *p)
 		   "%s", p->refused);
 }
 
+/* A cluster's API: routes from it stay whatever happens, so unreachable is a
+ * warning; forbidden or an unusable kubeconfig needs someone to act: errors. */
+static void
+diag_cluster(struct report *r, const struct report_cluster *c)
+{
+	if (!strcmp(c->state, "unreachable"))
+		report_add(r, PC_API_UNREACHABLE, SEV_WARNING, -1,
+			   "check that the API server answers from this node; routes stay meanwhile "
+			   "and the watch is retried",
+			   "cluster %s: the API server %s does not answer (%s): %s", c->name, c->api,
+			   c->origin, c->error);
+	else if (!strcmp(c->state, "forbidden"))
+		report_add(r, PC_API_FORBIDDEN, SEV_ERROR, -1,
+			   "grant get/list/watch on nodes (and on secrets in the agent's namespace) "
+			   "to that identity, or renew the token in its kubeconfig",
+			   "cluster %s: %s refuses %s (%s): %s", c->name, c->api, c->identity,
+			   c->origin, c->error);
+	else if (!strcmp(c->state, "invalid"))
+		report_add(r, PC_API_UNREACHABLE, SEV_ERROR, -1,
+			   "fix the kubeconfig (istioctl create-remote-secret writes a valid one)",
+			   "cluster %s cannot be watched: %s", c->name, c->error);
+}
+
 void
 diag_run(struct report *r)
 {
@@ -332,6 +355,8 @@ diag_run(struct report *r)
 		else if (!strcmp(p->state, "refused"))
 			diag_refused(r, p);
 	}
+	for (size_t i = 0; i < r->nclusters; i++)
+		diag_cluster(r, &r->clusters[i]);
 	for (size_t i = 0; i < r->nfw; i++)
 		diag_fw(r, &r->fw[i]);
 	for (size_t i = 0; i < r->nprobes; i++)

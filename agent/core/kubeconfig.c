@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <jansson.h>
 #include <yaml.h>
 
 #include "agent/core/b64.h"
@@ -276,4 +277,34 @@ kubeconfig_free(struct kubeconfig *k)
 	free(k->cert);
 	free(k->key);
 	memset(k, 0, sizeof(*k));
+}
+
+void
+kubeconfig_identity(const struct kubeconfig *k, char *out, size_t len)
+{
+	const char *dot1 = k->token ? strchr(k->token, '.') : NULL;
+	const char *dot2 = dot1 ? strchr(dot1 + 1, '.') : NULL;
+	char b64[2048], *payload = NULL, why[80];
+	size_t n = dot2 ? (size_t)(dot2 - dot1 - 1) : 0, plen;
+	json_t *claims = NULL;
+	const char *sub = NULL;
+
+	snprintf(out, len, "user \"%s\"", k->user);
+	if (!n || n + 4 > sizeof(b64))
+		return;
+	/* base64url without padding -> standard base64 */
+	for (size_t i = 0; i < n; i++)
+		b64[i] = dot1[1 + i] == '-' ? '+' : dot1[1 + i] == '_' ? '/' : dot1[1 + i];
+	while (n % 4)
+		b64[n++] = '=';
+	if (b64_decode(b64, n, sizeof(b64), &payload, &plen, why, sizeof(why)) &&
+	    (claims = json_loadb(payload, plen, 0, NULL)) &&
+	    (sub = json_string_value(json_object_get(claims, "sub"))) && strlen(sub) < 254) {
+		snprintf(out, len, "%s", sub);
+		for (char *p = out; *p; p++)
+			if (!isgraph((unsigned char)*p))
+				*p = '?';
+	}
+	json_decref(claims);
+	free(payload);
 }

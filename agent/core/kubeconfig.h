@@ -32,6 +32,11 @@ struct kubeconfig {
 bool kubeconfig_parse(const char *yaml, size_t len, struct kubeconfig *out, char *err,
 		      size_t errlen);
 
+/* Who the API server sees: a service-account token's "sub" claim
+ * (system:serviceaccount:NS:NAME) when the token is a JWT that says, else
+ * the kubeconfig's user name; for messages only, nothing is verified. */
+void kubeconfig_identity(const struct kubeconfig *k, char *out, size_t len);
+
 /* NULL-safe; leaves k zeroed. */
 void kubeconfig_free(struct kubeconfig *k);
 

@@ -106,12 +106,29 @@ text_rest(const struct report *r, FILE *out)
 	}
 }
 
+static void
+text_clusters(const struct report *r, FILE *out)
+{
+	if (!r->nclusters)
+		return;
+	fprintf(out, "\nclusters (%zu)\n", r->nclusters);
+	for (size_t i = 0; i < r->nclusters; i++) {
+		const struct report_cluster *c = &r->clusters[i];
+
+		fprintf(out, "  %-16s %-10s %-11s %5zu nodes  %s%s\n", c->name, c->source, c->state,
+			c->nodes, c->api, c->local ? " (this cluster)" : "");
+		if (c->error[0])
+			fprintf(out, "      %s\n", c->error);
+	}
+}
+
 void
 render_text(const struct report *r, FILE *out)
 {
 	size_t e = report_count(r, SEV_ERROR), w = report_count(r, SEV_WARNING);
 
 	text_header(r, out);
+	text_clusters(r, out);
 	text_routes(r, out);
 	text_rest(r, out);
 	fprintf(out, "\n%s: %zu error%s, %zu warning%s\n", e ? "FAIL" : "OK", e, e == 1 ? "" : "s",
@@ -238,6 +255,21 @@ json_rest(const struct report *r, json_t *root)
 	return fw && pb && pr ? root : NULL;
 }
 
+static json_t *
+json_clusters(const struct report *r)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a && i < r->nclusters; i++) {
+		const struct report_cluster *c = &r->clusters[i];
+
+		json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:s, s:I, s:s}", "name", c->name,
+			"source", c->source, "api", c->api, "state", c->state,
+			"nodes", (json_int_t)c->nodes, "error", c->error));
+	}
+	return a;
+}
+
 char *
 render_json(const struct report *r)
 {
@@ -254,6 +286,7 @@ render_json(const struct report *r)
 		json_array_append_new(routes, json_route(r, &r->plan->routes[i]));
 	if (root && routes) {
 		json_object_set_new(root, "peers", json_peers(r));
+		json_object_set_new(root, "clusters", json_clusters(r));
 		json_object_set_new(root, "routes", routes);
 		routes = NULL;
 		if (json_rest(r, root))

@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "agent/core/cfg.h"
+#include "agent/core/clusters.h"
 #include "agent/core/sysctl.h"
 #include "agent/core/plan.h"
 
@@ -107,6 +108,8 @@ struct report {
 	size_t nprobes;
 	const struct report_peer *peers;	/* agent: replaces the static list */
 	size_t npeers;
+	const struct report_cluster *clusters;	/* agent: where nodes come from */
+	size_t nclusters;
 	struct problem problems[REPORT_MAX_PROBLEMS];
 	size_t nproblems;
 };

@@ -13,6 +13,7 @@
 #include "agent/core/remotes.h"
 #include "agent/core/view.h"
 #include "agent/core/report.h"
+#include "agent/daemon/discovery.h"
 #include "agent/daemon/peer.h"
 #include "agent/io/probe.h"
 #include "netlink/kview.h"
@@ -64,6 +65,8 @@ struct agent {
 	struct watch *watch;
 	struct httpd *httpd;
 	struct peers *peers;
+	struct discovery *disc;		/* --discovery kubernetes, else NULL */
+	struct report_cluster clusters[DISC_MAX_CLUSTERS + 1];	/* + the secrets' watch */
 	struct ev_timer *t_reconcile, *t_resync, *t_peers;
 	char token[256];		/* "" when none */
 	struct kview kv;		/* the kernel as the view holds it */

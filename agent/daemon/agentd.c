@@ -23,6 +23,7 @@
 #include "agent/daemon/agent.h"
 #include "agent/daemon/agentd.h"
 #include "agent/daemon/api.h"
+#include "agent/daemon/discovery.h"
 #include "agent/daemon/peer.h"
 #include "agent/io/ev.h"
 #include "agent/io/httpd.h"
@@ -551,10 +552,17 @@ reconcile(struct agent *a)
 	rc_result_free(&a->res);
 	refresh_rules(a);
 	agent_judge(a, &ac);
-	in = (struct rc_input){ .cfg = a->cfg, .kv = &a->kv, .remotes = rem,
-				.nremotes = collect_remotes(a, &ac, rem, AGENT_MAX_REMOTES),
-				.rules = a->rules, .find = find_route, .find_ctx = &a->view };
+	in = (struct rc_input){ .cfg = a->cfg, .kv = &a->kv, .remotes = rem, .rules = a->rules,
+				.find = find_route, .find_ctx = &a->view };
 	kernel_seam(&k, a->rs);
+	/* --discovery kubernetes: the API servers' Nodes, never a peer's claim. */
+	if (a->disc) {
+		discovery_withdraw(a->disc, &a->kv, &k);
+		in.remotes = discovery_remotes(a->disc, &in.nremotes);
+		r->clusters = a->clusters;
+		r->nclusters = discovery_clusters(a->disc, a->clusters, DISC_MAX_CLUSTERS + 1);
+	} else
+		in.nremotes = collect_remotes(a, &ac, rem, AGENT_MAX_REMOTES);
 	if ((err = rc_run(&in, &k, &a->res)) < 0)
 		log_errc(err, "planning");
 	else {
@@ -652,6 +660,12 @@ agent_drop_after(const struct cfg *c)
 	return t < 60 ? 60 : t > 600 ? 600 : t;
 }
 
+static void
+on_discovery_changed(void *arg)
+{
+	agent_schedule(arg, "discovery");
+}
+
 static int
 setup(struct agent *a)
 {
@@ -700,6 +714,14 @@ setup(struct agent *a)
 		log_errc(errno, "listening on %s:%u", a->cfg->listen.host, a->cfg->listen.port);
 		return EXIT_RUNTIME;
 	}
+	if (a->cfg->discovery == CFG_DISC_KUBERNETES) {
+		char err[CFG_ERR_MAX];
+
+		if (!(a->disc = discovery_new(a->loop, a->cfg, on_discovery_changed, a, err))) {
+			log_errx("%s", err);
+			return EXIT_USAGE;
+		}
+	}
 	for (size_t i = 0; i < a->cfg->npeers; i++) {
 		uint32_t ip = 0;
 
@@ -745,6 +767,7 @@ teardown(struct agent *a)
 	httpd_stop(a->httpd);
 	agent_probe_stop(a);
 	peers_free(a->peers);
+	discovery_free(a->disc);
 	ev_timer_free(a->t_reconcile);
 	ev_timer_free(a->t_resync);
 	ev_timer_free(a->t_peers);

@@ -41,6 +41,9 @@ resolve_defaults(struct cfg *c, const struct kview *kv, uint32_t def_src,
 	if (c->pod_cidrs.n == 0 && !cni_read_dir(c->cni_conf_dir, &c->pod_cidrs, why, sizeof(why))) {
 		char kwhy[400];
 
+		/* With --kubeconfig, discovery takes it from this node's Node. */
+		if (c->discovery == CFG_DISC_KUBERNETES && c->kubeconfig[0])
+			return true;
 		if (!c->kube.host[0]) {
 			snprintf(err, CFG_ERR_MAX, "no --pod-cidr given and %s", why);
 			return false;

@@ -1,0 +1,598 @@
+#include <errno.h>
+#include <linux/rtnetlink.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent/core/cidr.h"
+#include "agent/core/clusters.h"
+#include "agent/core/plan.h"
+#include "agent/core/reconcile.h"
+#include "agent/core/report.h"
+#include "agent/daemon/discovery_int.h"
+#include "agent/io/ev.h"
+#include "agent/io/log.h"
+#include "netlink/kview.h"
+#include "netlink/route.h"
+
+static void
+disc_on_changed(struct ev_loop *loop, void *arg);
+
+void
+disc_dirty(struct discovery *d)
+{
+	ev_timer_arm(d->t_changed, 0.001);
+}
+
+static void
+disc_withdraw_add(struct discovery *d, const struct dcluster *c, const struct kobj_node *n,
+		  const struct prefix4 *dst)
+{
+	struct dwithdrawn *nw;
+
+	if (d->nwd == d->capwd) {
+		size_t cap = d->capwd ? d->capwd * 2 : 16;
+
+		if (!(nw = realloc(d->wd, cap * sizeof(*nw)))) {
+			log_errc(ENOMEM, "remembering the routes of node %s", n->name);
+			return;
+		}
+		d->wd = nw;
+		d->capwd = cap;
+	}
+	d->wd[d->nwd].dst = *dst;
+	snprintf(d->wd[d->nwd++].why, sizeof(d->wd[0].why), "node %.200s of cluster %.63s", n->name,
+		 c->name);
+}
+
+/* The pod CIDRs of old that new (NULL: none) no longer has: their owned
+ * routes go.  The local cluster's nodes never had routes. */
+static void
+disc_withdraw_node(struct dcluster *c, const struct kobj_node *old, const struct kobj_node *new)
+{
+	if (c->kind == DC_LOCAL)
+		return;
+	for (size_t i = 0; i < old->cidrs.n; i++) {
+		bool kept = false;
+
+		for (size_t j = 0; new && j < new->cidrs.n; j++)
+			kept |= cidr_equal(&old->cidrs.v[i], &new->cidrs.v[j]);
+		if (!kept)
+			disc_withdraw_add(c->d, c, old, &old->cidrs.v[i]);
+	}
+}
+
+static struct dnode *
+dn_find(struct dcluster *c, const char *name)
+{
+	for (size_t i = 0; i < c->n; i++)
+		if (!strcmp(c->nodes[i].n.name, name))
+			return &c->nodes[i];
+	return NULL;
+}
+
+static void
+dn_remove(struct dcluster *c, struct dnode *dn)
+{
+	disc_withdraw_node(c, &dn->n, NULL);
+	*dn = c->nodes[--c->n];
+}
+
+static void
+dn_refuse(struct dcluster *c, const char *name, const char *why)
+{
+	c->refused++;
+	snprintf(c->refused_why, sizeof(c->refused_why), "Node %.60s: %.230s", name, why);
+}
+
+static void
+dn_upsert(struct dcluster *c, const struct kobj_node *n)
+{
+	struct dnode *dn = dn_find(c, n->name), *nn;
+
+	if (n->error[0])
+		dn_refuse(c, n->name, n->error);
+	if (dn) {
+		disc_withdraw_node(c, &dn->n, n);
+		dn->n = *n;
+		dn->gen = c->gen;
+		return;
+	}
+	if (c->n == DISC_MAX_NODES) {
+		dn_refuse(c, n->name, "more than 5000 Nodes in this cluster");
+		return;
+	}
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 16;
+
+		if (!(nn = realloc(c->nodes, cap * sizeof(*nn)))) {
+			dn_refuse(c, n->name, "out of memory");
+			return;
+		}
+		c->nodes = nn;
+		c->cap = cap;
+	}
+	c->nodes[c->n++] = (struct dnode){ .n = *n, .gen = c->gen };
+}
+
+/* ---- one cluster's watch ------------------------------------------------------------ */
+
+static void
+dc_relist(void *arg)
+{
+	struct dcluster *c = arg;
+
+	c->gen++;
+	c->refused = 0;
+	c->refused_why[0] = '\0';
+}
+
+static void
+dc_object(enum kobj_type t, const json_t *obj, void *arg)
+{
+	struct dcluster *c = arg;
+	struct kobj_node n;
+	struct dnode *dn;
+	char err[200];
+
+	if (!kobj_node(obj, &n, err, sizeof(err))) {
+		dn_refuse(c, "?", err);
+		return;
+	}
+	if (t == KOBJ_DELETED) {
+		if ((dn = dn_find(c, n.name))) {
+			log_info("cluster %s: Node %s deleted", c->name, n.name);
+			dn_remove(c, dn);
+		}
+	} else
+		dn_upsert(c, &n);
+	/* During a list the table is swept once it is complete. */
+	if (c->listed)
+		disc_dirty(c->d);
+}
+
+/* The list is complete: what it did not bring is gone. */
+static void
+dc_listed(void *arg)
+{
+	struct dcluster *c = arg;
+
+	for (size_t i = 0; i < c->n;) {
+		if (c->nodes[i].gen != c->gen) {
+			log_info("cluster %s: Node %s is gone", c->name, c->nodes[i].n.name);
+			dn_remove(c, &c->nodes[i]);
+		} else
+			i++;
+	}
+	if (!c->listed)
+		log_info("cluster %s: %zu Nodes listed from %s", c->name, c->n, c->api);
+	c->listed = true;
+	disc_dirty(c->d);
+}
+
+static void
+dc_state(enum kwatch_state st, const char *err, void *arg)
+{
+	struct dcluster *c = arg;
+
+	if (st != c->st) {
+		if (st == KW_SYNCED)
+			log_info("cluster %s: %s answers", c->name, c->api);
+		else
+			log_warnx("cluster %s: %s (%s, as %s): %s", c->name, kwatch_state_name(st),
+				  c->origin, c->identity, err);
+	}
+	c->st = st;
+	snprintf(c->error, sizeof(c->error), "%s", err);
+	disc_dirty(c->d);
+}
+
+struct dcluster *
+disc_cluster_add(struct discovery *d, const char *name, enum dc_kind kind, const char *origin,
+		 const struct kubeconfig *kc, const char *why)
+{
+	struct kwatch_opts o = { .path = "/api/v1/nodes", .max_objects = DISC_MAX_NODES,
+				 .token_file = kind == DC_LOCAL ? d->token_file : NULL };
+	struct kwatch_cbs cbs = { dc_relist, dc_object, dc_listed, dc_state, NULL };
+	struct dcluster *c;
+
+	if (d->nc == DISC_MAX_CLUSTERS || !(c = calloc(1, sizeof(*c))))
+		return NULL;
+	c->d = d;
+	c->kind = kind;
+	snprintf(c->name, sizeof(c->name), "%s", name);
+	snprintf(c->origin, sizeof(c->origin), "%s", origin);
+	cbs.arg = c;
+	if (kc) {
+		snprintf(c->api, sizeof(c->api), "%s", kc->server);
+		kubeconfig_identity(kc, c->identity, sizeof(c->identity));
+		if (!(c->w = kwatch_new(d->loop, kc, &o, &cbs))) {
+			free(c);
+			return NULL;
+		}
+	} else {
+		c->st = KW_INVALID;
+		snprintf(c->error, sizeof(c->error), "%s", why);
+	}
+	d->c[d->nc++] = c;
+	disc_dirty(d);
+	return c;
+}
+
+void
+disc_cluster_remove(struct discovery *d, struct dcluster *c)
+{
+	for (size_t i = 0; i < c->n; i++)
+		disc_withdraw_node(c, &c->nodes[i].n, NULL);
+	kwatch_free(c->w);
+	free(c->nodes);
+	for (size_t i = 0; i < d->nc; i++) {
+		if (d->c[i] == c) {
+			memmove(&d->c[i], &d->c[i + 1], (d->nc - i - 1) * sizeof(d->c[0]));
+			d->nc--;
+			break;
+		}
+	}
+	free(c);
+	disc_dirty(d);
+}
+
+/* ---- what the local cluster's Nodes tell -------------------------------------------- */
+
+static int
+pfx_cmp(const void *a, const void *b)
+{
+	const struct prefix4 *x = a, *y = b;
+
+	if (x->addr != y->addr)
+		return x->addr < y->addr ? -1 : 1;
+	return (int)x->len - (int)y->len;
+}
+
+/* Exact union: drop what another holds, merge sibling halves, repeat. */
+static size_t
+pfx_aggregate(struct prefix4 *v, size_t n)
+{
+	bool again = true;
+
+	while (again && n > 1) {
+		size_t o = 0;
+
+		again = false;
+		qsort(v, n, sizeof(*v), pfx_cmp);
+		for (size_t i = 0; i < n; i++) {
+			if (o && cidr_contains(&v[o - 1], &v[i])) {
+				again = true;
+				continue;
+			}
+			if (o && v[o - 1].len == v[i].len && v[i].len > 0 &&
+			    (v[o - 1].addr & cidr_mask((uint8_t)(v[i].len - 1))) ==
+			    (v[i].addr & cidr_mask((uint8_t)(v[i].len - 1)))) {
+				v[o - 1].len--;
+				v[o - 1].addr &= cidr_mask(v[o - 1].len);
+				again = true;
+				continue;
+			}
+			v[o++] = v[i];
+		}
+		n = o;
+	}
+	return n;
+}
+
+/* The cluster CIDR: the union of every local Node's pod CIDRs (and ours),
+ * unless --cluster-cidr was given; this node's pod CIDRs from its own Node
+ * when neither --pod-cidr nor the CNI config gave them. */
+static void
+disc_local(struct discovery *d)
+{
+	const struct dcluster *c = d->c[0];
+	struct cidr_list *pod = &d->cfg->pod_cidrs, *cl = &d->cfg->cluster_cidrs;
+	struct prefix4 *v;
+	size_t n = 0;
+
+	for (size_t i = 0; d->pod_from_node && i < c->n; i++)
+		if (!strcmp(c->nodes[i].n.name, d->cfg->node_name) && c->nodes[i].n.cidrs.n)
+			*pod = c->nodes[i].n.cidrs;
+	if (!d->cidr_from_nodes || !(v = calloc(c->n * CIDR_LIST_MAX + CIDR_LIST_MAX, sizeof(*v))))
+		return;
+	for (size_t i = 0; i < c->n; i++)
+		for (size_t j = 0; j < c->nodes[i].n.cidrs.n; j++)
+			v[n++] = c->nodes[i].n.cidrs.v[j];
+	for (size_t j = 0; j < pod->n; j++)
+		v[n++] = pod->v[j];
+	n = pfx_aggregate(v, n);
+	if (n > CIDR_LIST_MAX) {
+		log_warnx("the local Nodes' pod CIDRs make %zu ranges; overlap checks use the first "
+			  "%d: give --cluster-cidr", n, CIDR_LIST_MAX);
+		n = CIDR_LIST_MAX;
+	}
+	memcpy(cl->v, v, n * sizeof(*v));
+	cl->n = n;
+	free(v);
+}
+
+static void
+disc_on_changed(struct ev_loop *loop, void *arg)
+{
+	struct discovery *d = arg;
+
+	if (d->c[0]->listed)
+		disc_local(d);
+	d->changed(d->arg);
+}
+
+/* ---- set-up ------------------------------------------------------------------------- */
+
+/* Reads at most max bytes of path into a malloc'd, NUL-terminated buffer. */
+static char *
+disc_read(const char *path, size_t max, size_t *len, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "re");
+	char *buf = NULL;
+
+	if (!f) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (!(buf = malloc(max + 2)))
+		snprintf(err, errlen, "out of memory");
+	else if ((*len = fread(buf, 1, max + 1, f)) > max) {
+		snprintf(err, errlen, "%s: more than %zu bytes", path, max);
+		free(buf);
+		buf = NULL;
+	} else
+		buf[*len] = '\0';
+	fclose(f);
+	return buf;
+}
+
+static bool
+disc_load(const char *path, struct kubeconfig *kc, char *err, size_t errlen)
+{
+	char why[400];
+	size_t len;
+	char *buf = disc_read(path, KUBECONFIG_MAX, &len, why, sizeof(why));
+	bool ok;
+
+	if (!buf) {
+		snprintf(err, errlen, "%s", why);
+		return false;
+	}
+	if (!(ok = kubeconfig_parse(buf, len, kc, why, sizeof(why))))
+		snprintf(err, errlen, "%s: %s", path, why);
+	free(buf);
+	return ok;
+}
+
+/* In a pod: the service account's CA and (re-read) token, the API's address
+ * from KUBERNETES_SERVICE_HOST/_PORT. */
+static bool
+disc_service_account(struct discovery *d, char *err, size_t errlen)
+{
+	const struct kube_api *api = &d->cfg->kube;
+	static char token_file[sizeof(api->sa_dir) + 8];
+	char ca[sizeof(api->sa_dir) + 8];
+	struct kubeconfig *kc = &d->local_kc;
+
+	snprintf(ca, sizeof(ca), "%s/ca.crt", api->sa_dir);
+	snprintf(token_file, sizeof(token_file), "%s/token", api->sa_dir);
+	if (!(kc->ca = disc_read(ca, KUBECONFIG_MAX_PEM, &kc->ca_len, err, errlen)))
+		return false;
+	snprintf(kc->server, sizeof(kc->server), strchr(api->host, ':') ? "https://[%s]:%s" :
+		 "https://%s:%s", api->host, api->port);
+	snprintf(kc->user, sizeof(kc->user), "the pod's service account");
+	d->token_file = token_file;
+	return true;
+}
+
+/* --kubeconfig or the service account, then each --remote-kubeconfig. */
+static bool
+disc_start(struct discovery *d, char err[static CFG_ERR_MAX])
+{
+	struct cfg *cfg = d->cfg;
+	char why[600], origin[320];
+
+	if (cfg->kubeconfig[0] ? !disc_load(cfg->kubeconfig, &d->local_kc, why, sizeof(why)) :
+	    !disc_service_account(d, why, sizeof(why))) {
+		snprintf(err, CFG_ERR_MAX, "%s: %.450s", cfg->kubeconfig[0] ? "--kubeconfig" :
+			 "the service account", why);
+		return false;
+	}
+	snprintf(origin, sizeof(origin), cfg->kubeconfig[0] ? "--kubeconfig %.300s" :
+		 "the service account in %.290s", cfg->kubeconfig[0] ? cfg->kubeconfig :
+		 cfg->kube.sa_dir);
+	if (!disc_cluster_add(d, cfg->cluster, DC_LOCAL, origin, &d->local_kc, NULL))
+		goto nomem;
+	for (size_t i = 0; i < cfg->nremote_kubeconfigs; i++) {
+		const struct cfg_kubeconfig *rk = &cfg->remote_kubeconfigs[i];
+		struct kubeconfig kc;
+		bool ok;
+
+		if (!disc_load(rk->path, &kc, why, sizeof(why))) {
+			snprintf(err, CFG_ERR_MAX, "--remote-kubeconfig %s: %.400s", rk->name, why);
+			return false;
+		}
+		snprintf(origin, sizeof(origin), "--remote-kubeconfig %s=%.280s", rk->name, rk->path);
+		ok = disc_cluster_add(d, rk->name, DC_FLAG, origin, &kc, NULL) != NULL;
+		kubeconfig_free(&kc);
+		if (!ok)
+			goto nomem;
+	}
+	return true;
+nomem:
+	snprintf(err, CFG_ERR_MAX, "starting the Kubernetes watches: %s", strerror(ENOMEM));
+	return false;
+}
+
+struct discovery *
+discovery_new(struct ev_loop *loop, struct cfg *cfg, void (*changed)(void *), void *arg,
+	      char err[static CFG_ERR_MAX])
+{
+	struct discovery *d = calloc(1, sizeof(*d));
+
+	if (!d || !(d->t_changed = ev_timer_new(loop, disc_on_changed, d))) {
+		free(d);
+		snprintf(err, CFG_ERR_MAX, "starting discovery: %s", strerror(ENOMEM));
+		return NULL;
+	}
+	d->loop = loop;
+	d->cfg = cfg;
+	d->changed = changed;
+	d->arg = arg;
+	d->pod_from_node = cfg->pod_cidrs.n == 0;
+	/* resolve_defaults() made the cluster CIDR the pod CIDRs when
+	 * --cluster-cidr was not given: then the local Nodes widen it. */
+	d->cidr_from_nodes = cfg->cluster_cidrs.n == cfg->pod_cidrs.n &&
+		!memcmp(cfg->cluster_cidrs.v, cfg->pod_cidrs.v, cfg->pod_cidrs.n * sizeof(struct prefix4));
+	if (!disc_start(d, err) || (cfg->remote_secrets[0] && dsec_start(d) < 0)) {
+		if (!err[0])
+			snprintf(err, CFG_ERR_MAX, "watching Secrets: %s", strerror(ENOMEM));
+		discovery_free(d);
+		return NULL;
+	}
+	return d;
+}
+
+void
+discovery_free(struct discovery *d)
+{
+	if (!d)
+		return;
+	kwatch_free(d->secrets);
+	while (d->nc)
+		disc_cluster_remove(d, d->c[d->nc - 1]);
+	ev_timer_free(d->t_changed);
+	kubeconfig_free(&d->local_kc);
+	free(d->wd);
+	free(d->rem);
+	free(d);
+}
+
+const struct plan_remote *
+discovery_remotes(struct discovery *d, size_t *n)
+{
+	const struct cfg *cfg = d->cfg;
+	size_t want = cfg->nremotes, k = 0;
+
+	for (size_t i = 1; i < d->nc; i++)
+		want += d->c[i]->n;
+	if (want > d->remcap) {
+		struct plan_remote *r = realloc(d->rem, want * sizeof(*r));
+
+		if (!r) {
+			log_errc(ENOMEM, "listing remote nodes");
+			*n = 0;
+			return d->rem;
+		}
+		d->rem = r;
+		d->remcap = want;
+	}
+	/* Until the local cluster is listed its CIDRs are unknown: no remote
+	 * route is planned against an incomplete overlap check. */
+	for (size_t i = 1; d->c[0]->listed && i < d->nc; i++) {
+		const struct dcluster *c = d->c[i];
+
+		for (size_t j = 0; j < c->n; j++) {
+			const struct kobj_node *nd = &c->nodes[j].n;
+
+			if (nd->ip && nd->cidrs.n && !nd->error[0])
+				d->rem[k++] = (struct plan_remote){ .node_ip = nd->ip, .cidrs = nd->cidrs.v,
+					.ncidrs = nd->cidrs.n, .cluster = c->name, .node = nd->name };
+		}
+	}
+	for (size_t i = 0; i < cfg->nremotes; i++)
+		d->rem[k++] = (struct plan_remote){ .node_ip = cfg->remotes[i].node_ip,
+			.cidrs = cfg->remotes[i].cidrs.v, .ncidrs = cfg->remotes[i].cidrs.n };
+	*n = k;
+	return d->rem;
+}
+
+/* Whether a current remote (or --remote) claims dst. */
+static bool
+disc_claimed(const struct discovery *d, const struct prefix4 *dst)
+{
+	for (size_t i = 1; i < d->nc; i++)
+		for (size_t j = 0; j < d->c[i]->n; j++)
+			for (size_t k = 0; k < d->c[i]->nodes[j].n.cidrs.n; k++)
+				if (cidr_equal(&d->c[i]->nodes[j].n.cidrs.v[k], dst))
+					return true;
+	for (size_t i = 0; i < d->cfg->nremotes; i++)
+		for (size_t k = 0; k < d->cfg->remotes[i].cidrs.n; k++)
+			if (cidr_equal(&d->cfg->remotes[i].cidrs.v[k], dst))
+				return true;
+	return false;
+}
+
+void
+discovery_withdraw(struct discovery *d, const struct kview *kv, const struct rc_kernel *k)
+{
+	char line[160], b[CIDR_STRLEN];
+
+	for (size_t w = 0; w < d->nwd && d->cfg->mode == CFG_MODE_ENFORCE; w++) {
+		const struct dwithdrawn *wd = &d->wd[w];
+
+		if (disc_claimed(d, &wd->dst))
+			continue;	/* moved to another node: the planner replaces it */
+		for (size_t i = 0; i < kv->nroutes; i++) {
+			const struct route4 *r = &kv->routes[i];
+			int err;
+
+			if (r->protocol != PODREACH_RTPROT || r->table != RT_TABLE_MAIN ||
+			    !cidr_equal(&r->dst, &wd->dst))
+				continue;
+			report_fmt_route(kv, r, line, sizeof(line));
+			if ((err = k->apply(k->ctx, RC_DEL, r)) < 0)
+				log_errc(err, "removing %s (%s deleted)", line, wd->why);
+			else
+				log_info("removed %s: %s deleted", line, wd->why);
+		}
+		log_debug("withdrew %s (%s)", cidr_fmt(&wd->dst, b), wd->why);
+	}
+	d->nwd = 0;
+}
+
+static const char *
+disc_source_state(const struct dcluster *c)
+{
+	if (c->st == KW_SYNCED && !c->listed)
+		return "syncing";
+	return kwatch_state_name(c->st);
+}
+
+size_t
+discovery_clusters(const struct discovery *d, struct report_cluster *out, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < d->nc && n < max; i++) {
+		const struct dcluster *c = d->c[i];
+		struct report_cluster *rc = &out[n++];
+
+		*rc = (struct report_cluster){ .source = "kubernetes", .state = disc_source_state(c),
+					       .nodes = c->n, .local = c->kind == DC_LOCAL };
+		snprintf(rc->name, sizeof(rc->name), "%s", c->name);
+		snprintf(rc->api, sizeof(rc->api), "%s", c->api);
+		snprintf(rc->origin, sizeof(rc->origin), "%s", c->origin);
+		snprintf(rc->identity, sizeof(rc->identity), "%s", c->identity);
+		if (c->error[0])
+			snprintf(rc->error, sizeof(rc->error), "%s", c->error);
+		else if (c->refused)
+			snprintf(rc->error, sizeof(rc->error), "%zu Node(s) refused; last: %s",
+				 c->refused, c->refused_why);
+	}
+	if (d->secrets && d->sec_st != KW_SYNCED && n < max) {
+		struct report_cluster *rc = &out[n++];
+
+		/* The secrets' own watch: its failure hides every cluster they hold. */
+		*rc = (struct report_cluster){ .source = "kubernetes", .state =
+			kwatch_state_name(d->sec_st), .local = true };
+		snprintf(rc->name, sizeof(rc->name), "%.63s", d->cfg->cluster);
+		snprintf(rc->api, sizeof(rc->api), "%s", d->local_kc.server);
+		snprintf(rc->origin, sizeof(rc->origin), "Secrets in namespace %s",
+			 d->cfg->remote_secrets);
+		snprintf(rc->error, sizeof(rc->error), "Secrets in %s: %.400s", d->cfg->remote_secrets,
+			 d->sec_error);
+	}
+	return n;
+}

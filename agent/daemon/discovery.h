@@ -1,0 +1,48 @@
+/*
+ * Discovery from the Kubernetes API servers (--discovery kubernetes): the
+ * local cluster's Nodes (cluster CIDR, this node's pod CIDR) and every
+ * remote cluster's Nodes, each cluster through its own list+watch
+ * (agent/io/kwatch.c); remote clusters from --remote-kubeconfig and from
+ * Secrets labelled istio/multiCluster=true, followed at run time.  It keeps
+ * one node table per cluster and turns them into the planner's remotes.
+ */
+#ifndef PODREACH_DISCOVERY_H
+#define PODREACH_DISCOVERY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "agent/core/cfg.h"
+
+#define DISC_MAX_NODES 5000		/* per cluster; more is refused */
+#define DISC_MAX_CLUSTERS 64
+
+struct discovery;
+struct ev_loop;
+struct kview;
+struct plan_remote;
+struct rc_kernel;
+struct report_cluster;
+
+/* Reads --kubeconfig and --remote-kubeconfig files and starts the watches;
+ * cfg's cluster CIDR and pod CIDRs are updated from the local Nodes as they
+ * come.  changed(arg) is called (coalesced) after anything changed.  Returns
+ * NULL with a message naming the option and file in err (exit 2). */
+struct discovery *discovery_new(struct ev_loop *loop, struct cfg *cfg, void (*changed)(void *),
+				void *arg, char err[static CFG_ERR_MAX]);
+/* NULL-safe. */
+void discovery_free(struct discovery *d);
+
+/* The planner's remote nodes: every valid Node of every remote cluster (once
+ * the local cluster is listed: its CIDRs guard the overlap checks), then the
+ * static --remote ones.  Owned by d, valid until the next call. */
+const struct plan_remote *discovery_remotes(struct discovery *d, size_t *n);
+
+/* In enforce mode, deletes the owned routes of Nodes deleted since the last
+ * call (unless a current remote claims the same CIDR again), through k. */
+void discovery_withdraw(struct discovery *d, const struct kview *kv, const struct rc_kernel *k);
+
+/* Fills out (at most max) with every cluster; returns the count. */
+size_t discovery_clusters(const struct discovery *d, struct report_cluster *out, size_t max);
+
+#endif

@@ -1,0 +1,78 @@
+/* Discovery's internals, shared by discovery.c (clusters, nodes, remotes)
+ * and dsecrets.c (the remote secrets). */
+#ifndef PODREACH_DISCOVERY_INT_H
+#define PODREACH_DISCOVERY_INT_H
+
+#include "agent/core/kobj.h"
+#include "agent/core/kubeconfig.h"
+#include "agent/daemon/discovery.h"
+#include "agent/io/kwatch.h"
+
+enum dc_kind { DC_LOCAL, DC_FLAG, DC_SECRET };
+
+struct dnode {
+	struct kobj_node n;
+	unsigned gen;			/* the list or watch that last brought it */
+};
+
+struct dcluster {
+	struct discovery *d;
+	char name[64];
+	enum dc_kind kind;
+	char origin[320];		/* "--kubeconfig F", "Secret NS/NAME key K" */
+	char secret[320];		/* DC_SECRET: "NS/NAME" */
+	unsigned long hash;		/* DC_SECRET: of the kubeconfig, to see changes */
+	unsigned sgen;			/* DC_SECRET: the secrets list that last had it */
+	char api[512];
+	char identity[256];
+	struct kwatch *w;		/* NULL when invalid */
+	enum kwatch_state st;
+	char error[512];
+	struct dnode *nodes;
+	size_t n, cap;
+	unsigned gen;
+	bool listed;			/* a full list arrived once */
+	size_t refused;			/* Nodes refused since the last list */
+	char refused_why[300];
+};
+
+struct dwithdrawn {
+	struct prefix4 dst;
+	char why[320];			/* "node N of cluster C deleted" */
+};
+
+struct discovery {
+	struct ev_loop *loop;
+	struct cfg *cfg;
+	void (*changed)(void *);
+	void *arg;
+	struct ev_timer *t_changed;
+	struct dcluster *c[DISC_MAX_CLUSTERS];	/* c[0]: the local cluster */
+	size_t nc;
+	struct kubeconfig local_kc;
+	const char *token_file;		/* in a pod: the projected token, re-read */
+	bool pod_from_node, cidr_from_nodes;
+	struct cidr_list cfg_pod_cidrs;
+	struct kwatch *secrets;
+	enum kwatch_state sec_st;
+	char sec_error[512];
+	unsigned sec_gen;
+	struct dwithdrawn *wd;
+	size_t nwd, capwd;
+	struct plan_remote *rem;
+	size_t remcap;
+};
+
+/* Coalesces changes into one changed() call from the loop. */
+void disc_dirty(struct discovery *d);
+/* A new cluster watching through kc (NULL: invalid, with why); NULL when
+ * there is no room or memory. */
+struct dcluster *disc_cluster_add(struct discovery *d, const char *name, enum dc_kind kind,
+				  const char *origin, const struct kubeconfig *kc, const char *why);
+/* Stops its watch, withdraws its nodes' routes, frees it. */
+void disc_cluster_remove(struct discovery *d, struct dcluster *c);
+
+/* The secrets watch on the local cluster (dsecrets.c). */
+int dsec_start(struct discovery *d);
+
+#endif
