@@ -36,6 +36,7 @@ dsec_find(struct discovery *d, const char *secret, const char *key)
 static const char *
 dsec_clash(struct discovery *d, const char *secret, const char *name, char *why, size_t len)
 {
+	why[0] = '\0';
 	if (!strcmp(name, d->cfg->cluster))
 		snprintf(why, len, "cluster %s is this cluster (--cluster)", name);
 	for (size_t i = 1; !why[0] && i < d->nc; i++) {

@@ -132,3 +132,83 @@ out=$(lab_curl c2n1-curl "$LAB_HELLO_URL")
 assert_contains "$out" "Hello version: v1" "curl from cluster2's pod reaches helloworld in cluster1"
 st=$(status c2n2)
 assert_eq "10.245.1.0/24" "$(json_get "$st" '",".join(j["pod_cidrs"])')" "c2n2's pod CIDR from its Node"
+
+# ---- a Node added, moved (InternalIP changed), deleted ------------------------------------
+kubeapi_node cluster2 c2n3 172.18.0.6 10.245.2.0/24 || fail "creating Node c2n3"
+wait_until 5 has_route c1n1 "10.245.2.0/24 via 172.18.0.6 dev eth0" ||
+    fail "Node c2n3 added: no route: $(owned_routes c1n1)"
+pass_check "Node added in cluster2 -> route on c1n1"
+kubeapi_node_ip cluster2 c2n3 172.18.0.7 || fail "moving Node c2n3"
+wait_until 5 has_route c1n1 "10.245.2.0/24 via 172.18.0.7 dev eth0" ||
+    fail "Node c2n3 moved: route not moved: $(owned_routes c1n1)"
+pass_check "Node's InternalIP changed -> route moved"
+kubeapi_kubectl cluster2 delete node c2n3 >/dev/null || fail "deleting Node c2n3"
+wait_until 5 no_route c1n1 "10.245.2.0/24" || fail "Node c2n3 deleted: route stays: $(owned_routes c1n1)"
+wait_until 5 no_route c1n2 "10.245.2.0/24" || fail "c1n2 keeps the deleted node's route"
+grep -q "removed 10.245.2.0/24 via 172.18.0.7 dev eth0 proto 152: node c2n3 of cluster cluster2" \
+    "$LAB_DIR/agent-c1n1.log" || fail "the removal is not logged: $(tail -5 "$LAB_DIR/agent-c1n1.log")"
+pass_check "Node deleted -> its owned route removed (and logged)"
+
+# ---- hostile Nodes: a default route, the local cluster's range, the bridge ----------------------
+kubeapi_node cluster2 evil-default 172.18.0.8 0.0.0.0/0 || fail "creating Node evil-default"
+# Half of c1n2's range: only the union of cluster1's Nodes (no --cluster-cidr) shows it is ours.
+kubeapi_node cluster2 evil-overlap 172.18.0.9 10.244.1.128/25 || fail "creating Node evil-overlap"
+kubeapi_node cluster2 evil-bridge 172.18.0.10 172.18.0.0/24 || fail "creating Node evil-bridge"
+kubeapi_node cluster2 c2n4 172.18.0.11 10.245.4.0/24 || fail "creating Node c2n4"
+wait_until 5 has_route c1n1 "10.245.4.0/24 via 172.18.0.11" || fail "c2n4 not routed next to hostile Nodes"
+rejected() { [[ $(json_get "$(status c1n1)" \
+    'sum(r["state"]=="rejected" for r in j["routes"])') == 3 ]]; }
+wait_until 5 rejected || fail "the hostile CIDRs are not all rejected: $(status c1n1)"
+for bad in 0.0.0.0/0 10.244.1.128/25 172.18.0.0/24; do
+    assert_not_contains "$(owned_routes c1n1)" "$bad " "$bad is not installed"
+done
+assert_contains "$(routes_of c1n1)" "10.245.0.0/24 via 172.18.0.4" "the rest of cluster2 still routed"
+st=$(status c1n1)
+assert_contains "$(json_get "$st" '[p["code"] for p in j["problems"]]')" "cidr-rejected" "reported"
+assert_contains "$(json_get "$st" '[p["code"] for p in j["problems"]]')" "pod-cidr-overlap" \
+    "the overlap with the local cluster (the union of its Nodes' CIDRs) is named"
+for n in evil-default evil-overlap evil-bridge c2n4; do
+    kubeapi_kubectl cluster2 delete node "$n" >/dev/null
+done
+wait_until 5 no_route c1n1 "10.245.4.0/24" || fail "c2n4's route stays after its deletion"
+
+# ---- the remote API killed and restarted ---------------------------------------------------------
+kubeapi_stop cluster2
+state_of() { json_get "$(status "$1")" "[c['state'] for c in j['clusters'] if c['name']=='$2'][0]"; }
+wait_until 15 eval '[[ $(state_of c1n1 cluster2) == unreachable ]]' ||
+    fail "cluster2 not unreachable: $(status c1n1)"
+st=$(status c1n1)
+assert_contains "$(json_get "$st" '[p["code"] for p in j["problems"]]')" "api-unreachable" "api-unreachable"
+assert_contains "$(owned_routes c1n1)" "10.245.0.0/24 via 172.18.0.4" "routes stay while the API is away"
+assert_contains "$(owned_routes c1n1)" "10.245.1.0/24 via 172.18.0.5" "... both"
+# Back, but c1n1 still cannot reach it (its packets to the API refused): a Node created now
+# is created while c1n1's watch is down.
+lab_node_exec c1n1 nft add table inet prtest
+lab_node_exec c1n1 nft add chain inet prtest out '{ type filter hook output priority 0; }'
+lab_node_exec c1n1 nft add rule inet prtest out ip daddr 172.18.0.1 tcp dport 6444 reject with tcp reset
+kubeapi_start cluster2 || fail "cluster2's API server did not come back"
+kubeapi_node cluster2 c2n5 172.18.0.12 10.245.5.0/24 || fail "creating Node c2n5"
+wait_until 5 has_route c1n2 "10.245.5.0/24 via 172.18.0.12" || fail "c1n2 does not route c2n5"
+assert_eq "unreachable" "$(state_of c1n1 cluster2)" "c1n1 still cannot reach cluster2's API"
+assert_not_contains "$(owned_routes c1n1)" "10.245.5.0/24" "... and has no route to c2n5 yet"
+lab_node_exec c1n1 nft delete table inet prtest
+wait_until 40 has_route c1n1 "10.245.5.0/24 via 172.18.0.12" ||
+    fail "a Node created while the watch was down is not routed: $(status c1n1)"
+wait_until 5 eval '[[ $(state_of c1n1 cluster2) == synced ]]' || fail "cluster2 not synced again"
+pass_check "API back: synced, and the Node created meanwhile is routed"
+
+# ---- a revoked token -----------------------------------------------------------------------------
+# Revocation shows at the next request: an open watch is not cut by the API server, so
+# the server is bounced after the reader's ServiceAccount (and with it its token) is gone.
+kubeapi_kubectl cluster2 -n podreach delete serviceaccount podreach-remote-reader >/dev/null
+kubeapi_stop cluster2
+kubeapi_start cluster2 || fail "cluster2's API server did not come back"
+wait_until 40 eval '[[ $(state_of c1n1 cluster2) == forbidden ]]' ||
+    fail "cluster2 not forbidden: $(status c1n1)"
+st=$(status c1n1)
+msg=$(json_get "$st" '[p["message"] for p in j["problems"] if p["code"]=="api-forbidden"][0]')
+assert_contains "$msg" "Secret podreach/podreach-remote-cluster2 key cluster2" "api-forbidden names the secret"
+assert_contains "$msg" "system:serviceaccount:podreach:podreach-remote-reader" "... and the identity"
+assert_contains "$(owned_routes c1n1)" "10.245.0.0/24 via 172.18.0.4" "routes stay when forbidden"
+echo "# c1n1's log about cluster2:"
+grep -E "cluster2" "$LAB_DIR/agent-c1n1.log" | sed 's/^/#   /' | tail -n 25
