@@ -14,6 +14,16 @@ kobj_type_name(enum kobj_type t)
 	return (unsigned)t < sizeof(kobj_types) / sizeof(kobj_types[0]) ? kobj_types[t] : "?";
 }
 
+/* jansson quotes the offending input in its error text: no control bytes
+ * may reach a log line or the report. */
+static void
+kobj_clean(char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = '?';
+}
+
 /* metadata.<key> as a bounded string; "" when absent. */
 static bool
 kobj_meta(const json_t *obj, const char *key, char *out, size_t outlen)
@@ -67,6 +77,7 @@ kobj_parse_event(const char *line, size_t len, struct kobj_event *ev, char *err,
 	}
 	if (!(root = json_loadb(line, len, JSON_REJECT_DUPLICATES, &je))) {
 		snprintf(err, errlen, "a watch event is not JSON: %s", je.text);
+		kobj_clean(err);
 		return false;
 	}
 	type = json_string_value(json_object_get(root, "type"));
@@ -118,6 +129,7 @@ kobj_parse_list(const char *body, size_t len, json_t **items, char rv[static KOB
 	}
 	if (!(root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je))) {
 		snprintf(err, errlen, "the list is not JSON: %s", je.text);
+		kobj_clean(err);
 		return false;
 	}
 	if (!json_is_array(json_object_get(root, "items")))
