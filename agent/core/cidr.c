@@ -179,3 +179,43 @@ cidr_parse_list(const char *s, char sep, struct cidr_list *l, char *err, size_t 
 		p = end + 1;
 	}
 }
+
+static int
+cidr_cmp(const void *a, const void *b)
+{
+	const struct prefix4 *x = a, *y = b;
+
+	if (x->addr != y->addr)
+		return x->addr < y->addr ? -1 : 1;
+	return (int)x->len - (int)y->len;
+}
+
+size_t
+cidr_aggregate(struct prefix4 *v, size_t n)
+{
+	bool again = true;
+
+	while (again && n > 1) {
+		size_t o = 0;
+
+		again = false;
+		qsort(v, n, sizeof(*v), cidr_cmp);
+		for (size_t i = 0; i < n; i++) {
+			if (o && cidr_contains(&v[o - 1], &v[i])) {
+				again = true;
+				continue;
+			}
+			if (o && v[o - 1].len == v[i].len && v[i].len > 0 &&
+			    (v[o - 1].addr & cidr_mask((uint8_t)(v[i].len - 1))) ==
+			    (v[i].addr & cidr_mask((uint8_t)(v[i].len - 1)))) {
+				v[o - 1].len--;
+				v[o - 1].addr &= cidr_mask(v[o - 1].len);
+				again = true;
+				continue;
+			}
+			v[o++] = v[i];
+		}
+		n = o;
+	}
+	return n;
+}

@@ -239,47 +239,6 @@ disc_cluster_remove(struct discovery *d, struct dcluster *c)
 
 /* ---- what the local cluster's Nodes tell -------------------------------------------- */
 
-static int
-pfx_cmp(const void *a, const void *b)
-{
-	const struct prefix4 *x = a, *y = b;
-
-	if (x->addr != y->addr)
-		return x->addr < y->addr ? -1 : 1;
-	return (int)x->len - (int)y->len;
-}
-
-/* Exact union: drop what another holds, merge sibling halves, repeat. */
-static size_t
-pfx_aggregate(struct prefix4 *v, size_t n)
-{
-	bool again = true;
-
-	while (again && n > 1) {
-		size_t o = 0;
-
-		again = false;
-		qsort(v, n, sizeof(*v), pfx_cmp);
-		for (size_t i = 0; i < n; i++) {
-			if (o && cidr_contains(&v[o - 1], &v[i])) {
-				again = true;
-				continue;
-			}
-			if (o && v[o - 1].len == v[i].len && v[i].len > 0 &&
-			    (v[o - 1].addr & cidr_mask((uint8_t)(v[i].len - 1))) ==
-			    (v[i].addr & cidr_mask((uint8_t)(v[i].len - 1)))) {
-				v[o - 1].len--;
-				v[o - 1].addr &= cidr_mask(v[o - 1].len);
-				again = true;
-				continue;
-			}
-			v[o++] = v[i];
-		}
-		n = o;
-	}
-	return n;
-}
-
 /* The cluster CIDR: the union of every local Node's pod CIDRs (and ours),
  * unless --cluster-cidr was given; this node's pod CIDRs from its own Node
  * when neither --pod-cidr nor the CNI config gave them. */
@@ -301,7 +260,7 @@ disc_local(struct discovery *d)
 			v[n++] = c->nodes[i].n.cidrs.v[j];
 	for (size_t j = 0; j < pod->n; j++)
 		v[n++] = pod->v[j];
-	n = pfx_aggregate(v, n);
+	n = cidr_aggregate(v, n);
 	if (n > CIDR_LIST_MAX) {
 		log_warnx("the local Nodes' pod CIDRs make %zu ranges; overlap checks use the first "
 			  "%d: give --cluster-cidr", n, CIDR_LIST_MAX);

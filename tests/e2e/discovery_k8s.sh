@@ -24,68 +24,18 @@ kubeapi_up cluster1 172.18.0.1 6443 0 || fail "cluster1's API server did not com
 kubeapi_up cluster2 172.18.0.1 6444 1 || fail "cluster2's API server did not come up"
 pass_check "two kube-apiservers answer /readyz"
 
-rbac() { # the agent: nodes cluster-wide, Secrets only in its namespace; the remote reader: nodes
-    kubeapi_kubectl "$1" apply -f - >/dev/null <<'EOY'
-apiVersion: v1
-kind: Namespace
-metadata: {name: podreach}
----
-apiVersion: v1
-kind: ServiceAccount
-metadata: {name: podreach, namespace: podreach}
----
-apiVersion: v1
-kind: ServiceAccount
-metadata: {name: podreach-remote-reader, namespace: podreach}
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRole
-metadata: {name: podreach-nodes}
-rules: [{apiGroups: [""], resources: [nodes], verbs: [get, list, watch]}]
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRoleBinding
-metadata: {name: podreach-nodes}
-roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: podreach-nodes}
-subjects:
-- {kind: ServiceAccount, name: podreach, namespace: podreach}
-- {kind: ServiceAccount, name: podreach-remote-reader, namespace: podreach}
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: Role
-metadata: {name: podreach-secrets, namespace: podreach}
-rules: [{apiGroups: [""], resources: [secrets], verbs: [get, list, watch]}]
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: RoleBinding
-metadata: {name: podreach-secrets, namespace: podreach}
-roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: podreach-secrets}
-subjects: [{kind: ServiceAccount, name: podreach, namespace: podreach}]
-EOY
-}
-rbac cluster1 || fail "RBAC on cluster1"
-rbac cluster2 || fail "RBAC on cluster2"
+kubeapi_rbac cluster1 || fail "RBAC on cluster1"
+kubeapi_rbac cluster2 || fail "RBAC on cluster2"
 for n in c1n1 c1n2 c2n1 c2n2; do
     kubeapi_node "$(lab_cluster_of "$n")" "$n" "$(lab_node_ip "$n")" "$(lab_pod_cidr "$n")" ||
         fail "creating Node $n"
 done
 pass_check "Nodes c1n1 c1n2 in cluster1, c2n1 c2n2 in cluster2"
 
-token() { kubeapi_kubectl "$1" -n podreach create token "$2" --duration=2h; }
 for c in cluster1 cluster2; do
-    kubeapi_kubeconfig "$c" podreach "$(token "$c" podreach)" >"$LAB_DIR/$c-agent.kubeconfig"
+    kubeapi_kubeconfig "$c" podreach "$(kubeapi_token "$c" podreach)" >"$LAB_DIR/$c-agent.kubeconfig"
 done
-# remote_secret FROM TO: in cluster TO, the secret istioctl create-remote-secret would make for
-# cluster FROM (here for the least-privilege reader).
-remote_secret() {
-    local from=$1 to=$2 kc
-    kc=$(kubeapi_kubeconfig "$from" "$from" "$(token "$from" podreach-remote-reader)")
-    kubeapi_kubectl "$to" -n podreach create secret generic "podreach-remote-$from" \
-        --from-literal="$from=$kc" >/dev/null &&
-        kubeapi_kubectl "$to" -n podreach label secret "podreach-remote-$from" \
-            istio/multiCluster=true >/dev/null
-}
-remote_secret cluster2 cluster1 || fail "remote secret for cluster2 in cluster1"
+kubeapi_remote_secret cluster2 cluster1 || fail "remote secret for cluster2 in cluster1"
 
 # ---- agents: no --peers, no --remote, no --cluster-cidr -----------------------------------
 agent() { # NODE ARGS: kubernetes discovery with the node's own cluster's kubeconfig
@@ -121,7 +71,7 @@ assert_eq "cluster1 kubernetes synced 2 https://172.18.0.1:6443|cluster2 kuberne
 assert_eq "0" "$(route_count c2n1)" "cluster2 has no secret for cluster1 yet: no routes there"
 
 # ---- a remote secret added at run time ------------------------------------------------------
-remote_secret cluster1 cluster2 || fail "remote secret for cluster1 in cluster2"
+kubeapi_remote_secret cluster1 cluster2 || fail "remote secret for cluster1 in cluster2"
 for n in c2n1 c2n2; do
     wait_until 10 has_route "$n" "10.244.0.0/24 via 172.18.0.2 dev eth0" ||
         fail "$n: the new secret gave no route: $(owned_routes "$n"; tail -5 "$LAB_DIR/agent-$n.log")"
@@ -200,7 +150,7 @@ pass_check "API back: synced, and the Node created meanwhile is routed"
 # ---- a revoked token -----------------------------------------------------------------------------
 # Revocation shows at the next request: an open watch is not cut by the API server, so
 # the server is bounced after the reader's ServiceAccount (and with it its token) is gone.
-kubeapi_kubectl cluster2 -n podreach delete serviceaccount podreach-remote-reader >/dev/null
+kubeapi_kubectl cluster2 -n podreach delete serviceaccount podreach-reader >/dev/null
 kubeapi_stop cluster2
 kubeapi_start cluster2 || fail "cluster2's API server did not come back"
 wait_until 40 eval '[[ $(state_of c1n1 cluster2) == forbidden ]]' ||
@@ -208,7 +158,7 @@ wait_until 40 eval '[[ $(state_of c1n1 cluster2) == forbidden ]]' ||
 st=$(status c1n1)
 msg=$(json_get "$st" '[p["message"] for p in j["problems"] if p["code"]=="api-forbidden"][0]')
 assert_contains "$msg" "Secret podreach/podreach-remote-cluster2 key cluster2" "api-forbidden names the secret"
-assert_contains "$msg" "system:serviceaccount:podreach:podreach-remote-reader" "... and the identity"
+assert_contains "$msg" "system:serviceaccount:podreach:podreach-reader" "... and the identity"
 assert_contains "$(owned_routes c1n1)" "10.245.0.0/24 via 172.18.0.4" "routes stay when forbidden"
 echo "# c1n1's log about cluster2:"
 grep -E "cluster2" "$LAB_DIR/agent-c1n1.log" | sed 's/^/#   /' | tail -n 25

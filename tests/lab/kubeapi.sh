@@ -51,7 +51,7 @@ kubeapi_start() {
         --authorization-mode=RBAC --service-cluster-ip-range=10.96.0.0/16 \
         --service-account-issuer="https://kubernetes.default.svc" \
         --service-account-key-file="$d/sa.pub" --service-account-signing-key-file="$d/sa.key" \
-        --enable-priority-and-fairness=false --logtostderr=true --v=0 \
+        --enable-priority-and-fairness=false --logtostderr=true --v=0 ${KUBEAPI_EXTRA:-} \
         >>"$d/apiserver.log" 2>&1 </dev/null &
     echo $! >"$d/apiserver.pid"
     disown
@@ -150,4 +150,32 @@ kubeapi_node_ip() {
     kubeapi_kubectl "$name" patch node "$node" --subresource=status --type=merge -p \
         "{\"status\":{\"addresses\":[{\"type\":\"InternalIP\",\"address\":\"$ip\"},{\"type\":\"Hostname\",\"address\":\"$node\"}]}}" \
         >/dev/null
+}
+
+_KUBEAPI_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+
+# kubeapi_rbac NAME — the manifests' own rights: manifests/base (namespace podreach, the agent's
+# ServiceAccount: nodes get/list/watch, Secrets only in its namespace; its DaemonSet object is
+# inert here: no scheduler, no kubelet) and manifests/remote-reader (nodes only).
+kubeapi_rbac() {
+    kubeapi_kubectl "$1" apply -k "$_KUBEAPI_ROOT/manifests/base" >/dev/null &&
+        kubeapi_kubectl "$1" apply -k "$_KUBEAPI_ROOT/manifests/remote-reader" >/dev/null
+}
+
+# kubeapi_token NAME SA — a token for podreach/SA from the TokenRequest API (no token
+# controller runs here to fill the reader's token Secret).
+kubeapi_token() { kubeapi_kubectl "$1" -n podreach create token "$2" --duration=2h; }
+
+# kubeapi_remote_secret FROM TO — in cluster TO, the remote secret for cluster FROM in Istio's
+# format (label istio/multiCluster=true, key FROM, a kubeconfig with the reader's token), as
+# manifests/create-remote-secret.sh writes it.
+kubeapi_remote_secret() {
+    local from=$1 to=$2 kc
+    kc=$(kubeapi_kubeconfig "$from" "$from" "$(kubeapi_token "$from" podreach-reader)") || return 1
+    kubeapi_kubectl "$to" -n podreach create secret generic "podreach-remote-$from" \
+        --from-literal="$from=$kc" >/dev/null &&
+        kubeapi_kubectl "$to" -n podreach label secret "podreach-remote-$from" \
+            istio/multiCluster=true >/dev/null &&
+        kubeapi_kubectl "$to" -n podreach annotate secret "podreach-remote-$from" \
+            "networking.istio.io/cluster=$from" >/dev/null
 }

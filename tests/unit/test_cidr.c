@@ -112,10 +112,39 @@ test_list(void **state)
 	assert_int_equal(l.n, 2);
 }
 
+/* The local cluster CIDR from its Nodes' pod CIDRs (discovery). */
+static void
+test_aggregate(void **state)
+{
+	static const char *in[] = { "10.244.1.0/24", "10.244.0.0/24", "10.244.3.0/24",
+				    "10.244.2.0/24", "10.244.2.128/25", "10.244.5.0/24", "10.245.0.0/24" };
+	struct prefix4 v[8];
+	char err[64], b[CIDR_STRLEN];
+	size_t n;
+
+	for (size_t i = 0; i < 7; i++)
+		assert_true(cidr_parse(in[i], &v[i], err, sizeof(err)));
+	n = cidr_aggregate(v, 7);
+	assert_int_equal(n, 3);
+	assert_string_equal(cidr_fmt(&v[0], b), "10.244.0.0/22");
+	assert_string_equal(cidr_fmt(&v[1], b), "10.244.5.0/24");
+	assert_string_equal(cidr_fmt(&v[2], b), "10.245.0.0/24");
+	/* Not siblings: 10.244.1.0/24 and 10.244.2.0/24 stay apart. */
+	assert_true(cidr_parse("10.244.1.0/24", &v[0], err, sizeof(err)));
+	assert_true(cidr_parse("10.244.2.0/24", &v[1], err, sizeof(err)));
+	assert_int_equal(cidr_aggregate(v, 2), 2);
+	assert_true(cidr_parse("0.0.0.0/1", &v[0], err, sizeof(err)));
+	assert_true(cidr_parse("128.0.0.0/1", &v[1], err, sizeof(err)));
+	assert_int_equal(cidr_aggregate(v, 2), 1);
+	assert_int_equal(v[0].len, 0);
+	assert_int_equal(cidr_aggregate(v, 0), 0);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_aggregate),
 		cmocka_unit_test(test_parse_good),
 		cmocka_unit_test(test_parse_bad),
 		cmocka_unit_test(test_ip),

@@ -153,6 +153,55 @@ test_json(void **state)
 	free(s);
 }
 
+/* clusters[] (--discovery kubernetes): each state's problem and severity, and
+ * both renderings. */
+static void
+test_clusters(void **state)
+{
+	static struct report r;
+	static const struct report_cluster cl[] = {
+		{ .name = "cluster2", .source = "kubernetes", .api = "https://172.18.0.1:6443",
+		  .state = "synced", .nodes = 2, .local = true },
+		{ .name = "cluster1", .source = "kubernetes", .api = "https://172.18.0.1:6444",
+		  .state = "unreachable", .nodes = 2, .error = "connection refused",
+		  .origin = "Secret podreach/r1 key cluster1", .identity = "system:serviceaccount:p:r" },
+		{ .name = "cluster3", .source = "kubernetes", .api = "https://10.0.0.1",
+		  .state = "forbidden", .error = "HTTP 401: Unauthorized",
+		  .origin = "Secret podreach/r3 key cluster3", .identity = "system:serviceaccount:p:r" },
+		{ .name = "cluster4", .source = "kubernetes", .state = "invalid",
+		  .error = "Secret podreach/r4 key cluster4: user.exec is not supported" },
+	};
+	char *buf = NULL, *js;
+	size_t len = 0;
+	FILE *f;
+
+	r = (struct report){ .version = "test", .cfg = &cfg, .kv = &fx_kv, .clusters = cl,
+			     .nclusters = 4 };
+	diag_run(&r);
+	assert_int_equal(r.nproblems, 3);
+	assert_int_equal(r.problems[0].code, PC_API_UNREACHABLE);
+	assert_int_equal(r.problems[0].sev, SEV_WARNING);	/* routes stay */
+	assert_non_null(strstr(r.problems[0].message, "Secret podreach/r1 key cluster1"));
+	assert_int_equal(r.problems[1].code, PC_API_FORBIDDEN);
+	assert_int_equal(r.problems[1].sev, SEV_ERROR);
+	assert_non_null(strstr(r.problems[1].message, "system:serviceaccount:p:r"));
+	assert_non_null(strstr(r.problems[1].message, "Secret podreach/r3 key cluster3"));
+	assert_int_equal(r.problems[2].code, PC_API_UNREACHABLE);
+	assert_int_equal(r.problems[2].sev, SEV_ERROR);
+	f = open_memstream(&buf, &len);
+	assert_non_null(f);
+	render_text(&r, f);
+	fclose(f);
+	assert_non_null(strstr(buf, "clusters (4)\n  cluster2         kubernetes synced"));
+	assert_non_null(strstr(buf, "(this cluster)"));
+	free(buf);
+	js = render_json(&r);
+	assert_non_null(strstr(js, "\"name\": \"cluster3\",\n      \"source\": \"kubernetes\",\n"
+				 "      \"api\": \"https://10.0.0.1\",\n      \"state\": \"forbidden\",\n"
+				 "      \"nodes\": 0,\n      \"error\": \"HTTP 401: Unauthorized\""));
+	free(js);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -161,6 +210,7 @@ main(int argc, char *argv[])
 		cmocka_unit_test(test_states),
 		cmocka_unit_test(test_text),
 		cmocka_unit_test(test_json),
+		cmocka_unit_test(test_clusters),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
