@@ -82,7 +82,15 @@ fuzz:
 fuzz-bins: $(FUZZ_BIN)
 .SECONDARY: $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/obj/tests/fuzz/%.o)
 
-build/fuzz/bin/%: build/fuzz/obj/tests/fuzz/%.o build/fuzz/libpodreach.a
+# Only what the targets reach: the parsers, the core and peer.c's own I/O.
+FUZZ_LIB_OBJ := $(patsubst %.c,build/fuzz/obj/%.o,$(wildcard netlink/*.c agent/core/*.c \
+                  agent/io/*.c) agent/daemon/peer.c)
+
+build/fuzz/libfuzzlib.a: $(FUZZ_LIB_OBJ)
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+build/fuzz/bin/%: build/fuzz/obj/tests/fuzz/%.o build/fuzz/libfuzzlib.a
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
