@@ -549,6 +549,25 @@ static void test_parse_malformed(void **state)
 	mnl_attr_nest_end(nlh, list);
 	assert_int_equal(feed_both(nlh), -EINVAL);
 
+	/* Expressions podreach does not read are checked as libnftnl would:
+	 * a 2-byte tproxy register made it exit(), a dynset expression
+	 * without a name made it crash (tests/fuzz/nftnl_types.c). */
+	for (int k = 0; k < 2; k++) {
+		nlh = raw_rule(7);
+		list = mnl_attr_nest_start(nlh, NFTA_RULE_EXPRESSIONS);
+		el = mnl_attr_nest_start(nlh, NFTA_LIST_ELEM);
+		mnl_attr_put_strz(nlh, NFTA_EXPR_NAME, k ? "dynset" : "tproxy");
+		data = mnl_attr_nest_start(nlh, NFTA_EXPR_DATA);
+		if (k)
+			mnl_attr_nest_end(nlh, mnl_attr_nest_start(nlh, NFTA_DYNSET_EXPR));
+		else
+			mnl_attr_put(nlh, NFTA_TPROXY_REG_ADDR, 2, "\0\1");
+		mnl_attr_nest_end(nlh, data);
+		mnl_attr_nest_end(nlh, el);
+		mnl_attr_nest_end(nlh, list);
+		assert_int_equal(feed_both(nlh), -EINVAL);
+	}
+
 	/* A comment TLV whose length runs past the userdata: no comment. */
 	nlh = raw_rule(6);
 	mnl_attr_put(nlh, NFTA_RULE_USERDATA, 4, "\0\100ab");
