@@ -1,8 +1,9 @@
 /*
- * `podreach agent`: one thread, one epoll loop.  Kernel notifications,
- * peers' answers and the periodic backstop all end in reconcile(), which
- * re-reads the kernel view, plans, enforces and caches the report that the
- * HTTP endpoint serves.
+ * `podreach agent`: one thread, one epoll loop.  Kernel notifications
+ * (ksync.c), nftables changes (rules.c), peers' answers (peer.c, judged in
+ * claims.c), Nodes from the API servers (discovery.c) and the periodic
+ * backstop all end in reconcile() here, which runs the reconcile core over
+ * the kernel view and caches the report that the HTTP endpoint serves.
  */
 #include <errno.h>
 #include <malloc.h>
@@ -23,6 +24,9 @@
 #include "agent/daemon/agent.h"
 #include "agent/daemon/agentd.h"
 #include "agent/daemon/api.h"
+#include "agent/daemon/claims.h"
+#include "agent/daemon/ksync.h"
+#include "agent/daemon/rules.h"
 #include "agent/daemon/discovery.h"
 #include "agent/daemon/peer.h"
 #include "agent/io/ev.h"
@@ -38,124 +42,8 @@
 extern char **environ;
 
 #define AGENT_MAX_REMOTES (2 * PEER_MAX + CFG_MAX_REMOTES)	/* pods, services, --remote */
-#define STORM_WINDOW 1.0	/* seconds */
-#define STORM_MAX 500		/* reconciles per window before slowing down */
-#define RULES_SETTLE 0.05	/* seconds: nftables events coalesced into one read */
 
 static void reconcile(struct agent *a);
-
-void
-agent_schedule(struct agent *a, const char *why)
-{
-	double now = ev_now(), delay = 0.0005;
-
-	if (now - a->storm_start > STORM_WINDOW) {
-		a->storm_start = now;
-		a->storm_count = 0;
-	}
-	/* Something fighting over our routes must not spin us: past the limit,
-	 * reconcile once a second. */
-	if (++a->storm_count > STORM_MAX)
-		delay = 1;
-	if (a->storm_count == STORM_MAX + 1)
-		log_warnx("more than %d changes within %gs (last: %s): slowing down", STORM_MAX,
-			  STORM_WINDOW, why);
-	if (!a->pending) {
-		a->pending = true;
-		a->pending_since = now;
-		ev_timer_arm(a->t_reconcile, delay);
-	}
-}
-
-static bool
-route_relevant(const struct agent *a, const struct route4 *r)
-{
-	if (r->protocol == PODREACH_RTPROT)
-		return true;
-	for (size_t i = 0; i < a->res.plan.n; i++)
-		if (cidr_overlaps(&a->res.plan.routes[i].dst, &r->dst))
-			return true;
-	return false;
-}
-
-/* A notification after which the kernel may have removed routes without a
- * word (a link down or gone, an address gone, a nexthop object changed):
- * the view is re-seeded from a dump.  Rare next to route and pod churn. */
-static bool
-flushes_silently(const struct agent *a, const struct watch_event *ev)
-{
-	if (ev->kind == WATCH_NEXTHOP)
-		return true;
-	if (ev->kind == WATCH_ADDR)
-		return ev->deleted;
-	if (ev->kind != WATCH_LINK)
-		return false;
-	if (ev->deleted)
-		return true;
-	for (size_t i = 0; i < a->kv.nlinks; i++)	/* up -> down */
-		if (a->kv.links[i].index == ev->link.index)
-			return (a->kv.links[i].flags & IFF_UP) && !(ev->link.flags & IFF_UP);
-	return false;
-}
-
-/* Applies one notification to the view at once (O(1) whatever the table's
- * size), then reconciles if it touches what podreach cares about. */
-static void
-apply_event(struct agent *a, const struct watch_event *ev)
-{
-	int changed = 0;
-
-	if (ev->kind == WATCH_RESYNC || !a->view.kv || flushes_silently(a, ev)) {
-		a->lost |= ev->kind == WATCH_RESYNC;
-		a->m.resyncs += ev->kind == WATCH_RESYNC;
-		a->need_dump = true;
-		agent_schedule(a, ev->kind == WATCH_RESYNC ? "lost notifications" : "kernel flush");
-		if (ev->kind != WATCH_LINK && ev->kind != WATCH_ADDR)
-			return;
-	}
-	switch (ev->kind) {
-	case WATCH_ROUTE:
-		changed = view_route(&a->view, &ev->route, ev->deleted, ev->replace);
-		if (changed > 0 && route_relevant(a, &ev->route)) {
-			if (ev->deleted && ev->route.protocol == PODREACH_RTPROT)
-				a->deleted_at = ev_now();
-			agent_schedule(a, "route change");
-		}
-		break;
-	case WATCH_LINK:
-		changed = a->view.kv ? view_link(&a->view, &ev->link, ev->deleted) : 0;
-		break;
-	case WATCH_ADDR:
-		changed = a->view.kv ? view_addr(&a->view, &ev->addr, ev->deleted) : 0;
-		break;
-	default:
-		break;
-	}
-	if (changed < 0) {
-		a->need_dump = true;	/* out of memory: start over from a dump */
-		agent_schedule(a, "view out of memory");
-	} else if (changed && ev->kind != WATCH_ROUTE)
-		agent_schedule(a, "link or address change");
-}
-
-static void
-on_watch_event(const struct watch_event *ev, void *arg)
-{
-	struct agent *a = arg;
-
-	a->m.events++;
-	apply_event(a, ev);
-}
-
-static void
-on_watch(struct ev_loop *loop, int fd, uint32_t events, void *arg)
-{
-	struct agent *a = arg;
-	int n = watch_read(a->watch, on_watch_event, a);
-
-	if (n < 0)
-		log_errc(n, "reading rtnetlink notifications");
-}
 
 static void
 on_reconcile_timer(struct ev_loop *loop, void *arg)
@@ -200,112 +88,6 @@ on_signal(struct ev_loop *loop, int signo, void *arg)
 {
 	log_info("%s: stopping", strsignal(signo));
 	ev_stop(loop);
-}
-
-/* What each peer with a valid answer says about its node, for the pure
- * decisions of agent/core/remotes.c; ac->peer[k] is the peer behind c[k]. */
-void
-agent_judge(const struct agent *a, struct agent_claims *ac)
-{
-	ac->n = 0;
-	for (size_t i = 0; i < peers_count(a->peers) && ac->n < PEER_MAX; i++) {
-		const struct peer *p = peers_get(a->peers, i);
-
-		if (!p->has_info)
-			continue;
-		ac->peer[ac->n] = i;
-		ac->c[ac->n++] = (struct node_claim){ .cluster = p->info.cluster,
-			.node = p->info.node, .node_ip = p->info.node_ip,
-			.pod_cidrs = p->info.pod_cidrs.v, .npod = p->info.pod_cidrs.n,
-			.service_cidr = p->info.has_service_cidr ? &p->info.service_cidr : NULL,
-			.up = p->state == PEER_UP, .seen = p->last_ok, .addr = p->ip,
-			.since = p->since };
-	}
-	remotes_judge(ac->c, ac->n, a->cfg->cluster, ac->j);
-}
-
-/* Why claim k was refused, into rp (state "refused"); nothing for a claim
- * that routes, a local one, or one whose peer does not answer now (its
- * state says so already). */
-static void
-refusal(const struct agent *a, const struct agent_claims *ac, size_t k, struct report_peer *rp)
-{
-	const struct node_claim *c = &ac->c[k];
-	const struct remotes_judgement *j = &ac->j[k];
-	const char *other = j->v == RV_CONFLICT || j->v == RV_OVERLAP ?
-		peers_get(a->peers, ac->peer[j->other])->address : "";
-	char b1[CIDR_STRLEN], b2[CIDR_STRLEN];
-	size_t len = sizeof(rp->refused);
-
-	if (!c->up || j->v == RV_ROUTE || j->v == RV_LOCAL)
-		return;
-	rp->state = "refused";
-	rp->error = rp->refused;
-	if (j->v == RV_NOT_SELF) {
-		rp->refused_code = PC_PEER_INVALID;
-		snprintf(rp->refused, len, "peer %s says its node IP is %s, not the address that "
-			 "answered: nothing it says is routed", rp->address, cidr_fmt_ip(c->node_ip, b1));
-	} else if (j->v == RV_TOO_BROAD) {
-		rp->refused_code = PC_CIDR_REJECTED;
-		snprintf(rp->refused, len, "peer %s (%s/%s) claims %s, broader than one node's share "
-			 "(pod CIDRs /%d at most, the service CIDR /%d): nothing it says is routed",
-			 rp->address, c->cluster, c->node, cidr_fmt(&j->cidr, b1),
-			 REMOTES_MAX_POD_PREFIX, REMOTES_MAX_SVC_PREFIX);
-	} else if (j->v == RV_CONFLICT) {
-		rp->refused_code = PC_PEER_CONFLICT;
-		snprintf(rp->refused, len, "peer %s claims to be %s/%s, which peer %s answers for "
-			 "since earlier: nothing moved, %s is not routed", rp->address, c->cluster,
-			 c->node, other, rp->address);
-	} else {
-		const struct node_claim *o = &ac->c[j->other];
-
-		rp->refused_code = PC_POD_CIDR_OVERLAP;
-		snprintf(rp->refused, len, "peer %s (%s/%s) claims %s, which overlaps a range of "
-			 "peer %s (%s/%s, %s), established earlier: %s is not routed", rp->address,
-			 c->cluster, c->node, cidr_fmt(&j->cidr, b1), other, o->cluster, o->node,
-			 o->npod ? cidr_fmt(&o->pod_cidrs[0], b2) : "-", rp->address);
-	}
-}
-
-/* Every peer as the report shows it: a refused claim says why and who holds
- * what it claimed (diag turns it into peer-conflict, pod-cidr-overlap or
- * cidr-rejected). */
-static size_t
-report_peers(const struct agent *a, const struct agent_claims *ac, struct report_peer *rp)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < peers_count(a->peers); i++) {
-		const struct peer *p = peers_get(a->peers, i);
-
-		rp[n] = (struct report_peer){ .cluster = p->has_info ? p->info.cluster : NULL,
-			.node = p->has_info ? p->info.node : NULL,
-			.node_ip = p->has_info ? p->info.node_ip : 0,
-			.cidrs = p->info.pod_cidrs.v, .ncidrs = p->has_info ? p->info.pod_cidrs.n : 0,
-			.state = peers_state_name(p->state), .error = p->error };
-		snprintf(rp[n++].address, sizeof(rp[0].address), "%s", p->address);
-	}
-	for (size_t k = 0; k < ac->n; k++)
-		refusal(a, ac, k, &rp[ac->peer[k]]);
-	return n;
-}
-
-/* Remote nodes: the claims of peers of other clusters that the trust rules
- * route (up, or unreachable with a last valid answer not yet dropped: their
- * routes stay), their service CIDRs with --route-services, then the static
- * --remote list. */
-static size_t
-collect_remotes(struct agent *a, const struct agent_claims *ac, struct plan_remote *out,
-		size_t max)
-{
-	const struct cfg *c = a->cfg;
-	size_t n = remotes_build(ac->c, ac->n, c->cluster, c->route_services, out,
-				 max - CFG_MAX_REMOTES);
-
-	for (size_t i = 0; i < c->nremotes; i++)
-		out[n++] = (struct plan_remote){ .node_ip = c->remotes[i].node_ip,
-			.cidrs = c->remotes[i].cidrs.v, .ncidrs = c->remotes[i].cidrs.n };
-	return n;
 }
 
 static void
@@ -360,147 +142,6 @@ render(struct agent *a, struct report *r)
 	malloc_trim(0);
 }
 
-/* The ruleset is re-read when nftables announces a change (coalesced over
- * RULES_SETTLE, so that kube-proxy rewriting thousands of rules costs one
- * read), or, without that subscription, at most once per --interval. */
-static void
-refresh_rules(struct agent *a)
-{
-	struct nft_ruleset *rs = NULL;
-	double now = ev_now();
-	int err;
-
-	if (a->rules_at && !a->rules_dirty)
-		return;
-	a->rules_at = now;
-	a->rules_dirty = false;
-	err = nft_ruleset_read(&rs);
-	if (err < 0 && !a->fw_warned)
-		log_errc(err, "reading the nftables ruleset; the firewall is not evaluated");
-	a->fw_warned = err < 0;
-	if (err < 0 && a->nftw && !a->rules_pending) {
-		a->rules_pending = true;	/* retried, not left until the next commit */
-		ev_timer_arm(a->t_rules, a->cfg->interval);
-	}
-	nft_ruleset_free(a->rules);
-	a->rules = rs;
-}
-
-static void
-on_rules_timer(struct ev_loop *loop, void *arg)
-{
-	struct agent *a = arg;
-
-	a->rules_pending = false;
-	a->rules_dirty = true;
-	agent_schedule(a, "nftables change");
-	if (!a->nftw) {	/* no notifications: look again every --interval */
-		a->rules_pending = true;
-		ev_timer_arm(a->t_rules, a->cfg->interval);
-	}
-}
-
-static void
-on_nftwatch(struct ev_loop *loop, int fd, uint32_t events, void *arg)
-{
-	struct agent *a = arg;
-	int n = nftwatch_read(a->nftw);
-
-	if (n < 0)
-		log_errc(n, "reading nftables notifications");
-	else if (n > 0 && !a->rules_pending) {
-		a->rules_pending = true;
-		ev_timer_arm(a->t_rules, RULES_SETTLE);
-	}
-	a->m.nft_events += n > 0 ? (uint64_t)n : 0;
-}
-
-static const struct route4 *
-find_route(const void *ctx, const struct prefix4 *dst)
-{
-	return view_find(ctx, dst);
-}
-
-/* Applies every queued notification (bounded); returns how many there were. */
-static int
-drain(struct agent *a)
-{
-	int n, total = 0;
-
-	for (int i = 0; i < 64 && (n = watch_read(a->watch, on_watch_event, a)) > 0; i++)
-		total += n;
-	return total;
-}
-
-enum check_outcome { CHECK_RESEED, CHECK_KEEP, CHECK_REDUMP };
-
-/* --resync: the view (caught up with every queued notification) against a
- * dump after which no notification came, so that a difference is the
- * view's, not a race; counted in podreach_view_divergences_total.
- * CHECK_RESEED: compared, fresh replaces the view.  CHECK_KEEP: changes came
- * during the dump; the view has them applied and is current, fresh is not.
- * CHECK_REDUMP: what came says the view is no longer trusted (a silent
- * flush, lost notifications) and fresh may predate it: dump again. */
-static enum check_outcome
-self_check(struct agent *a, const struct kview *fresh)
-{
-	long d;
-
-	if (drain(a) > 0) {
-		if (a->need_dump || a->lost)
-			return CHECK_REDUMP;
-		a->m.view_checks_skipped++;	/* busy: compared next time */
-		return CHECK_KEEP;
-	}
-	a->m.view_checks++;
-	if ((d = view_diff(&a->kv, fresh)) != 0) {
-		a->m.divergences += d > 0 ? (uint64_t)d : 0;
-		log_warnx("the incremental view differed from the kernel in %ld entries: replaced", d);
-	}
-	return CHECK_RESEED;
-}
-
-/* Re-seeds the view from a full dump: at start, after lost notifications
- * (what was queued then is dropped: the dump says it all), after a silent
- * kernel flush, and at --resync after comparing.  Notifications queued
- * after the dump are applied on top as usual: each says the last state of
- * its route, so the view converges. */
-static int
-redump(struct agent *a)
-{
-	struct kview fresh = { 0 };
-	bool check = a->self_check && a->watch;
-	enum check_outcome o = CHECK_RESEED;
-	int err;
-
-	a->self_check = false;
-	if (check)
-		drain(a);
-	for (int attempt = 0; attempt < 3; attempt++) {
-		if (a->lost && a->watch)
-			watch_discard(a->watch);
-		a->lost = false;
-		a->need_dump = false;
-		kview_free(&fresh);
-		if ((err = route_dump(a->rs, &fresh)) < 0) {
-			a->need_dump = true;
-			return err;
-		}
-		if (!check || (o = self_check(a, &fresh)) != CHECK_REDUMP)
-			break;
-		check = false;	/* the view is not trusted: no comparison */
-	}
-	if (o == CHECK_KEEP) {
-		kview_free(&fresh);
-		return 0;
-	}
-	if ((err = view_seed(&a->view, &a->kv, &fresh)) < 0) {
-		a->need_dump = true;
-		return err;
-	}
-	return 0;
-}
-
 /* Ready once a reconcile did all it set out to do.  A change the kernel
  * refused is retried with backoff (0.1 s doubling to 30 s; any relevant
  * event retries sooner) and keeps the agent not ready meanwhile: the report
@@ -538,7 +179,7 @@ reconcile(struct agent *a)
 
 	a->pending = false;
 	memset(r, 0, sizeof(*r));
-	if (a->need_dump && (err = redump(a)) < 0) {
+	if (a->need_dump && (err = ksync_redump(a)) < 0) {
 		/* Logged once per failure, not ready, retried with backoff (never
 		 * an exit: the kernel view comes back). */
 		a->backoff = a->backoff ? (a->backoff * 2 < 30 ? a->backoff * 2 : 30) : 0.1;
@@ -550,10 +191,10 @@ reconcile(struct agent *a)
 	}
 	a->backoff = 0;
 	rc_result_free(&a->res);
-	refresh_rules(a);
+	rules_refresh(a);
 	agent_judge(a, &ac);
 	in = (struct rc_input){ .cfg = a->cfg, .kv = &a->kv, .remotes = rem, .rules = a->rules,
-				.find = find_route, .find_ctx = &a->view };
+				.find = ksync_find, .find_ctx = &a->view };
 	kernel_seam(&k, a->rs);
 	/* --discovery kubernetes: the API servers' Nodes, never a peer's claim. */
 	if (a->disc) {
@@ -562,14 +203,14 @@ reconcile(struct agent *a)
 		r->clusters = a->clusters;
 		r->nclusters = discovery_clusters(a->disc, a->clusters, DISC_MAX_CLUSTERS + 1);
 	} else
-		in.nremotes = collect_remotes(a, &ac, rem, AGENT_MAX_REMOTES);
+		in.nremotes = claims_remotes(a, &ac, rem, AGENT_MAX_REMOTES);
 	if ((err = rc_run(&in, &k, &a->res)) < 0)
 		log_errc(err, "planning");
 	else {
 		kernel_log_changes(&a->res, &a->kv);
 		r->version = PODREACH_VERSION;
 		r->peers = rp;
-		r->npeers = report_peers(a, &ac, rp);
+		r->npeers = claims_report_peers(a, &ac, rp);
 		r->probes = a->probes;
 		r->nprobes = a->nprobes;
 		rc_report(r, &in, &a->res);
@@ -638,7 +279,7 @@ resolve(struct agent *a)
 	char err[CFG_ERR_MAX];
 	int e;
 
-	if ((e = redump(a)) < 0) {
+	if ((e = ksync_redump(a)) < 0) {
 		log_errc(e, "reading links, addresses and routes");
 		return EXIT_RUNTIME;
 	}
@@ -666,6 +307,22 @@ on_discovery_changed(void *arg)
 	agent_schedule(arg, "discovery");
 }
 
+/* Without the nftables subscription (an old kernel, no CAP_NET_ADMIN) the
+ * ruleset is re-read once per --interval instead. */
+static void
+setup_nftwatch(struct agent *a)
+{
+	if ((a->nftw = nftwatch_open()) &&
+	    ev_add(a->loop, nftwatch_fd(a->nftw), EPOLLIN, rules_on_nftwatch, a) == 0)
+		return;
+	log_warnx("no nftables notifications (%s): the ruleset is re-read every %gs",
+		  strerror(errno), a->cfg->interval);
+	nftwatch_close(a->nftw);
+	a->nftw = NULL;
+	a->rules_pending = true;
+	ev_timer_arm(a->t_rules, a->cfg->interval);
+}
+
 static int
 setup(struct agent *a)
 {
@@ -689,25 +346,15 @@ setup(struct agent *a)
 	a->t_reconcile = ev_timer_new(a->loop, on_reconcile_timer, a);
 	a->t_resync = ev_timer_new(a->loop, on_resync_timer, a);
 	a->t_peers = ev_timer_new(a->loop, on_peer_timer, a);
-	a->t_rules = ev_timer_new(a->loop, on_rules_timer, a);
+	a->t_rules = ev_timer_new(a->loop, rules_on_timer, a);
 	a->peers = peers_new(a->loop, &po, on_peers_changed, a);
 	if (!a->t_reconcile || !a->t_resync || !a->t_peers || !a->t_rules || !a->peers ||
-	    ev_add(a->loop, watch_fd(a->watch), EPOLLIN, on_watch, a) < 0 ||
+	    ev_add(a->loop, watch_fd(a->watch), EPOLLIN, ksync_on_watch, a) < 0 ||
 	    ev_signal(a->loop, SIGTERM, on_signal, a) < 0 || ev_signal(a->loop, SIGINT, on_signal, a) < 0) {
 		log_errx("setting up the event loop failed");
 		return EXIT_RUNTIME;
 	}
-	/* Without the nftables subscription (an old kernel, no CAP_NET_ADMIN)
-	 * the ruleset is re-read once per --interval instead. */
-	if (!(a->nftw = nftwatch_open()) ||
-	    ev_add(a->loop, nftwatch_fd(a->nftw), EPOLLIN, on_nftwatch, a) < 0) {
-		log_warnx("no nftables notifications (%s): the ruleset is re-read every %gs",
-			  strerror(errno), a->cfg->interval);
-		nftwatch_close(a->nftw);
-		a->nftw = NULL;
-		a->rules_pending = true;
-		ev_timer_arm(a->t_rules, a->cfg->interval);
-	}
+	setup_nftwatch(a);
 	cidr_parse_ip(a->cfg->listen.host, &lip);
 	a->httpd = httpd_start(a->loop, lip, a->cfg->listen.port, api_handle, a);
 	if (!a->httpd) {
@@ -744,7 +391,7 @@ cleanup_routes(struct agent *a)
 	char line[160];
 	int err;
 
-	if ((err = redump(a)) < 0) {
+	if ((err = ksync_redump(a)) < 0) {
 		log_errc(err, "reading routes for --cleanup-on-exit");
 		return;
 	}
