@@ -795,18 +795,20 @@ struct fw_walk {
 	const char *recent[FW_RECENT];	/* the last chains entered, a ring */
 };
 
-/* Names the loop that entering `to` closes: "goto loop: a -> b -> a". */
-static void fw_loop_reason(struct fw_eval *ev, const struct fw_walk *w, const char *to)
+/* Names the loop that entering `to` closes, after what: "goto loop: a ->
+ * b -> a", from the chains entered last. */
+static void fw_loop_reason(struct fw_eval *ev, const struct fw_walk *w, const char *what,
+			   const char *to)
 {
-	size_t used, from = FW_RECENT;
+	size_t used, from = 0;
 
-	for (size_t k = 1; k <= FW_RECENT && from == FW_RECENT; k++)
+	for (size_t k = 1; k <= FW_RECENT && !from; k++)
 		if (w->recent[(w->entries - k) % FW_RECENT] &&
 		    !strcmp(w->recent[(w->entries - k) % FW_RECENT], to))
 			from = k;
-	used = (size_t)snprintf(ev->reason, sizeof(ev->reason), "goto loop: %s%.32s",
-				from == FW_RECENT ? "... -> " : "", to);
-	for (size_t k = from == FW_RECENT ? 1 : from - 1; k >= 1 && used < sizeof(ev->reason); k--)
+	used = (size_t)snprintf(ev->reason, sizeof(ev->reason), "%s: %s%.32s", what,
+				from ? "" : "... -> ", to);
+	for (size_t k = from ? from - 1 : 1; k >= 1 && used < sizeof(ev->reason); k--)
 		used += (size_t)snprintf(ev->reason + used, sizeof(ev->reason) - used, " -> %.32s",
 					 w->recent[(w->entries - k) % FW_RECENT]);
 	if (used < sizeof(ev->reason))
@@ -828,7 +830,7 @@ static bool fw_enter(struct fw_eval *ev, struct fw_walk *w, struct fw_decision *
 		return false;
 	}
 	if (++w->entries > FW_MAX_ENTRIES) {
-		fw_loop_reason(ev, w, to->name);
+		fw_loop_reason(ev, w, "goto loop", to->name);
 		return false;
 	}
 	w->recent[w->entries % FW_RECENT] = to->name;
@@ -871,7 +873,7 @@ static void fw_chain(struct fw_eval *ev, const struct nft_chain *base, struct fw
 		d->rule = r;
 		if (++w.rules > FW_MAX_RULES) {
 			d->v = FW_UNKNOWN;
-			fw_unknown(ev, "more than %d rules on one path", FW_MAX_RULES);
+			fw_loop_reason(ev, &w, "loop of over 2^20 rules", w.c->name);
 			return;
 		}
 		if ((s = fw_rule(ev, r)) == FW_STEP_NEXT)

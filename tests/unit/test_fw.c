@@ -958,6 +958,34 @@ static void test_goto_loop(void **state)
 	print_message("  %s\n", r.reason);
 }
 
+/* A goto loop through a long chain ends at the bound on rules evaluated,
+ * before the one on chains entered, and is named all the same. */
+static void test_goto_loop_long_chain(void **state)
+{
+	struct fw_result r;
+
+	alarm(60);
+	mk_table(NFPROTO_IPV4, "f", 0);
+	mk_chain(NFPROTO_IPV4, "f", "fwd", NF_INET_FORWARD, 0, NF_ACCEPT, "filter");
+	mk_chain(NFPROTO_IPV4, "f", "big", -1, 0, 0, NULL);
+	rule_begin(NFPROTO_IPV4, "f", "fwd", 2, NULL);
+	x_verdict(NFT_JUMP, "big");
+	rule_end();
+	for (uint64_t h = 3; h < 3 + 70; h++) {
+		rule_begin(NFPROTO_IPV4, "f", "big", h, NULL);
+		x_plain("counter");
+		rule_end();
+	}
+	rule_begin(NFPROTO_IPV4, "f", "big", 100, NULL);
+	x_verdict(NFT_GOTO, "big");
+	rule_end();
+	r = eval(FW_HOOK_FORWARD, pod_flow(IP4(10, 245, 0, 7)));
+	alarm(0);
+	assert_string_equal(fw_verdict_name(r.verdict), "unknown");
+	assert_string_equal(r.chain, "big");
+	assert_string_equal(r.reason, "loop of over 2^20 rules: big -> big");
+}
+
 /* A rule loading into a register that does not exist (99) is unknown, and
  * rendering it for the report does not dereference a missing register. */
 static void test_invalid_register(void **state)
@@ -1454,6 +1482,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_jump_goto_return, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_jump_depth, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_goto_loop, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_goto_loop_long_chain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_invalid_register, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_policy_drop, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_priority_order, setup, teardown),
