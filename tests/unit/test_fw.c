@@ -523,7 +523,6 @@ static void test_parse_malformed(void **state)
 {
 	struct nlmsghdr *nlh;
 	struct nlattr *list, *el, *data, *d, *v;
-	const struct nft_chain *c;
 
 	mk_table(NFPROTO_IPV4, "f", 0);
 	mk_chain(NFPROTO_IPV4, "f", "fwd", NF_INET_FORWARD, 0, NF_ACCEPT, "filter");
@@ -549,6 +548,18 @@ static void test_parse_malformed(void **state)
 	mnl_attr_nest_end(nlh, list);
 	assert_int_equal(feed_both(nlh), -EINVAL);
 
+}
+
+/* More of the same: what libnftnl would exit() or crash on, a truncated
+ * comment, keys longer than the kernel allows. */
+static void test_parse_malformed_more(void **state)
+{
+	struct nlmsghdr *nlh;
+	struct nlattr *list, *el, *data;
+	const struct nft_chain *c;
+
+	mk_table(NFPROTO_IPV4, "f", 0);
+	mk_chain(NFPROTO_IPV4, "f", "fwd", NF_INET_FORWARD, 0, NF_ACCEPT, "filter");
 	/* Expressions podreach does not read are checked as libnftnl would:
 	 * a 2-byte tproxy register made it exit(), a dynset expression
 	 * without a name made it crash (tests/fuzz/nftnl_types.c). */
@@ -1471,6 +1482,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_parse_tables_chains_rules, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_parse_orphans_and_garbage, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_parse_malformed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_parse_malformed_more, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fmt_rule, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_interval_set_named, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_expression_fallback, setup, teardown),
