@@ -47,7 +47,7 @@ for t in "${targets[@]}"; do
         -artifact_prefix="$OUT/$t-" "$OUT/$t" tests/fuzz/"$t"/corpus >"$OUT/$t.log" 2>&1 || rc=$?
     execs=$(awk '/stat::number_of_executed_units/ { print $2 }' "$OUT/$t.log" | tail -1)
     new=$(awk '/stat::new_units_added/ { print $2 }' "$OUT/$t.log" | tail -1)
-    printf 'fuzz_%-6s %10s executions in %ss, %s new inputs, %s regressions replayed' \
+    printf 'fuzz_%-10s %10s executions in %ss, %s new inputs, %s regressions replayed' \
         "$t" "${execs:-?}" "$SECONDS_EACH" "${new:-?}" "$( ((${#regs[@]})) && [[ -e ${regs[0]} ]] && echo ${#regs[@]} || echo 0)"
     if ((rc != 0)); then
         echo ", CRASH:"
