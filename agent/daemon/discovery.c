@@ -333,6 +333,7 @@ disc_service_account(struct discovery *d, char *err, size_t errlen)
 	static char token_file[sizeof(api->sa_dir) + 8];
 	char ca[sizeof(api->sa_dir) + 8];
 	struct kubeconfig *kc = &d->local_kc;
+	size_t len;
 
 	snprintf(ca, sizeof(ca), "%s/ca.crt", api->sa_dir);
 	snprintf(token_file, sizeof(token_file), "%s/token", api->sa_dir);
@@ -342,7 +343,10 @@ disc_service_account(struct discovery *d, char *err, size_t errlen)
 		 "https://%s:%s", api->host, api->port);
 	snprintf(kc->user, sizeof(kc->user), "the pod's service account");
 	d->token_file = token_file;
-	return true;
+	/* Read now for the identity in messages; each request re-reads the file. */
+	if ((kc->token = disc_read(token_file, KUBECONFIG_MAX_TOKEN, &len, err, errlen)))
+		kc->token[strcspn(kc->token, "\r\n")] = '\0';
+	return kc->token != NULL;
 }
 
 /* --kubeconfig or the service account, then each --remote-kubeconfig. */

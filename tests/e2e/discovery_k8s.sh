@@ -48,7 +48,17 @@ agent() { # NODE ARGS: kubernetes discovery with the node's own cluster's kubeco
     echo $! >"$LAB_DIR/agent-$node.pid"
 }
 agent c1n1 --cni-conf-dir "$(lab_cni_dir c1n1)"
-agent c1n2 --cni-conf-dir "$(lab_cni_dir c1n2)"
+# c1n2 as in a pod: no --kubeconfig, no --discovery, no --remote-secrets: the service account's
+# token and CA, the API from KUBERNETES_SERVICE_HOST, the Secrets of $POD_NAMESPACE.
+sa=$LAB_DIR/c1n2-sa
+mkdir -p "$sa"
+kubeapi_token cluster1 podreach >"$sa/token"
+cp "$LAB_DIR/kube-cluster1/ca.crt" "$sa/ca.crt"
+ip netns exec "$(lab_ns c1n2)" env KUBERNETES_SERVICE_HOST=172.18.0.1 KUBERNETES_SERVICE_PORT=6443 \
+    PODREACH_KUBE_SA_DIR="$sa" POD_NAMESPACE=podreach NODE_NAME=c1n2 PODREACH_CLUSTER=cluster1 \
+    PODREACH_MODE=enforce "$PODREACH" agent --cni-conf-dir "$(lab_cni_dir c1n2)" --interval 1 \
+    >>"$LAB_DIR/agent-c1n2.log" 2>&1 </dev/null &
+echo $! >"$LAB_DIR/agent-c1n2.pid"
 agent c2n1 --cni-conf-dir "$(lab_cni_dir c2n1)"
 # c2n2 has no CNI config to read: its pod CIDR comes from its own Node.
 agent c2n2 --cni-conf-dir "$LAB_DIR/none"
