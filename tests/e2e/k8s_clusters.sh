@@ -67,7 +67,7 @@ cleanup() {
     trap '' INT TERM
     # Whatever fails from here on (a diagnostic about a deleted node), the teardown completes.
     set +e +o pipefail
-    ((rc == 0)) || diagnose
+    ((rc == 0 || rc == 77)) || diagnose
     if [[ ${K8S_E2E_KEEP:-0} == 1 ]]; then
         echo "# K8S_E2E_KEEP=1: lab and docker left running (bash tests/k8s/lab.sh down)"
         exit "$rc"
@@ -100,9 +100,18 @@ build_image() {
     log=$(mktemp)
     docker build -t podreach:0.1.0 "$root" >"$log" 2>&1 || { rc=1; tail -n 30 "$log"; }
     rm -f -- "$log"
+    # The image a rebuild replaced is left untagged: drop those, not to fill the disk run by run.
+    docker image prune -f >/dev/null 2>&1
     return $rc
 }
 stage "image build" build_image
+# A real kind, or something else on the lab's names or subnet, is never touched: not run here.
+kl_down # what a crashed earlier run left (labelled podreach.lab=k8s only)
+if ! reason=$(kl_check_free 2>&1); then
+    echo "skipped: ${reason#lab: error: }"
+    exit 77
+fi
+stage "lab images" kl_images
 stage "cluster up" kl_up
 export KUBECONFIG=$K8S_LAB_DIR/kubeconfig
 

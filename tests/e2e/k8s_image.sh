@@ -37,6 +37,8 @@ start=$SECONDS
 log=$(mktemp)
 docker build -t podreach:0.1.0 "$root" >"$log" 2>&1 || fail "docker build . failed: $(tail -n 20 "$log")"
 rm -f -- "$log"
+# The image a rebuild replaced is left untagged: drop those, not to fill the disk run by run.
+docker image prune -f >/dev/null 2>&1
 echo "# image built in $((SECONDS - start)) s, $(docker image inspect -f '{{.Size}}' podreach:0.1.0 | awk '{ printf "%.0f MB", $1 / 1e6 }')"
 
 run() { docker run --rm --network none --cap-drop ALL --cap-add NET_ADMIN --read-only podreach:0.1.0 "$@"; }
