@@ -12,7 +12,7 @@
 #   - `kubectl delete node` of a cluster1 node removes its route in cluster2.
 # Prints the wall time of each stage and the agent's RSS inside its pod. The machine is left
 # as found (docker's host changes undone, kubelet's kernel tunables never written).
-# Skipped (77): docker cannot start here; PODREACH_K8S_E2E is not 1.
+# Skipped (77): docker cannot start here; a real kind's names or subnet are in use; PODREACH_K8S_E2E=0.
 # K8S_E2E_KEEP=1 leaves a failed lab up for a look (then: bash tests/k8s/lab.sh down).
 # shellcheck source=tests/e2e/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -22,8 +22,8 @@ source "$root/tests/k8s/docker.sh"
 # shellcheck source=tests/k8s/lab.sh
 source "$root/tests/k8s/lab.sh"
 
-if [[ ${PODREACH_K8S_E2E:-0} != 1 ]]; then
-    echo "skipped: the real-cluster e2e runs only with PODREACH_K8S_E2E=1 (until discovery lands)"
+if [[ ${PODREACH_K8S_E2E:-1} == 0 ]]; then
+    echo "skipped: PODREACH_K8S_E2E=0"
     exit 77
 fi
 
