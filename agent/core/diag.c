@@ -242,10 +242,8 @@ diag_fw(struct report *r, const struct report_fw *f)
 	}
 }
 
-/* What the report already knows about the path to ip: a drop by handle, a
- * route that is not right; "" when nothing. */
-static void
-probe_cause(const struct report *r, uint32_t ip, char *buf, size_t len)
+void
+diag_probe_cause(const struct report *r, uint32_t ip, char *buf, size_t len)
 {
 	struct prefix4 dst;
 	char why[CFG_ERR_MAX];
@@ -262,7 +260,7 @@ probe_cause(const struct report *r, uint32_t ip, char *buf, size_t len)
 	}
 	if (best && best->state != PLAN_OK && best->state != PLAN_INSTALLED &&
 	    best->state != PLAN_REPAIRED) {
-		snprintf(buf, len, "; likely cause: the route to it is %s", plan_state_name(best->state));
+		snprintf(buf, len, "the route to it is %s", plan_state_name(best->state));
 		return;
 	}
 	for (size_t i = 0; ip && i < r->nfw; i++) {
@@ -270,7 +268,7 @@ probe_cause(const struct report *r, uint32_t ip, char *buf, size_t len)
 
 		if (diag_fw_code(f->verdict, f->from_node) == PC_FIREWALL_DROP &&
 		    cidr_parse(f->dst, &dst, why, sizeof(why)) && cidr_contains_ip(&dst, ip)) {
-			snprintf(buf, len, "; likely cause: %.60s %.60s handle %llu %ss it", f->table, f->chain,
+			snprintf(buf, len, "%.60s %.60s handle %llu %ss it", f->table, f->chain,
 				 (unsigned long long)f->handle, f->verdict);
 			return;
 		}
@@ -285,13 +283,13 @@ diag_probe(struct report *r, const struct report_probe *p)
 	if (!strcmp(p->result, "open") || !strcmp(p->result, "ok") || !strcmp(p->result, "refused") ||
 	    r->nproblems == REPORT_MAX_PROBLEMS)
 		return;
-	probe_cause(r, p->ip, cause, sizeof(cause));
+	diag_probe_cause(r, p->ip, cause, sizeof(cause));
 	report_add(r, PC_PROBE_FAILED, SEV_ERROR, -1,
 		   cause[0] ? "fix that cause first (see above)" :
 		   "routes and firewall here look right: check the remote side (its route back to "
 		   "our pod CIDR, its firewall) with podreach there",
-		   "%s probe of %s: %s%s%s%s", p->kind, p->target, p->result,
-		   p->detail[0] ? ", " : "", p->detail, cause);
+		   "%s probe of %s: %s%s%s%s%s", p->kind, p->target, p->result,
+		   p->detail[0] ? ", " : "", p->detail, cause[0] ? "; likely cause: " : "", cause);
 }
 
 /* A peer whose claim the trust rules refused (README, "Trust model"). */

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct report;
 
@@ -17,5 +18,8 @@ void diag_run(struct report *r);
  * PC_FIREWALL_DROP, PC_FIREWALL_MASQUERADE (a pod's flow only: the node's own
  * probe being masqueraded harms nobody), or -1 for none. */
 int diag_fw_code(const char *verdict, bool from_node);
+/* What the report knows about the path to ip — "the route to it is
+ * missing", "ip user pass handle 4 drops it" — into buf; "" when nothing. */
+void diag_probe_cause(const struct report *r, uint32_t ip, char *buf, size_t len);
 
 #endif

@@ -22,6 +22,7 @@ struct cfg;
 struct ev_loop;
 struct ev_timer;
 struct httpd;
+struct matrix;
 struct nft_ruleset;
 struct nftwatch;
 struct route_sock;
@@ -102,8 +103,10 @@ struct agent {
 	size_t ntargets;
 	struct report_probe *probes;	/* the last round's results */
 	size_t nprobes;
+	double probes_at;		/* when that round ended (ev_now()), 0: none yet */
 	struct agent_series series[API_PROBE_SERIES + 1];	/* the last one is "other" */
 	size_t nseries;
+	struct matrix *matrix;		/* /v1/matrix: the other agents' rows (matrix_fetch.c) */
 };
 
 /* Starts probe rounds every --interval (jittered); returns 0 or -errno. */

@@ -130,6 +130,7 @@ on_round(const struct probe_result *res, size_t n, void *arg)
 	free(a->probes);
 	a->probes = rp;
 	a->nprobes = n;
+	a->probes_at = ev_now();
 	agent_schedule(a, "probe round");
 }
 

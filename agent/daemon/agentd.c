@@ -28,6 +28,7 @@
 #include "agent/daemon/ksync.h"
 #include "agent/daemon/rules.h"
 #include "agent/daemon/discovery.h"
+#include "agent/daemon/matrix.h"
 #include "agent/daemon/peer.h"
 #include "agent/io/ev.h"
 #include "agent/io/httpd.h"
@@ -348,7 +349,8 @@ setup(struct agent *a)
 	a->t_peers = ev_timer_new(a->loop, on_peer_timer, a);
 	a->t_rules = ev_timer_new(a->loop, rules_on_timer, a);
 	a->peers = peers_new(a->loop, &po, on_peers_changed, a);
-	if (!a->t_reconcile || !a->t_resync || !a->t_peers || !a->t_rules || !a->peers ||
+	a->matrix = matrix_new(a);
+	if (!a->t_reconcile || !a->t_resync || !a->t_peers || !a->t_rules || !a->peers || !a->matrix ||
 	    ev_add(a->loop, watch_fd(a->watch), EPOLLIN, ksync_on_watch, a) < 0 ||
 	    ev_signal(a->loop, SIGTERM, on_signal, a) < 0 || ev_signal(a->loop, SIGINT, on_signal, a) < 0) {
 		log_errx("setting up the event loop failed");
@@ -413,6 +415,7 @@ teardown(struct agent *a)
 {
 	httpd_stop(a->httpd);
 	agent_probe_stop(a);
+	matrix_free(a->matrix);
 	peers_free(a->peers);
 	discovery_free(a->disc);
 	ev_timer_free(a->t_reconcile);

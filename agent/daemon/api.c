@@ -6,6 +6,7 @@
 
 #include "agent/daemon/agent.h"
 #include "agent/daemon/api.h"
+#include "agent/daemon/matrix.h"
 #include "agent/core/cfg.h"
 #include "agent/core/pauth.h"
 #include "agent/io/ev.h"
@@ -318,15 +319,21 @@ api_handle(const struct httpd_req *req, struct httpd_reply *out, void *arg)
 	else if (!strcmp(p, "/readyz"))
 		set(out, a->ready ? 200 : 503, text, strdup(a->ready ? "ready\n" : "not ready\n"));
 	else if (!strcmp(p, "/"))
-		set(out, a->ready ? 200 : 503, text,
-		    strdup(a->status_text ? a->status_text : "not ready\n"));
+		set(out, a->ready ? 200 : 503, text, matrix_report_text(a));
 	else if (!strcmp(p, "/v1/status"))
 		set(out, a->ready ? 200 : 503, json,
 		    strdup(a->status_json ? a->status_json : "{\"error\":\"not ready\"}"));
+	else if (!strcmp(p, "/v1/matrix"))
+		set(out, 200, json, matrix_json(a->matrix));
+	else if (!strcmp(p, "/v1/row"))	/* open like /: the same probe results */
+		set(out, 200, json, matrix_row_body(a));
+	else if (!strcmp(p, "/ui"))
+		set(out, 200, "text/html; charset=utf-8", matrix_ui());
 	else if (!strcmp(p, "/metrics"))
 		set(out, 200, "text/plain; version=0.0.4; charset=utf-8", metrics_text(a));
 	else if (strcmp(p, "/v1/node") && strcmp(p, "/v1/peers"))
-		set(out, 404, text, strdup("not found: try /, /v1/status, /v1/node, /v1/peers, /metrics\n"));
+		set(out, 404, text, strdup("not found: try /, /ui, /v1/status, /v1/matrix, /v1/node, "
+				   "/v1/peers, /metrics\n"));
 	else if (req->peer_port && !peer_parse_port(req->peer_port, &(uint16_t){ 0 }))
 		set(out, 400, text, strdup("X-Podreach-Peer: want a port, 1 to 65535, digits only\n"));
 	else if (!authorized(a, req, nonce))
