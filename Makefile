@@ -70,13 +70,14 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/libpodreach.a
 tests: $(TEST_BIN) $(BUILD)/podreach
 
 # /ui: agent/daemon/ui.html stays a plain HTML file to read and edit; this
-# turns it into a C string literal (escape \ and ", one quoted line per line)
+# turns it into a C string literal (escape \, " and ? against trigraphs; one
+# quoted line per line)
 # with sed, so no tool beyond the build's own is needed.
-$(BUILD)/gen/ui_html.h: agent/daemon/ui.html
+$(BUILD)/gen/ui_html.h: agent/daemon/ui.html Makefile
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  GEN     $@")
 	$(Q){ echo 'static const char ui_html[] ='; \
-	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/\t"/' -e 's/$$/\\n"/' $<; \
+	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/?/\\?/g' -e 's/^/\t"/' -e 's/$$/\\n"/' $<; \
 	  echo ';'; } >$@.tmp && mv $@.tmp $@
 $(BUILD)/obj/agent/daemon/matrix_fetch.o: $(BUILD)/gen/ui_html.h
 $(BUILD)/obj/agent/daemon/matrix_fetch.o: CFLAGS += -I$(BUILD)/gen

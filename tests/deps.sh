@@ -15,6 +15,7 @@ PKGS=(
     prometheus                                # promtool, to check /metrics
     python3-yaml                              # e2e/manifests: the rendered manifests, parsed
     groff-base man-db                         # podreach(8) checked with groff -ww and man
+    chromium                                  # /ui rendered in a real browser (e2e ui_matrix)
 )
 
 missing=()

@@ -464,13 +464,15 @@ row_json(const struct mx_node *v, size_t n, size_t i, const struct mx_view *w, j
 	 size_t *omitted)
 {
 	json_t *res = json_array(), *rtt = json_array();
+	/* A row not had now is unknown: nothing of it is shown, not even old cells. */
+	const struct mx_row *row = w->state == MX_ROW_SELF || w->state == MX_ROW_OK ? w->row : NULL;
 	char ip[CIDR_STRLEN];
 
 	for (size_t j = 0; res && rtt && j < n; j++)
 		if (json_array_append_new(res, json_null()) < 0 || json_array_append_new(rtt, json_null()) < 0)
 			break;
-	for (size_t k = 0; w->row && k < w->row->ncells; k++) {
-		const struct mx_cell *c = &w->row->cells[k];
+	for (size_t k = 0; row && k < row->ncells; k++) {
+		const struct mx_cell *c = &row->cells[k];
 		int j = mx_node_by_ip(v, n, c->to_ip);
 
 		if (j < 0)
