@@ -151,6 +151,8 @@ assert_eq "PNG" "$(head -c 4 "$OUT_DIR/ui.png" | tail -c 3)" "screenshot saved: 
 # ---- a row that cannot be fetched is unknown, not a failure ------------------------------
 kill -TERM "$(agent_pid c2n2)"
 wait_until 5 eval '! kill -0 $(agent_pid c2n2) 2>/dev/null' || fail "c2n2's agent ignored SIGTERM"
+assert_contains "$(tail -n 1 "$LAB_DIR/agent-c2n2.log")" "leaving 2 owned routes in place" \
+    "c2n2's agent stopped cleanly (under make check: no sanitizer report)"
 c2n2_unknown() {
     [[ $(json_get "$(host_curl "$M/v1/matrix")" \
         '[n["row"] for n in j["nodes"] if n["node"]=="c2n2"][0]') == unreachable ]]
@@ -186,6 +188,8 @@ echo $! >"$LAB_DIR/evil.pid"
 wait_until 5 host_curl -f -o /dev/null http://172.18.0.1:9760/v1/node || fail "fake agent not up"
 kill -TERM "$(agent_pid c1n1)"
 wait_until 5 eval '! kill -0 $(agent_pid c1n1) 2>/dev/null' || fail "c1n1's agent ignored SIGTERM"
+assert_contains "$(tail -n 1 "$LAB_DIR/agent-c1n1.log")" "leaving 2 owned routes in place" \
+    "c1n1's agent, its row fetches armed, stopped cleanly"
 pr_agent c1n1 --peers 172.18.0.4,172.18.0.1:9760 "${common[@]}"
 wait_ready c1n1
 evil_row() {

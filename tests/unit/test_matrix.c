@@ -419,6 +419,16 @@ test_matrix_json(void **state)
 	mx_row_free(&c2n1);
 }
 
+static void
+write_file(const char *path, const char *s)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(s, f);
+	assert_int_equal(fclose(f), 0);
+}
+
 /* 3 clusters x 50 nodes, every node probing the 100 of the other clusters
  * (3 targets each, one failing per row), and the worst case: every pair
  * failing.  Prints the sizes; the bounds asserted are what README claims. */
@@ -469,6 +479,8 @@ test_matrix_150(void **state)
 		}
 		s = mx_matrix_json(v, N, w, "cluster1", "cluster1-worker0", 10);
 		assert_non_null(s);
+		if (!fail_all && getenv("MATRIX_JSON_OUT"))	/* for tests/bench/ui_bench.sh */
+			write_file(getenv("MATRIX_JSON_OUT"), s);
 		*(fail_all ? &bad_len : &ok_len) = strlen(s);
 		free(s);
 		for (int i = 0; i < N; i++)
