@@ -204,6 +204,11 @@ assert_contains "$out" "podreach" "the report from http://$w_ip:9750/"
 assert_contains "$out" "cluster2" "... of cluster2's node"
 out=$(curl -sS -m 5 "http://$w_ip:9750/v1/status") || fail "curl /v1/status"
 assert_contains "$out" '"cluster1"' "/v1/status knows cluster1"
+assert_contains "$out" '"kubernetes"' "/v1/status: clusters from the Kubernetes APIs"
+out=$(curl -sS -m 5 "http://$w_ip:9750/metrics") || fail "curl /metrics"
+assert_contains "$out" "podreach_build_info" "/metrics from the host"
+out=$(k cluster2 -n podreach logs ds/podreach 2>&1) || fail "kubectl logs ds/podreach: $out"
+assert_contains "$out" "cluster1" "kubectl -n podreach logs ds/podreach tells of cluster1"
 rss=()
 for c in cluster1 cluster2; do
     for p in $(k "$c" -n podreach get pods -l app.kubernetes.io/name=podreach -o name); do
