@@ -43,7 +43,7 @@ for t in "${targets[@]}"; do
         fi
     fi
     rc=0
-    "$bin" -max_total_time="$SECONDS_EACH" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+    "$bin" ${FUZZ_SEED:+-seed="$FUZZ_SEED"} -max_total_time="$SECONDS_EACH" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
         -artifact_prefix="$OUT/$t-" "$OUT/$t" tests/fuzz/"$t"/corpus >"$OUT/$t.log" 2>&1 || rc=$?
     execs=$(awk '/stat::number_of_executed_units/ { print $2 }' "$OUT/$t.log" | tail -1)
     new=$(awk '/stat::new_units_added/ { print $2 }' "$OUT/$t.log" | tail -1)
