@@ -64,7 +64,7 @@ const char cfg_usage[] =
 bool
 cfg_valid_name(const char *v, size_t max)
 {
-	size_t n = strlen(v);
+	size_t n = v ? strlen(v) : 0;
 
 	if (n == 0 || n > max || !isalnum((unsigned char)v[0]) ||
 	    !isalnum((unsigned char)v[n - 1]))

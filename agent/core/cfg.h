@@ -104,7 +104,9 @@ struct cfg {
 bool cfg_parse(struct cfg *c, int argc, char *const argv[], char *const env[],
 	       char err[static CFG_ERR_MAX]);
 
-/* Whether v is a valid DNS-1123 name of at most max characters. */
+/* Whether v is a DNS-1123 name (lower-case letters, digits, '-' and '.',
+ * starting and ending with a letter or digit) of at most max characters;
+ * false for NULL.  Cluster and node names, ours and every peer's. */
 bool cfg_valid_name(const char *v, size_t max);
 
 /* Text for --help. */

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agent/core/cfg.h"
 #include "agent/core/report.h"
 #include "agent/daemon/matrix.h"
 #include "agent/io/probe.h"
@@ -276,21 +277,6 @@ mx_row_json(const struct mx_row *r)
 
 /* ---- /v1/row in: everything another agent says is untrusted ------------------------------ */
 
-/* A cluster or node name as peer.c accepts them: [a-z0-9.-], 1..max bytes. */
-static bool
-valid_name(const char *s, size_t max)
-{
-	size_t n = s ? strlen(s) : 0;
-
-	if (n == 0 || n > max)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!islower((unsigned char)s[i]) && !isdigit((unsigned char)s[i]) && s[i] != '-' &&
-		    s[i] != '.')
-			return false;
-	return true;
-}
-
 /* An optional text: absent or null -> NULL; a string of at most max bytes
  * -> a copy with every byte outside printable ASCII made '?'. */
 static bool
@@ -427,9 +413,9 @@ mx_row_parse(const char *body, size_t len, struct mx_row *out, char *err, size_t
 		snprintf(err, errlen, "not JSON (line %d, column %d)", je.line, je.column);
 	else if (!json_is_object(root))
 		snprintf(err, errlen, "not a JSON object");
-	else if (!valid_name(cluster, sizeof(out->cluster) - 1))
+	else if (!cfg_valid_name(cluster, sizeof(out->cluster) - 1))
 		snprintf(err, errlen, "cluster: want a cluster name");
-	else if (!valid_name(node, sizeof(out->node) - 1))
+	else if (!cfg_valid_name(node, sizeof(out->node) - 1))
 		snprintf(err, errlen, "node: want a node name");
 	else if (!cidr_parse_ip(json_string_value(json_object_get(root, "node_ip")), &out->node_ip))
 		snprintf(err, errlen, "node_ip: want an IPv4 address");

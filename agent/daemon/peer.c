@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "agent/core/cfg.h"
 #include "agent/core/pauth.h"
 #include "agent/daemon/peer.h"
 #include "agent/io/curlev.h"
@@ -94,20 +95,6 @@ load(const char *body, size_t len, char *err, size_t errlen)
 		root = NULL;
 	}
 	return root;
-}
-
-static bool
-valid_name(const char *s, size_t max)
-{
-	size_t n = s ? strlen(s) : 0;
-
-	if (n == 0 || n > max)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!islower((unsigned char)s[i]) && !isdigit((unsigned char)s[i]) && s[i] != '-' &&
-		    s[i] != '.')
-			return false;
-	return true;
 }
 
 /* "ip:port" strictly. */
@@ -245,9 +232,9 @@ peer_parse_node(const char *body, size_t len, struct peer_info *out, char *err, 
 	node = json_string_value(json_object_get(root, "node"));
 	ver = json_string_value(json_object_get(root, "version"));
 	svc = json_object_get(root, "service_cidr");
-	if (!valid_name(cluster, 63))
+	if (!cfg_valid_name(cluster, 63))
 		snprintf(err, errlen, "cluster: want a cluster name");
-	else if (!valid_name(node, 253))
+	else if (!cfg_valid_name(node, 253))
 		snprintf(err, errlen, "node: want a node name");
 	else if (!cidr_parse_ip(json_string_value(json_object_get(root, "node_ip")), &out->node_ip))
 		snprintf(err, errlen, "node_ip: want an IPv4 address");
