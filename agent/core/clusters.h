@@ -21,4 +21,11 @@ struct report_cluster {
 	char identity[256];	/* who the API sees */
 };
 
+struct cfg;
+
+/* The --remote nodes as one clusters[] entry (source "static", no name: the
+ * flag does not say), into out when max allows and there are any.  Returns
+ * 0 or 1. */
+size_t clusters_static(const struct cfg *c, struct report_cluster *out, size_t max);
+
 #endif

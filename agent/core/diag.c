@@ -314,6 +314,8 @@ diag_refused(struct report *r, const struct report_peer *p)
 static void
 diag_cluster(struct report *r, const struct report_cluster *c)
 {
+	if (strcmp(c->source, "kubernetes"))
+		return;		/* peers speak for themselves (peer-unreachable) */
 	if (!strcmp(c->state, "unreachable"))
 		report_add(r, PC_API_UNREACHABLE, SEV_WARNING, -1,
 			   "check that the API server answers from this node; routes stay meanwhile "

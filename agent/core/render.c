@@ -115,7 +115,8 @@ text_clusters(const struct report *r, FILE *out)
 	for (size_t i = 0; i < r->nclusters; i++) {
 		const struct report_cluster *c = &r->clusters[i];
 
-		fprintf(out, "  %-16s %-10s %-11s %5zu nodes  %s%s\n", c->name, c->source, c->state,
+		fprintf(out, "  %-16s %-10s %-11s %5zu nodes  %s%s\n", c->name[0] ? c->name : "-",
+			c->source, c->state,
 			c->nodes, c->api, c->local ? " (this cluster)" : "");
 		if (c->error[0])
 			fprintf(out, "      %s\n", c->error);

@@ -67,7 +67,7 @@ struct agent {
 	struct httpd *httpd;
 	struct peers *peers;
 	struct discovery *disc;		/* --discovery kubernetes, else NULL */
-	struct report_cluster clusters[DISC_MAX_CLUSTERS + 1];	/* + the secrets' watch */
+	struct report_cluster clusters[DISC_MAX_CLUSTERS + 2];	/* + the secrets' watch, --remote */
 	struct ev_timer *t_reconcile, *t_resync, *t_peers;
 	char token[256];		/* "" when none */
 	struct kview kv;		/* the kernel as the view holds it */

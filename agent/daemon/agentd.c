@@ -202,9 +202,12 @@ reconcile(struct agent *a)
 		discovery_withdraw(a->disc, &a->kv, &k);
 		in.remotes = discovery_remotes(a->disc, &in.nremotes);
 		r->clusters = a->clusters;
-		r->nclusters = discovery_clusters(a->disc, a->clusters, DISC_MAX_CLUSTERS + 1);
-	} else
+		r->nclusters = discovery_clusters(a->disc, a->clusters, DISC_MAX_CLUSTERS + 2);
+	} else {
 		in.nremotes = claims_remotes(a, &ac, rem, AGENT_MAX_REMOTES);
+		r->clusters = a->clusters;
+		r->nclusters = claims_clusters(a, a->clusters, DISC_MAX_CLUSTERS + 2);
+	}
 	if ((err = rc_run(&in, &k, &a->res)) < 0)
 		log_errc(err, "planning");
 	else {

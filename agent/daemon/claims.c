@@ -10,6 +10,7 @@
 #include "agent/core/plan.h"
 #include "agent/core/remotes.h"
 #include "agent/daemon/agent.h"
+#include "agent/core/clusters.h"
 #include "agent/daemon/claims.h"
 #include "agent/daemon/discovery.h"
 #include "agent/daemon/peer.h"
@@ -118,4 +119,35 @@ claims_remotes(struct agent *a, const struct agent_claims *ac, struct plan_remot
 		out[n++] = (struct plan_remote){ .node_ip = c->remotes[i].node_ip,
 			.cidrs = c->remotes[i].cidrs.v, .ncidrs = c->remotes[i].cidrs.n };
 	return n;
+}
+
+size_t
+claims_clusters(const struct agent *a, struct report_cluster *out, size_t max)
+{
+	size_t n = 0, k;
+
+	for (size_t i = 0; i < peers_count(a->peers); i++) {
+		const struct peer *p = peers_get(a->peers, i);
+
+		if (!p->has_info)
+			continue;
+		for (k = 0; k < n && strcmp(out[k].name, p->info.cluster); k++)
+			;
+		if (k == n) {
+			if (n == max)
+				continue;
+			out[n++] = (struct report_cluster){ .source = "peers", .state = "unreachable",
+				.local = !strcmp(p->info.cluster, a->cfg->cluster) };
+			snprintf(out[k].name, sizeof(out[k].name), "%s", p->info.cluster);
+		}
+		out[k].nodes++;
+		if (p->state == PEER_UP)
+			out[k].state = "synced";
+		else if (!out[k].error[0])
+			snprintf(out[k].error, sizeof(out[k].error), "peer %s: %s", p->address, p->error);
+	}
+	for (k = 0; k < n; k++)
+		if (!strcmp(out[k].state, "synced"))
+			out[k].error[0] = '\0';
+	return n + clusters_static(a->cfg, out + n, max - n);
 }

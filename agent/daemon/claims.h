@@ -6,6 +6,7 @@
 struct agent;
 struct agent_claims;
 struct plan_remote;
+struct report_cluster;
 struct report_peer;
 
 /* Every peer as the report shows it, refused ones with the reason; rp has
@@ -17,5 +18,9 @@ size_t claims_report_peers(const struct agent *a, const struct agent_claims *ac,
  * --remote.  Returns the count. */
 size_t claims_remotes(struct agent *a, const struct agent_claims *ac, struct plan_remote *out,
 		      size_t max);
+/* clusters[] in peers discovery: one entry per cluster its peers name
+ * (synced while one of them answers), then the --remote entry; at most max.
+ * Returns the count. */
+size_t claims_clusters(const struct agent *a, struct report_cluster *out, size_t max);
 
 #endif

@@ -557,5 +557,5 @@ discovery_clusters(const struct discovery *d, struct report_cluster *out, size_t
 		snprintf(rc->error, sizeof(rc->error), "Secrets in %s: %.400s", d->cfg->remote_secrets,
 			 d->sec_error);
 	}
-	return n;
+	return n + clusters_static(d->cfg, out + n, max - n);
 }

@@ -170,13 +170,17 @@ test_clusters(void **state)
 		  .origin = "Secret podreach/r3 key cluster3", .identity = "system:serviceaccount:p:r" },
 		{ .name = "cluster4", .source = "kubernetes", .state = "invalid",
 		  .error = "Secret podreach/r4 key cluster4: user.exec is not supported" },
+		/* peers speak for themselves (peer-unreachable): no api-* problem */
+		{ .name = "cluster5", .source = "peers", .state = "unreachable", .nodes = 1,
+		  .error = "peer 172.18.0.9:9750: timeout" },
+		{ .source = "static", .state = "synced", .nodes = 3 },
 	};
 	char *buf = NULL, *js;
 	size_t len = 0;
 	FILE *f;
 
 	r = (struct report){ .version = "test", .cfg = &cfg, .kv = &fx_kv, .clusters = cl,
-			     .nclusters = 4 };
+			     .nclusters = 6 };
 	diag_run(&r);
 	assert_int_equal(r.nproblems, 3);
 	assert_int_equal(r.problems[0].code, PC_API_UNREACHABLE);
@@ -192,7 +196,8 @@ test_clusters(void **state)
 	assert_non_null(f);
 	render_text(&r, f);
 	fclose(f);
-	assert_non_null(strstr(buf, "clusters (4)\n  cluster2         kubernetes synced"));
+	assert_non_null(strstr(buf, "clusters (6)\n  cluster2         kubernetes synced"));
+	assert_non_null(strstr(buf, "\n  -                static     synced          3 nodes"));
 	assert_non_null(strstr(buf, "(this cluster)"));
 	free(buf);
 	js = render_json(&r);
