@@ -14,16 +14,8 @@ set -euo pipefail
 
 say() { echo "base-image: $*"; }
 
-mirror() {
-    local m
-    m=$(sed -n 's/^URIs:[[:space:]]*\([^[:space:]]*\).*/\1/p' /etc/apt/sources.list.d/*.sources 2>/dev/null |
-        grep -v -e security -e nodesource | head -n1 || true)
-    if [[ -z $m && -r /etc/apt/sources.list ]]; then
-        m=$(awk '$1 == "deb" && $0 !~ /security/ { for (i = 2; i <= NF; i++) if ($i ~ /^https?:/) { print $i; exit } }' \
-            /etc/apt/sources.list)
-    fi
-    echo "${m:-http://deb.debian.org/debian}"
-}
+# shellcheck source=tests/k8s/mirror.sh
+source "$(dirname "${BASH_SOURCE[0]}")/mirror.sh"
 
 have() { docker image inspect "$1" >/dev/null 2>&1; }
 
