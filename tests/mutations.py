@@ -61,7 +61,7 @@ MUTATIONS = [
     ("matrix: a row's text unbounded", "agent/daemon/matrix.c",
      "json_string_length(v) > max ||", "", "test_matrix"),
     ("matrix: a row's depth unchecked", "agent/daemon/matrix.c",
-     "peer_json_depth(body, len) > MX_MAX_DEPTH", "peer_json_depth(body, len) > 99", "test_matrix"),
+     "jscan_bounded(body, len, MX_MAX_DEPTH,", "jscan_bounded(body, len, 99,", "test_matrix"),
     ("matrix: a row's cells uncounted", "agent/daemon/matrix.c",
      "json_array_size(a) > MX_MAX_NODES) {", "json_array_size(a) > 100000) {", "test_matrix"),
     ("matrix: one destination given twice", "agent/daemon/matrix.c",
@@ -70,6 +70,17 @@ MUTATIONS = [
      "if (json_array_size(fails) < MX_MAX_DETAILS)", "if (1)", "test_matrix"),
     ("matrix: an unknown row's old cells shown", "agent/daemon/matrix.c",
      "w->state == MX_ROW_SELF || w->state == MX_ROW_OK ? w->row : NULL", "w->row", "test_matrix"),
+    ("kobj: an event decoded whatever its shape", "agent/core/kobj.c",
+     "if (!jscan_bounded(buf, len, KOBJ_MAX_DEPTH + 1, KOBJ_MAX_VALUES, what, err, errlen))",
+     "if (0)", "test_kobj"),
+    ("kobj: a page's items unbounded", "agent/core/kobj.c",
+     "if (!jscan_bounded(l->body + a, b - a, KOBJ_MAX_DEPTH, KOBJ_MAX_VALUES, \"an item\",",
+     "if (0 && !jscan_bounded(l->body + a, b - a, KOBJ_MAX_DEPTH, KOBJ_MAX_VALUES, \"an item\",",
+     "test_kobj"),
+    ("jscan: a scalar counted per byte", "agent/core/jscan.c",
+     "else if (!scalar && js_starts_value(c)) {", "else if (js_starts_value(c)) {", "test_jscan"),
+    ("jscan: an escaped quote ends a string", "agent/core/jscan.c",
+     "\t\t\telse if (c == '\\\\')\n\t\t\t\tesc = true;\n", "\n", "test_jscan"),
 ]
 
 def run(cmd):

@@ -4,6 +4,7 @@
 
 #include "agent/core/b64.h"
 #include "agent/core/cfg.h"
+#include "agent/core/jscan.h"
 #include "agent/core/kobj.h"
 
 static const char *const kobj_types[] = { "ADDED", "MODIFIED", "DELETED", "BOOKMARK", "ERROR" };
@@ -24,11 +25,11 @@ kobj_clean(char *s)
 			*s = '?';
 }
 
-/* metadata.<key> as a bounded string; "" when absent. */
+/* meta.<key> as a bounded string; "" when absent. */
 static bool
-kobj_meta(const json_t *obj, const char *key, char *out, size_t outlen)
+kobj_meta_of(const json_t *meta, const char *key, char *out, size_t outlen)
 {
-	const json_t *v = json_object_get(json_object_get(obj, "metadata"), key);
+	const json_t *v = json_object_get(meta, key);
 	const char *s = json_string_value(v);
 
 	out[0] = '\0';
@@ -41,6 +42,29 @@ kobj_meta(const json_t *obj, const char *key, char *out, size_t outlen)
 			return false;
 	snprintf(out, outlen, "%s", s);
 	return true;
+}
+
+/* metadata.<key> of obj. */
+static bool
+kobj_meta(const json_t *obj, const char *key, char *out, size_t outlen)
+{
+	return kobj_meta_of(json_object_get(obj, "metadata"), key, out, outlen);
+}
+
+/* Decodes a bounded piece of JSON; NULL with why in err. */
+static json_t *
+kobj_load(const char *buf, size_t len, const char *what, char *err, size_t errlen)
+{
+	json_error_t je;
+	json_t *root;
+
+	if (!jscan_bounded(buf, len, KOBJ_MAX_DEPTH + 1, KOBJ_MAX_VALUES, what, err, errlen))
+		return NULL;
+	if (!(root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je))) {
+		snprintf(err, errlen, "%s is not JSON: %s", what, je.text);
+		kobj_clean(err);
+	}
+	return root;
 }
 
 static bool
@@ -65,7 +89,6 @@ kobj_status(const json_t *st, struct kobj_event *ev, char *err, size_t errlen)
 bool
 kobj_parse_event(const char *line, size_t len, struct kobj_event *ev, char *err, size_t errlen)
 {
-	json_error_t je;
 	json_t *root, *obj;
 	const char *type;
 	size_t t;
@@ -75,11 +98,9 @@ kobj_parse_event(const char *line, size_t len, struct kobj_event *ev, char *err,
 		snprintf(err, errlen, "a watch event of %zu bytes, more than %d", len, KOBJ_MAX_EVENT);
 		return false;
 	}
-	if (!(root = json_loadb(line, len, JSON_REJECT_DUPLICATES, &je))) {
-		snprintf(err, errlen, "a watch event is not JSON: %s", je.text);
-		kobj_clean(err);
+	/* The event wraps its object one level deeper. */
+	if (!(root = kobj_load(line, len, "a watch event", err, errlen)))
 		return false;
-	}
 	type = json_string_value(json_object_get(root, "type"));
 	obj = json_object_get(root, "object");
 	for (t = 0; type && t < sizeof(kobj_types) / sizeof(kobj_types[0]); t++)
@@ -114,36 +135,141 @@ kobj_event_free(struct kobj_event *ev)
 	ev->object = NULL;
 }
 
-bool
-kobj_parse_list(const char *body, size_t len, json_t **items, char rv[static KOBJ_RV_MAX],
-		char cont[static KOBJ_CONTINUE_MAX], char *err, size_t errlen)
+/* The page's metadata: resourceVersion and continue. */
+static bool
+kobj_list_meta(const char *buf, size_t len, char rv[static KOBJ_RV_MAX],
+	       char cont[static KOBJ_CONTINUE_MAX], char *err, size_t errlen)
 {
-	json_error_t je;
-	json_t *root;
+	json_t *meta = kobj_load(buf, len, "the list's metadata", err, errlen);
 	bool ok = false;
 
-	*items = NULL;
+	if (!meta)
+		return false;
+	if (!kobj_meta_of(meta, "resourceVersion", rv, KOBJ_RV_MAX) || !rv[0])
+		snprintf(err, errlen, "the list has no valid metadata.resourceVersion");
+	else if (!kobj_meta_of(meta, "continue", cont, KOBJ_CONTINUE_MAX))
+		snprintf(err, errlen, "the list has an invalid metadata.continue");
+	else
+		ok = true;
+	json_decref(meta);
+	return ok;
+}
+
+/* Counts items[] (at pos, its '['), each within an object's bounds. */
+static bool
+kobj_list_items(struct kobj_list *l, size_t pos, char *err, size_t errlen)
+{
+	size_t a, b;
+	char c;
+
+	l->next = ++pos;
+	if (jscan_peek(l->body, l->len, &pos) == ']')
+		return true;
+	for (;; pos++) {
+		if (!jscan_value(l->body, l->len, &pos, &a, &b)) {
+			snprintf(err, errlen, "the list's items[%zu] is not JSON", l->n);
+			return false;
+		}
+		if (!jscan_bounded(l->body + a, b - a, KOBJ_MAX_DEPTH, KOBJ_MAX_VALUES, "an item",
+				   err, errlen))
+			return false;
+		l->n++;
+		if ((c = jscan_peek(l->body, l->len, &pos)) == ']')
+			break;
+		if (c != ',') {
+			snprintf(err, errlen, "the list's items[] is not JSON");
+			return false;
+		}
+	}
+	return true;
+}
+
+/* One member of the page's top level: metadata and items are read, the
+ * rest skipped.  Keys are compared as sent: an escaped "items" is not items,
+ * and the page is then refused for lacking them. */
+static bool
+kobj_list_member(struct kobj_list *l, const char *key, size_t klen, size_t va, size_t vb,
+		 bool *meta, size_t *items, char rv[static KOBJ_RV_MAX],
+		 char cont[static KOBJ_CONTINUE_MAX], char *err, size_t errlen)
+{
+	if (klen == 10 && !memcmp(key, "\"metadata\"", 10)) {
+		if (*meta) {
+			snprintf(err, errlen, "the list has a second metadata");
+			return false;
+		}
+		*meta = true;
+		return kobj_list_meta(l->body + va, vb - va, rv, cont, err, errlen);
+	}
+	if (klen == 7 && !memcmp(key, "\"items\"", 7)) {
+		if (*items || l->body[va] != '[') {
+			snprintf(err, errlen, "the list has a second items, or one not a list");
+			return false;
+		}
+		*items = va;
+	}
+	return true;
+}
+
+bool
+kobj_list_open(const char *body, size_t len, struct kobj_list *l, char rv[static KOBJ_RV_MAX],
+	       char cont[static KOBJ_CONTINUE_MAX], char *err, size_t errlen)
+{
+	size_t pos = 0, ka, kb, va, vb, items = 0;
+	bool meta = false;
+
+	*l = (struct kobj_list){ .body = body, .len = len };
 	if (len > KOBJ_MAX_PAGE) {
 		snprintf(err, errlen, "a list page of %zu bytes, more than %d", len, KOBJ_MAX_PAGE);
 		return false;
 	}
-	if (!(root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je))) {
-		snprintf(err, errlen, "the list is not JSON: %s", je.text);
-		kobj_clean(err);
+	if (!jscan_bounded(body, len, KOBJ_MAX_DEPTH + 2, (size_t)-1, "the list", err, errlen))
+		return false;
+	snprintf(err, errlen, "the list is not a JSON object");
+	if (jscan_peek(body, len, &pos) != '{')
+		return false;
+	/* c: the byte before the next member, '{' or ','; '}' ends. */
+	for (char c = '{'; c != '}'; c = jscan_peek(body, len, &pos)) {
+		if (c != '{' && c != ',')
+			return false;
+		pos++;
+		if (c == '{' && jscan_peek(body, len, &pos) == '}')
+			break;
+		if (jscan_peek(body, len, &pos) != '"' || !jscan_value(body, len, &pos, &ka, &kb) ||
+		    jscan_peek(body, len, &pos) != ':')
+			return false;
+		pos++;
+		if (!jscan_value(body, len, &pos, &va, &vb))
+			return false;
+		if (!kobj_list_member(l, body + ka, kb - ka, va, vb, &meta, &items, rv, cont, err,
+				      errlen))
+			return false;
+		snprintf(err, errlen, "the list is not a JSON object");
+	}
+	pos++;
+	if ((jscan_peek(body, len, &pos), pos < len))
+		return false;
+	if (!items || !meta) {
+		snprintf(err, errlen, "the list has no %s", !items ? "items[]" :
+			 "valid metadata.resourceVersion");
 		return false;
 	}
-	if (!json_is_array(json_object_get(root, "items")))
-		snprintf(err, errlen, "the list has no items[]");
-	else if (!kobj_meta(root, "resourceVersion", rv, KOBJ_RV_MAX) || !rv[0])
-		snprintf(err, errlen, "the list has no valid metadata.resourceVersion");
-	else if (!kobj_meta(root, "continue", cont, KOBJ_CONTINUE_MAX))
-		snprintf(err, errlen, "the list has an invalid metadata.continue");
-	else {
-		*items = json_incref(json_object_get(root, "items"));
-		ok = true;
-	}
-	json_decref(root);
-	return ok;
+	return kobj_list_items(l, items, err, errlen);
+}
+
+int
+kobj_list_next(struct kobj_list *l, json_t **item, char *err, size_t errlen)
+{
+	size_t a, b;
+
+	*item = NULL;
+	if (jscan_peek(l->body, l->len, &l->next) == ']')
+		return 0;
+	if (!jscan_value(l->body, l->len, &l->next, &a, &b) ||
+	    !(*item = kobj_load(l->body + a, b - a, "an item", err, errlen)))
+		return -1;
+	if (jscan_peek(l->body, l->len, &l->next) == ',')
+		l->next++;
+	return 1;
 }
 
 /* The first IPv4 InternalIP of status.addresses. */

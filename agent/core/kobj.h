@@ -15,7 +15,13 @@
 #include "agent/core/cidr.h"
 
 #define KOBJ_MAX_EVENT (1024 * 1024)	/* one watch line */
-#define KOBJ_MAX_PAGE (32 * 1024 * 1024)	/* one list page */
+/* One list page: the server pages at 500 objects, and a Node is 5-20 KB. */
+#define KOBJ_MAX_PAGE (16 * 1024 * 1024)
+/* One object (a Node, a Secret) as JSON: nesting (a Node's managedFields go
+ * about 10 deep) and values (about 500 in a kind Node); what decoding one
+ * may cost, whatever its bytes.  A page is decoded one item at a time. */
+#define KOBJ_MAX_DEPTH 32
+#define KOBJ_MAX_VALUES 20000
 #define KOBJ_RV_MAX 64
 #define KOBJ_CONTINUE_MAX 1024
 #define KOBJ_SECRET_KEYS 32
@@ -64,10 +70,24 @@ bool kobj_parse_event(const char *line, size_t len, struct kobj_event *ev, char 
 /* NULL-safe. */
 void kobj_event_free(struct kobj_event *ev);
 
-/* One list page: its items (a new reference in *items), metadata.resourceVersion
- * and metadata.continue ("" on the last page).  Returns false with why in err. */
-bool kobj_parse_list(const char *body, size_t len, json_t **items, char rv[static KOBJ_RV_MAX],
-		     char cont[static KOBJ_CONTINUE_MAX], char *err, size_t errlen);
+/* One list page, read in place (body must outlive it): its items, decoded
+ * one at a time so that a page costs its bytes and one object's tree. */
+struct kobj_list {
+	const char *body;
+	size_t len;
+	size_t next;			/* where the next item begins */
+	size_t n;			/* how many items the page holds */
+};
+
+/* Checks the whole page (its shape, every item's bounds) and reads its
+ * metadata.resourceVersion and metadata.continue ("" on the last page).
+ * Returns false with why in err. */
+bool kobj_list_open(const char *body, size_t len, struct kobj_list *l,
+		    char rv[static KOBJ_RV_MAX], char cont[static KOBJ_CONTINUE_MAX], char *err,
+		    size_t errlen);
+/* The next item as a new reference in *item: 1; 0 after the last; -1 with
+ * why in err when it is not JSON (items before it were handed out). */
+int kobj_list_next(struct kobj_list *l, json_t **item, char *err, size_t errlen);
 
 /* A Node object.  Returns false (why in err) only when it has no valid
  * metadata.name; refused data is in out->error. */

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "agent/core/cfg.h"
+#include "agent/core/jscan.h"
 #include "agent/core/report.h"
 #include "agent/daemon/matrix.h"
 #include "agent/io/probe.h"
@@ -401,7 +402,7 @@ mx_row_parse(const char *body, size_t len, struct mx_row *out, char *err, size_t
 	bool ok = false;
 
 	memset(out, 0, sizeof(*out));
-	if (len > MX_MAX_BODY || peer_json_depth(body, len) > MX_MAX_DEPTH) {
+	if (len > MX_MAX_BODY || !jscan_bounded(body, len, MX_MAX_DEPTH, (size_t)-1, "", err, errlen)) {
 		snprintf(err, errlen, "larger than %d bytes or nested deeper than %d", MX_MAX_BODY,
 			 MX_MAX_DEPTH);
 		return false;

@@ -8,6 +8,7 @@
 #include <sys/random.h>
 
 #include "agent/core/cfg.h"
+#include "agent/core/jscan.h"
 #include "agent/core/pauth.h"
 #include "agent/daemon/peer.h"
 #include "agent/io/curlev.h"
@@ -15,35 +16,6 @@
 #include "agent/io/log.h"
 
 /* ---- validation (pure) ----------------------------------------------------------- */
-
-int
-peer_json_depth(const char *body, size_t len)
-{
-	int depth = 0, max = 0;
-	bool str = false, esc = false;
-
-	for (size_t i = 0; i < len; i++) {
-		char c = body[i];
-
-		if (str) {
-			if (esc)
-				esc = false;
-			else if (c == '\\')
-				esc = true;
-			else if (c == '"')
-				str = false;
-			continue;
-		}
-		if (c == '"')
-			str = true;
-		else if (c == '[' || c == '{') {
-			if (++depth > max)
-				max = depth;
-		} else if (c == ']' || c == '}')
-			depth--;
-	}
-	return max;
-}
 
 void
 peer_sanitize(char *s)
@@ -79,10 +51,9 @@ load(const char *body, size_t len, char *err, size_t errlen)
 	json_error_t je;
 	json_t *root;
 
-	if (peer_json_depth(body, len) > PEER_MAX_DEPTH) {
-		snprintf(err, errlen, "JSON nested deeper than %d", PEER_MAX_DEPTH);
+	/* Bytes are bounded by the transfer; jansson's cost by depth too. */
+	if (!jscan_bounded(body, len, PEER_MAX_DEPTH, (size_t)-1, "JSON", err, errlen))
 		return NULL;
-	}
 	root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je);
 	if (!root) {
 		/* jansson quotes the offending input, raw bytes and all. */

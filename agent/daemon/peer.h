@@ -109,7 +109,5 @@ bool peer_parse_port(const char *s, uint16_t *port);
 /* Replaces every byte that is not printable ASCII with '?', in place:
  * what a peer says reaches logs, the report, JSON and metrics. */
 void peer_sanitize(char *s);
-/* Deepest nesting of [ and { outside strings; a guard before parsing. */
-int peer_json_depth(const char *body, size_t len);
 
 #endif

@@ -357,17 +357,26 @@ kw_http_error(struct kwatch *w, long code)
 	kw_retry_later(w);
 }
 
-static void
-kw_list_items(struct kwatch *w, json_t *items, const char *rv, const char *cont)
+/* One page, its items decoded one at a time; false with why in err. */
+static bool
+kw_list_items(struct kwatch *w, struct kobj_list *l, char *err, size_t errlen)
 {
-	const json_t *it;
-	size_t i;
+	json_t *it;
+	int r;
 
 	if (w->page_first && w->cbs.relist)
 		w->cbs.relist(w->cbs.arg);
-	json_array_foreach(items, i, it)
+	while ((r = kobj_list_next(l, &it, err, errlen)) > 0) {
 		if (w->cbs.object)
 			w->cbs.object(KOBJ_ADDED, it, w->cbs.arg);
+		json_decref(it);
+	}
+	return r == 0;
+}
+
+static void
+kw_list_page(struct kwatch *w, const char *rv, const char *cont)
+{
 	snprintf(w->cont, sizeof(w->cont), "%s", cont);
 	if (cont[0]) {
 		kw_start(w);		/* the next page */
@@ -387,7 +396,7 @@ static void
 kw_list_done(struct kwatch *w, CURLcode res, long code)
 {
 	char rv[KOBJ_RV_MAX], cont[KOBJ_CONTINUE_MAX], err[300];
-	json_t *items = NULL;
+	struct kobj_list l;
 
 	if (res != CURLE_OK && !w->body.too_big) {
 		kw_state(w, KW_UNREACHABLE, "%s: %s", w->server,
@@ -395,20 +404,20 @@ kw_list_done(struct kwatch *w, CURLcode res, long code)
 	} else if (code != 200 && !w->body.too_big) {
 		kw_http_error(w, code);
 		return;
-	} else if (w->body.too_big || !kobj_parse_list(w->body.buf ? w->body.buf : "",
-							   w->body.len, &items, rv, cont, err,
-							   sizeof(err))) {
-		kw_state(w, KW_INVALID, "%s%s: %s", w->server, w->path, w->body.too_big ?
-			 "a list page larger than 32 MiB" : err);
-	} else if ((w->listed += json_array_size(items)) > w->max_objects) {
+	} else if (w->body.too_big ? (snprintf(err, sizeof(err), "a list page larger than %d MiB",
+					       KOBJ_MAX_PAGE >> 20), true) :
+		   !kobj_list_open(w->body.buf ? w->body.buf : "", w->body.len, &l, rv, cont, err,
+				   sizeof(err))) {
+		kw_state(w, KW_INVALID, "%s%s: %s", w->server, w->path, err);
+	} else if ((w->listed += l.n) > w->max_objects) {
 		kw_state(w, KW_INVALID, "%s%s: more than %zu objects", w->server, w->path,
 			 w->max_objects);
+	} else if (!kw_list_items(w, &l, err, sizeof(err))) {
+		kw_state(w, KW_INVALID, "%s%s: %s", w->server, w->path, err);
 	} else {
-		kw_list_items(w, items, rv, cont);
-		json_decref(items);
+		kw_list_page(w, rv, cont);
 		return;
 	}
-	json_decref(items);
 	w->cont[0] = '\0';
 	w->listed = 0;
 	kw_retry_later(w);

@@ -56,7 +56,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char err[200], rv[KOBJ_RV_MAX], cont[KOBJ_CONTINUE_MAX];
 	struct kobj_event ev;
-	json_t *items;
+	struct kobj_list l;
+	json_t *it;
+	size_t n = 0;
+	int r;
 
 	if (kobj_parse_event((const char *)data, size, &ev, err, sizeof(err))) {
 		if ((ev.type == KOBJ_ERROR) != (ev.object == NULL))
@@ -69,10 +72,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		kobj_event_free(&ev);
 	} else
 		check_text(err);
-	if (kobj_parse_list((const char *)data, size, &items, rv, cont, err, sizeof(err))) {
-		if (!json_is_array(items) || !rv[0])
+	/* A page: every item it counted is handed out, each a bounded value. */
+	if (kobj_list_open((const char *)data, size, &l, rv, cont, err, sizeof(err))) {
+		if (!rv[0])
 			abort();
-		json_decref(items);
-	}
+		while ((r = kobj_list_next(&l, &it, err, sizeof(err))) > 0) {
+			n++;
+			check_node(it);
+			json_decref(it);
+		}
+		if (r < 0)
+			check_text(err);
+		else if (n != l.n)
+			abort();
+	} else
+		check_text(err);
 	return 0;
 }

@@ -167,6 +167,10 @@ def text_seeds():
                           b'"version":"0.1.0"}')
     write("peer", "peers", b'{"peers":[{"address":"172.18.0.3:9750","state":"up"},'
                            b'{"address":"172.18.0.4:9750"}]}')
+    write("jscan", "object", b'{"a":[1,"]}",{}],"b":"x\\"y","c":-1.5e3,"d":[true,false,null]}')
+    write("jscan", "nested", b"[[[[[]]]]]")
+    write("jscan", "string", b'  "a\\\\"  ')
+    write("jscan", "two", b"[],[]")
     rnd = random.Random(1)
     for i in range(4):
         write("fw", "random-%d" % i, bytes(rnd.randrange(256) for _ in range(96 + 64 * i)))

@@ -108,26 +108,111 @@ test_node_no_name(void **state)
 	}
 }
 
+static int
+list(const char *page, size_t len, char rv[static KOBJ_RV_MAX], char cont[static KOBJ_CONTINUE_MAX],
+     char *err, size_t errlen)
+{
+	struct kobj_list l;
+	json_t *it;
+	int n = 0, r;
+
+	if (!kobj_list_open(page, len, &l, rv, cont, err, errlen))
+		return -1;
+	while ((r = kobj_list_next(&l, &it, err, errlen)) > 0) {
+		n++;
+		json_decref(it);
+	}
+	assert_int_equal(r, 0);
+	assert_int_equal(n, l.n);
+	return n;
+}
+
 static void
 test_list(void **state)
 {
 	static const char page[] = "{\"kind\":\"NodeList\",\"metadata\":{\"resourceVersion\":\"900\","
 		"\"continue\":\"eyJ2IjoibWV0YS5rOHMuaW8vdjEifQ==\"},\"items\":[{\"metadata\":{\"name\":\"x\"}}]}";
+	static const char spaced[] = " { \"items\" : [ {\"a\":\"]\"} , [ ] ,\t{}\n] , \"x\":{\"items\":1},"
+		"\"metadata\" : {\"resourceVersion\":\"7\"} }\n";
+	static const char badit[] = "{\"metadata\":{\"resourceVersion\":\"1\"},\"items\":[{},{\"a\":x}]}";
 	char rv[KOBJ_RV_MAX], cont[KOBJ_CONTINUE_MAX], err[200];
-	json_t *items;
+	struct kobj_list l;
+	json_t *it;
 
-	assert_true(kobj_parse_list(page, strlen(page), &items, rv, cont, err, sizeof(err)));
+	assert_int_equal(list(page, strlen(page), rv, cont, err, sizeof(err)), 1);
 	assert_string_equal(rv, "900");
 	assert_string_equal(cont, "eyJ2IjoibWV0YS5rOHMuaW8vdjEifQ==");
-	assert_int_equal(json_array_size(items), 1);
-	json_decref(items);
-	assert_false(kobj_parse_list("{\"items\":[]}", 12, &items, rv, cont, err, sizeof(err)));
+	assert_int_equal(list(spaced, strlen(spaced), rv, cont, err, sizeof(err)), 3);
+	assert_string_equal(rv, "7");
+	assert_string_equal(cont, "");
+	assert_int_equal(list(page + 96, 0, rv, cont, err, sizeof(err)), -1);
+	assert_int_equal(list("{\"metadata\":{\"resourceVersion\":\"1\"},\"items\":[]}", 47, rv, cont,
+			      err, sizeof(err)), 0);
+	assert_int_equal(list("{\"items\":[]}", 12, rv, cont, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "resourceVersion"));
-	assert_false(kobj_parse_list("{\"metadata\":{\"resourceVersion\":\"1\"}}", 36, &items, rv,
-				     cont, err, sizeof(err)));
+	assert_int_equal(list("{\"metadata\":{\"resourceVersion\":\"1\"}}", 36, rv, cont, err,
+			      sizeof(err)), -1);
 	assert_non_null(strstr(err, "items"));
-	assert_false(kobj_parse_list("{", 1, &items, rv, cont, err, sizeof(err)));
-	assert_null(items);
+	/* An item that jansson refuses: the ones before it were handed out. */
+	assert_true(kobj_list_open(badit, strlen(badit), &l, rv, cont, err, sizeof(err)));
+	assert_int_equal(l.n, 2);
+	assert_int_equal(kobj_list_next(&l, &it, err, sizeof(err)), 1);
+	json_decref(it);
+	assert_int_equal(kobj_list_next(&l, &it, err, sizeof(err)), -1);
+	assert_null(it);
+	assert_non_null(strstr(err, "not JSON"));
+}
+
+/* What the structure walk refuses before anything is decoded. */
+static void
+test_list_refused(void **state)
+{
+	static const char *bad[] = {
+		"", "{", "[]", "{}", "{\"items\":[],\"metadata\":{\"resourceVersion\":\"1\"},}",
+		"{\"items\":[1,],\"metadata\":{\"resourceVersion\":\"1\"}}",
+		"{\"items\":[] \"metadata\":{\"resourceVersion\":\"1\"}}",
+		"{\"items\":[],\"metadata\":{\"resourceVersion\":\"1\"}} x",
+		"{\"items\":[],\"items\":[],\"metadata\":{\"resourceVersion\":\"1\"}}",
+		"{\"items\":{},\"metadata\":{\"resourceVersion\":\"1\"}}",
+		"{\"items\":[],\"metadata\":{\"resourceVersion\":\"1\"},\"metadata\":{}}",
+		"{\"items\":[],\"metadata\":{\"resourceVersion\":1}}",
+		"{\"it\\u0065ms\":[],\"metadata\":{\"resourceVersion\":\"1\"}}",
+		"{\"items\":[],\"metadata\":{\"resourceVersion\":\"1\"}}\0",
+		"{\"items\":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]],"
+		"\"metadata\":{\"resourceVersion\":\"1\"}}",
+	};
+	char rv[KOBJ_RV_MAX], cont[KOBJ_CONTINUE_MAX], err[200];
+	struct kobj_list l;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (kobj_list_open(bad[i], strlen(bad[i]) + (i == 13), &l, rv, cont, err, sizeof(err)))
+			fail_msg("accepted %s", bad[i]);
+}
+
+/* A page's cost is bounded by objects, not bytes: 10,000,000 "[]" in 30 MB
+ * cost 1.4 GB decoded whole.  Refused before jansson sees a byte. */
+static void
+test_list_shape(void **state)
+{
+	static const char head[] = "{\"metadata\":{\"resourceVersion\":\"1\"},\"items\":[{\"a\":[";
+	char rv[KOBJ_RV_MAX], cont[KOBJ_CONTINUE_MAX], err[200], *page;
+	size_t n = 3 * (KOBJ_MAX_VALUES + 10), len = strlen(head) + n + 8;
+	struct kobj_list l;
+
+	page = malloc(len);
+	memcpy(page, head, strlen(head));
+	for (size_t i = 0; i < n; i += 3)
+		memcpy(page + strlen(head) + i, "[],", 3);
+	memcpy(page + strlen(head) + n - 1, "]}]}", 5);
+	assert_false(kobj_list_open(page, strlen(page), &l, rv, cont, err, sizeof(err)));
+	assert_string_equal(err, "an item of more than 20000 JSON values");
+	/* The same values spread over many items: each is within bounds. */
+	for (size_t i = strlen(head) + 5; i + 4 < strlen(head) + n; i += 30)
+		memcpy(page + i, "]},{\"a\":[", 9);
+	assert_true(kobj_list_open(page, strlen(page), &l, rv, cont, err, sizeof(err)));
+	free(page);
+	assert_false(kobj_list_open("{}", KOBJ_MAX_PAGE + 1, &l, rv, cont, err, sizeof(err)));
+	assert_non_null(strstr(err, "more than"));
 }
 
 static void
@@ -183,6 +268,22 @@ test_events_refused(void **state)
 	memset(big, ' ', KOBJ_MAX_EVENT + 1);
 	assert_false(kobj_parse_event(big, KOBJ_MAX_EVENT + 1, &ev, err, sizeof(err)));
 	assert_non_null(strstr(err, "more than"));
+	/* 1 MiB of nested lists cost 61 MB decoded: refused by shape first. */
+	memcpy(big, "{\"type\":\"ADDED\",\"object\":{\"a\":", 30);
+	memset(big + 30, '[', KOBJ_MAX_DEPTH);
+	memset(big + 30 + KOBJ_MAX_DEPTH, ']', KOBJ_MAX_DEPTH);
+	memcpy(big + 30 + 2 * KOBJ_MAX_DEPTH, "}}", 3);
+	assert_false(kobj_parse_event(big, strlen(big), &ev, err, sizeof(err)));
+	assert_string_equal(err, "a watch event nested deeper than 33");
+	big[29 + KOBJ_MAX_DEPTH] = ' ';
+	big[30 + KOBJ_MAX_DEPTH] = ' ';
+	assert_true(kobj_parse_event(big, strlen(big), &ev, err, sizeof(err)));
+	kobj_event_free(&ev);
+	for (size_t i = 0; i + 30 < KOBJ_MAX_EVENT - 3; i += 3)
+		memcpy(big + 30 + i, "[],", 3);
+	memcpy(big + 30 + 3 * ((KOBJ_MAX_EVENT - 34) / 3) - 1, "1}}", 4);
+	assert_false(kobj_parse_event(big, strlen(big), &ev, err, sizeof(err)));
+	assert_string_equal(err, "a watch event of more than 20000 JSON values");
 	free(big);
 }
 
@@ -233,6 +334,8 @@ main(void)
 		cmocka_unit_test(test_node_refused),
 		cmocka_unit_test(test_node_no_name),
 		cmocka_unit_test(test_list),
+		cmocka_unit_test(test_list_refused),
+		cmocka_unit_test(test_list_shape),
 		cmocka_unit_test(test_events),
 		cmocka_unit_test(test_events_refused),
 		cmocka_unit_test(test_secret),

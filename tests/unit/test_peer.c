@@ -81,15 +81,6 @@ test_bad(void **state)
 }
 
 static void
-test_depth(void **state)
-{
-	assert_int_equal(peer_json_depth("{}", 2), 1);
-	assert_int_equal(peer_json_depth("{\"a\":\"[[[[\"}", 11), 1);	/* inside a string */
-	assert_int_equal(peer_json_depth("{\"a\":\"\\\"[[[\"}", 13), 1);	/* escaped quote */
-	assert_int_equal(peer_json_depth("[[{}]]", 6), 3);
-}
-
-static void
 test_peers_list(void **state)
 {
 	const char *b = "{\"peers\":[{\"address\":\"172.18.0.3:9750\"},{\"address\":\"nonsense\"},"
@@ -149,7 +140,6 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_good),
 		cmocka_unit_test(test_bad),
-		cmocka_unit_test(test_depth),
 		cmocka_unit_test(test_peers_list),
 		cmocka_unit_test(test_port),
 		cmocka_unit_test(test_sanitized),
