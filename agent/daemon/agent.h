@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "agent/core/diag.h"
+#include "agent/core/pdiff.h"
 #include "agent/core/reconcile.h"
 #include "agent/core/remotes.h"
 #include "agent/core/view.h"
@@ -82,6 +83,7 @@ struct agent {
 	char *status_json;		/* the last report, rendered */
 	char *status_text;
 	size_t problems[PC_COUNT];	/* the last report's problems by code, for /metrics */
+	struct pdiff pkeys;		/* ... and by code and subject, for the log */
 	bool ready;
 	struct nft_ruleset *rules;	/* the last ruleset read, or NULL */
 	double rules_at;		/* when it was read (ev_now()), 0: never */

@@ -143,6 +143,33 @@ render(struct agent *a, struct report *r)
 	malloc_trim(0);
 }
 
+static void
+log_problem(const struct pdiff_key *k, bool appeared, void *arg)
+{
+	const struct report *r = arg;
+	const struct problem *p = &r->problems[k->idx];
+
+	if (!appeared)
+		log_info("problem %s cleared: %s", report_code_name(k->code), k->subject);
+	else
+		log_msg(p->sev == SEV_ERROR ? LOG_ERR : p->sev == SEV_WARNING ? LOG_WARN : LOG_INFO, 0,
+			"problem %s appeared: %s", report_code_name(k->code), p->message);
+}
+
+/* One line when a problem appears and one when it clears, not one per
+ * reconcile: the report says the rest. */
+static void
+log_problems(struct agent *a, const struct report *r)
+{
+	struct pdiff now = { 0 };
+
+	if (pdiff_keys(r, &now) < 0)
+		return;		/* said next time */
+	pdiff_walk(&a->pkeys, &now, log_problem, (void *)r);
+	pdiff_free(&a->pkeys);
+	a->pkeys = now;
+}
+
 /* Ready once a reconcile did all it set out to do.  A change the kernel
  * refused is retried with backoff (0.1 s doubling to 30 s; any relevant
  * event retries sooner) and keeps the agent not ready meanwhile: the report
@@ -219,6 +246,7 @@ reconcile(struct agent *a)
 		r->nprobes = a->nprobes;
 		rc_report(r, &in, &a->res);
 		render(a, r);
+		log_problems(a, r);
 		settle(a, r);
 	}
 	observe(a, t0, err < 0 || a->res.failed);
@@ -440,6 +468,7 @@ teardown(struct agent *a)
 	free(a->report);
 	free(a->status_json);
 	free(a->status_text);
+	pdiff_free(&a->pkeys);
 }
 
 int

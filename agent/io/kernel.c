@@ -69,7 +69,10 @@ kernel_log_changes(const struct rc_result *res, const struct kview *kv)
 		struct route4 want = plan_route4(pr);
 		bool add = pr->action == ACT_ADD;
 
-		if (pr->action == ACT_NONE)
+		/* Report mode plans the same actions but applies none: only
+		 * what enforce did or was refused is news. */
+		if (pr->action == ACT_NONE || (!pr->apply_err && pr->state != PLAN_INSTALLED &&
+					      pr->state != PLAN_REPAIRED))
 			continue;
 		report_fmt_route(kv, &want, line, sizeof(line));
 		if (pr->apply_err)

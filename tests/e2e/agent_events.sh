@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # agent_events — cost per event: nftables changes are events (a drop rule shows as
-# firewall-drop, with its handle, well before --interval and clears with the rule); a burst of
+# firewall-drop, with its handle, well before --interval and clears with the rule, one log line
+# each way); a burst of
 # 100,000 route adds and deletes leaves the incremental view equal to the kernel's (a --resync
 # comparison finds 0 divergences) and the owned routes right; a deleted owned route is still
 # repaired after the burst.
@@ -33,6 +34,13 @@ nft_c2n1 delete table ip user
 wait_until 5 eval '[[ -z $(drops) ]]' || fail "the drop stayed after the rule went: $(drops)"
 assert_not_contains "$(json_get "$(get /v1/status)" '" ".join(p["code"] for p in j["problems"])')" \
     "firewall-drop" "firewall-drop cleared with the rule"
+# The log: one line when the problem appeared and one when it cleared, however many reconciles
+# saw it in between.
+log=$LAB_DIR/agent-c2n1.log
+wait_until 2 grep -q "problem firewall-drop cleared" "$log" || fail "no line when the drop cleared"
+assert_eq "1 1" "$(grep -cE "error: problem firewall-drop appeared: .*handle $handle: " "$log") $(
+    grep -cE "info: problem firewall-drop cleared: .*handle $handle$" "$log")" \
+    "one log line as the drop appeared, one as it cleared: $(grep -h 'problem firewall' "$log")"
 (( $(metric podreach_nft_events_total) > 0 )) || fail "no nftables events counted"
 
 # ---- a burst of 100,000 route changes ---------------------------------------------------------------

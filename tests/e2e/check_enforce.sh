@@ -15,6 +15,7 @@ assert_contains "$OUT" "ip route add 10.244.0.0/24 via 172.18.0.2 dev eth0 proto
 assert_contains "$OUT" "packets for 10.244.0.1 now go via 172.18.0.1 dev eth0" "where they go"
 assert_contains "$OUT" "pod CIDR 10.245.0.0/24" "pod CIDR read from the kindnet conflist"
 assert_eq "$before" "$(routes_of c2n1)" "report mode changed no route"
+assert_not_contains "$ERR" "added" "report mode logs no route as added"
 
 assert_exit 1 pr_check c2n1 --remote "$(pr_remotes c2n1)" --output json
 assert_eq "missing missing" "$(json_get "$OUT" '" ".join(r["state"] for r in j["routes"])')" \
@@ -29,6 +30,11 @@ for n in c1n1 c1n2 c2n1 c2n2; do
     assert_exit 0 pr_check "$n" --remote "$(pr_remotes "$n")" --mode enforce
     assert_contains "$OUT" "installed" "$n: routes installed"
     assert_contains "$OUT" "OK: 0 errors" "$n: report all green"
+    if [[ $ERR =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z\ podreach:\ info:\ added\ 10\. ]]; then
+        pass_check "$n: each change logged once, with an RFC 3339 UTC time"
+    else
+        fail "$n: log lines: $ERR"
+    fi
 done
 
 assert_eq "10.244.0.0/24 via 172.18.0.2 dev eth0 
