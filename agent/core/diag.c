@@ -292,6 +292,29 @@ diag_probe(struct report *r, const struct report_probe *p)
 		   p->detail[0] ? ", " : "", p->detail, cause[0] ? "; likely cause: " : "", cause);
 }
 
+/* Nothing probed is no proof that anything works: said, not left as a
+ * silent all-clear. */
+static void
+diag_no_probes(struct report *r)
+{
+	bool kube = r->cfg && r->cfg->discovery == CFG_DISC_KUBERNETES;
+
+	if (!r->no_probe_targets)
+		return;
+	if (r->probe_nodes == 0)
+		report_add(r, PC_NO_PROBE_TARGETS, SEV_WARNING, -1,
+			   kube ? "give the other clusters' APIs (a remote secret, or "
+				  "--remote-kubeconfig), or --probe IP:PORT" :
+				  "give --peers (one agent of each other cluster), or --probe IP:PORT",
+			   "nothing probed: no node of another cluster is known here%s",
+			   kube ? " (no remote cluster's Nodes listed)" : " (no peer of another cluster routed)");
+	else
+		report_add(r, PC_NO_PROBE_TARGETS, SEV_WARNING, -1,
+			   "check --allow-cidr and the remote nodes' addresses",
+			   "nothing probed: %zu node(s) of other clusters known, but no address of "
+			   "theirs may be probed", r->probe_nodes);
+}
+
 /* A peer whose claim the trust rules refused (README, "Trust model"). */
 static void
 diag_refused(struct report *r, const struct report_peer *p)
@@ -361,4 +384,5 @@ diag_run(struct report *r)
 		diag_fw(r, &r->fw[i]);
 	for (size_t i = 0; i < r->nprobes; i++)
 		diag_probe(r, &r->probes[i]);
+	diag_no_probes(r);
 }

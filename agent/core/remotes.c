@@ -190,3 +190,52 @@ remotes_probe_ok(const struct node_claim *c, uint32_t ip, const struct prefix4 *
 		return true;
 	return inside(c->pod_cidrs, c->npod, ip) && inside(allow, nallow, ip);
 }
+
+/* Appends ip:port unless out is full or (dedup) holds it already. */
+static void
+target_add(struct remotes_target *out, bool dedup, size_t *k, size_t max, uint32_t ip,
+	   uint16_t port)
+{
+	for (size_t i = 0; dedup && i < *k; i++)
+		if (out[i].ip == ip && out[i].port == port)
+			return;
+	if (*k < max)
+		out[(*k)++] = (struct remotes_target){ ip, port };
+}
+
+size_t
+remotes_node_targets(const struct node_claim *c, const struct remotes_said *said,
+		     const struct remotes_probe_rules *r, struct remotes_target *out, size_t max,
+		     size_t *refused)
+{
+	size_t k = 0, bad = 0;
+
+	if (remotes_probe_ok(c, c->node_ip, r->allow, r->nallow, r->deny, r->ndeny))
+		target_add(out, false, &k, max, c->node_ip, r->agent_port);
+	for (size_t i = 0; said && i < said->npod_ips; i++) {
+		uint32_t ip = said->pod_ips[i];
+
+		/* The agent names its pods; the record says where they may be. */
+		if (!inside(c->pod_cidrs, c->npod, ip) ||
+		    !remotes_probe_ok(c, ip, r->allow, r->nallow, r->deny, r->ndeny)) {
+			bad++;
+			continue;
+		}
+		for (size_t j = 0; j < r->nports; j++)
+			target_add(out, false, &k, max, ip, r->ports[j]);
+	}
+	for (size_t i = 0; said && i < said->naddrs; i++) {
+		uint32_t ip = said->addrs[i].ip;
+
+		/* the node IP or inside its pod CIDRs: remotes_probe_ok's rule */
+		if (!remotes_probe_ok(c, ip, r->allow, r->nallow, r->deny, r->ndeny)) {
+			bad++;
+			continue;
+		}
+		/* its agent on the node IP and gateway: the first target may be one */
+		target_add(out, true, &k, max, ip, said->addrs[i].port);
+	}
+	if (refused)
+		*refused = bad;
+	return k;
+}

@@ -92,4 +92,41 @@ bool remotes_special_ip(uint32_t ip);
 bool remotes_probe_ok(const struct node_claim *c, uint32_t ip, const struct prefix4 *allow,
 		      size_t nallow, const struct prefix4 *deny, size_t ndeny);
 
+/* A TCP probe target. */
+struct remotes_target {
+	uint32_t ip;
+	uint16_t port;
+};
+
+/* What a node's own agent says about it (its /v1/node): unverified, so it
+ * only names candidates inside what the record of the node allows. */
+struct remotes_said {
+	const uint32_t *pod_ips;
+	size_t npod_ips;
+	const struct remotes_target *addrs;	/* its probe_addrs */
+	size_t naddrs;
+};
+
+/* What is probed and where probes may never go. */
+struct remotes_probe_rules {
+	const uint16_t *ports;		/* --probe-port: on each pod IP */
+	size_t nports;
+	uint16_t agent_port;		/* the agents' port: on the node IP */
+	const struct prefix4 *allow;
+	size_t nallow;
+	const struct prefix4 *deny;	/* the local cluster's ranges */
+	size_t ndeny;
+};
+
+/* The probe targets of one node whose record (c: its node IP and pod CIDRs
+ * from an API server) is trusted: its node IP on the agent port, then, from
+ * what its agent says (said may be NULL), each pod IP on each port and each
+ * probe address.  A pod IP outside c's pod CIDRs is refused, a probe address
+ * that is neither the node IP nor inside them too, and everything passes
+ * remotes_probe_ok.  Writes at most max (duplicates once); returns the
+ * count, and the refused ones in *refused when not NULL. */
+size_t remotes_node_targets(const struct node_claim *c, const struct remotes_said *said,
+			    const struct remotes_probe_rules *r, struct remotes_target *out,
+			    size_t max, size_t *refused);
+
 #endif

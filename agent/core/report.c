@@ -26,6 +26,7 @@ static const char *const code_names[PC_COUNT] = {
 	[PC_API_UNREACHABLE] = "api-unreachable",
 	[PC_API_FORBIDDEN] = "api-forbidden",
 	[PC_PEER_CONFLICT] = "peer-conflict",
+	[PC_NO_PROBE_TARGETS] = "no-probe-targets",
 };
 
 const char *

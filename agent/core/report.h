@@ -34,6 +34,7 @@ enum problem_code {
 	PC_API_UNREACHABLE,
 	PC_API_FORBIDDEN,
 	PC_PEER_CONFLICT,
+	PC_NO_PROBE_TARGETS,
 	PC_COUNT
 };
 
@@ -106,6 +107,10 @@ struct report {
 	size_t nfw;
 	const struct report_probe *probes;
 	size_t nprobes;
+	/* agent: the last probe round found nothing to probe (no-probe-targets),
+	 * having looked at probe_nodes remote nodes */
+	bool no_probe_targets;
+	size_t probe_nodes;
 	const struct report_peer *peers;	/* agent: replaces the static list */
 	size_t npeers;
 	const struct report_cluster *clusters;	/* agent: where nodes come from */

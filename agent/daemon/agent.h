@@ -106,6 +106,8 @@ struct agent {
 	struct report_probe *probes;	/* the last round's results */
 	size_t nprobes;
 	double probes_at;		/* when that round ended (ev_now()), 0: none yet */
+	size_t probe_nodes;		/* remote nodes the last round looked at */
+	bool probe_none;		/* the last round found nothing to probe */
 	struct agent_series series[API_PROBE_SERIES + 1];	/* the last one is "other" */
 	size_t nseries;
 	struct matrix *matrix;		/* /v1/matrix: the other agents' rows (matrix_fetch.c) */

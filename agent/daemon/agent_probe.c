@@ -44,18 +44,14 @@ local_ranges(const struct cfg *c, struct prefix4 *out)
 	return n;
 }
 
-/* Targets from the routed claims of peers (only where the peer owns the
- * target: its node IP or its own pod CIDRs; see remotes_probe_ok), then
- * --probe. */
+/* Peers mode: the routed claims of peers (only where the peer owns the
+ * target: its node IP or its own pod CIDRs; see remotes_probe_ok). */
 static void
-build_targets(struct agent *a)
+claimed_targets(struct agent *a, const struct prefix4 *deny, size_t ndeny)
 {
 	static struct agent_claims ac;
 	const struct cfg *c = a->cfg;
-	struct prefix4 deny[2 * CIDR_LIST_MAX + 1];
-	size_t ndeny = local_ranges(c, deny);
 
-	a->ntargets = 0;
 	agent_judge(a, &ac);
 	for (size_t k = 0; k < ac.n; k++) {
 		const struct peer *p = peers_get(a->peers, ac.peer[k]);
@@ -63,6 +59,7 @@ build_targets(struct agent *a)
 
 		if (ac.j[k].v != RV_ROUTE)
 			continue;
+		a->probe_nodes++;
 		for (size_t i = 0; i < p->info.npod_ips; i++)
 			for (size_t j = 0; j < c->nprobe_ports &&
 			     remotes_probe_ok(cl, p->info.pod_ips[i], c->allow_cidrs.v, c->allow_cidrs.n,
@@ -74,6 +71,77 @@ build_targets(struct agent *a)
 				add_target(a, PROBE_TCP, p->info.probe_addrs[i].ip,
 					   p->info.probe_addrs[i].port, NULL);
 	}
+}
+
+/* The agent at a node's IP (on our port), with a valid answer for that IP. */
+static const struct peer *
+agent_at(const struct agent *a, uint32_t ip)
+{
+	for (size_t i = 0; i < peers_count(a->peers); i++) {
+		const struct peer *p = peers_get(a->peers, i);
+
+		if (p->ip == ip && p->port == a->cfg->listen.port && p->has_info &&
+		    p->info.node_ip == ip)
+			return p;
+	}
+	return NULL;
+}
+
+/* Kubernetes mode: every remote Node the API servers list — its InternalIP
+ * on the agent port and, from its own agent's /v1/node (asked at that IP),
+ * its pods on each --probe-port and its probe addresses, inside the pod
+ * CIDRs the API gives that Node only: the HTTP answer names pods, the API
+ * says where they may be. */
+static void
+discovered_targets(struct agent *a, const struct remotes_probe_rules *rules)
+{
+	static struct disc_node nd[API_MAX_TARGETS];
+	static struct remotes_target t[API_MAX_TARGETS];
+	struct remotes_target addrs[PEER_MAX_PROBE_ADDRS];
+	size_t n = discovery_nodes(a->disc, false, nd, API_MAX_TARGETS);
+
+	for (size_t i = 0; i < n; i++) {
+		const struct peer *p = agent_at(a, nd[i].ip);
+		struct node_claim cl = { .cluster = nd[i].cluster, .node = nd[i].name,
+					 .node_ip = nd[i].ip, .pod_cidrs = nd[i].cidrs,
+					 .npod = nd[i].ncidrs };
+		struct remotes_said said = { 0 };
+		size_t k, refused;
+
+		a->probe_nodes++;
+		if (p) {
+			for (size_t j = 0; j < p->info.nprobe_addrs; j++)
+				addrs[j] = (struct remotes_target){ p->info.probe_addrs[j].ip,
+								    p->info.probe_addrs[j].port };
+			said = (struct remotes_said){ p->info.pod_ips, p->info.npod_ips, addrs,
+						      p->info.nprobe_addrs };
+		}
+		k = remotes_node_targets(&cl, &said, rules, t, API_MAX_TARGETS, &refused);
+		if (refused)
+			log_debug("node %s of cluster %s: %zu addresses its agent names are outside "
+				  "its pod CIDRs (API): not probed", nd[i].name, nd[i].cluster, refused);
+		for (size_t j = 0; j < k; j++)
+			add_target(a, PROBE_TCP, t[j].ip, t[j].port, NULL);
+	}
+}
+
+/* The remote nodes' targets (from discovery in kubernetes mode, from the
+ * peers' routed claims otherwise), then --probe. */
+static void
+build_targets(struct agent *a)
+{
+	const struct cfg *c = a->cfg;
+	struct prefix4 deny[2 * CIDR_LIST_MAX + 1];
+	size_t ndeny = local_ranges(c, deny);
+	struct remotes_probe_rules rules = { c->probe_ports, c->nprobe_ports, c->listen.port,
+					     c->allow_cidrs.v, c->allow_cidrs.n, deny, ndeny };
+
+	a->ntargets = 0;
+	a->probe_nodes = 0;
+	if (a->disc)
+		discovered_targets(a, &rules);
+	else
+		claimed_targets(a, deny, ndeny);
 	for (size_t i = 0; i < c->nprobes; i++)
 		add_target(a, c->probes[i].http ? PROBE_HTTP : PROBE_TCP, c->probes[i].ip,
 			   c->probes[i].port, c->probes[i].http ? c->probes[i].url : NULL);
@@ -134,6 +202,24 @@ on_round(const struct probe_result *res, size_t n, void *arg)
 	agent_schedule(a, "probe round");
 }
 
+/* A round with no target: no result stays from an earlier round (a false
+ * all-clear), and the report says so (no-probe-targets) once it starts. */
+static void
+nothing_to_probe(struct agent *a)
+{
+	bool was = a->probe_none;
+
+	free(a->probes);
+	a->probes = NULL;
+	a->nprobes = 0;
+	a->probes_at = ev_now();
+	a->probe_none = true;
+	if (was)
+		return;
+	log_warnx("nothing to probe: %zu remote nodes known, no --probe", a->probe_nodes);
+	agent_schedule(a, "no probe targets");
+}
+
 static void
 on_probe_timer(struct ev_loop *loop, void *arg)
 {
@@ -154,8 +240,11 @@ on_probe_timer(struct ev_loop *loop, void *arg)
 		}
 	}
 	build_targets(a);
-	if (a->ntargets == 0)
+	if (a->ntargets == 0) {
+		nothing_to_probe(a);
 		return;
+	}
+	a->probe_none = false;
 	if ((err = probe_round_start(a->probe, a->targets, a->ntargets, on_round, a)) < 0)
 		log_errc(err, "starting a probe round");
 }

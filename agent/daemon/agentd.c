@@ -66,6 +66,21 @@ on_resync_timer(struct ev_loop *loop, void *arg)
 	reconcile(a);
 }
 
+/* Kubernetes mode: the agent at every remote Node's InternalIP (our port)
+ * is asked for its /v1/node — only for the pods it names, probed inside the
+ * Node's API-given pod CIDRs (agent_probe.c); no route follows from it.  A
+ * candidate that does not answer is dropped by the peer table and asked
+ * again here, a round later. */
+static void
+ask_discovered(struct agent *a)
+{
+	static struct disc_node nd[PEER_MAX];
+	size_t n = a->disc ? discovery_nodes(a->disc, false, nd, PEER_MAX) : 0;
+
+	for (size_t i = 0; i < n; i++)
+		peers_add(a->peers, nd[i].ip, a->cfg->listen.port, false);
+}
+
 /* Rounds start every --interval, jittered by up to ±10%, so that agents
  * started together do not poll together. */
 static void
@@ -74,6 +89,7 @@ on_peer_timer(struct ev_loop *loop, void *arg)
 	struct agent *a = arg;
 	double j = (double)(random() % 2001 - 1000) / 10000.0;
 
+	ask_discovered(a);
 	peers_poll(a->peers);
 	ev_timer_arm(a->t_peers, a->cfg->interval * (1 + j));
 }
@@ -244,6 +260,8 @@ reconcile(struct agent *a)
 		r->npeers = claims_report_peers(a, &ac, rp);
 		r->probes = a->probes;
 		r->nprobes = a->nprobes;
+		r->no_probe_targets = a->probe_none;
+		r->probe_nodes = a->probe_nodes;
 		rc_report(r, &in, &a->res);
 		render(a, r);
 		log_problems(a, r);
@@ -336,6 +354,7 @@ agent_drop_after(const struct cfg *c)
 static void
 on_discovery_changed(void *arg)
 {
+	ask_discovered(arg);
 	agent_schedule(arg, "discovery");
 }
 

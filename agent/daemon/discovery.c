@@ -471,6 +471,26 @@ discovery_remotes(struct discovery *d, size_t *n)
 	return d->rem;
 }
 
+size_t
+discovery_nodes(const struct discovery *d, bool with_local, struct disc_node *out, size_t max)
+{
+	size_t k = 0;
+
+	for (size_t i = with_local ? 0 : 1; i < d->nc && (i == 0 || d->c[0]->listed); i++) {
+		const struct dcluster *c = d->c[i];
+
+		for (size_t j = 0; j < c->n && k < max; j++) {
+			const struct kobj_node *nd = &c->nodes[j].n;
+
+			if (nd->ip && !nd->error[0])
+				out[k++] = (struct disc_node){ .cluster = c->name, .name = nd->name,
+					.ip = nd->ip, .cidrs = nd->cidrs.v, .ncidrs = nd->cidrs.n,
+					.local = c->kind == DC_LOCAL };
+		}
+	}
+	return k;
+}
+
 /* Whether a current remote (or --remote) claims dst. */
 static bool
 disc_claimed(const struct discovery *d, const struct prefix4 *dst)

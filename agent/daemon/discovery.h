@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "agent/core/cfg.h"
 
@@ -41,6 +42,23 @@ const struct plan_remote *discovery_remotes(struct discovery *d, size_t *n);
 /* In enforce mode, deletes the owned routes of Nodes deleted since the last
  * call (unless a current remote claims the same CIDR again), through k. */
 void discovery_withdraw(struct discovery *d, const struct kview *kv, const struct rc_kernel *k);
+
+/* One Node as its API server lists it: a read-only view into discovery's
+ * tables, valid until the next event. */
+struct disc_node {
+	const char *cluster;
+	const char *name;
+	uint32_t ip;			/* its InternalIP */
+	const struct prefix4 *cidrs;	/* spec.podCIDRs, as the API gives them */
+	size_t ncidrs;
+	bool local;			/* of this agent's own cluster */
+};
+
+/* Fills out (at most max) with every valid Node that has an InternalIP: the
+ * local cluster's (with_local), then (once the local cluster is listed, as
+ * for routes) every remote cluster's.  Returns the count. */
+size_t discovery_nodes(const struct discovery *d, bool with_local, struct disc_node *out,
+		       size_t max);
 
 /* Fills out (at most max) with every cluster; returns the count. */
 size_t discovery_clusters(const struct discovery *d, struct report_cluster *out, size_t max);

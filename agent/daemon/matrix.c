@@ -445,10 +445,11 @@ failure_json(size_t from, size_t to, const struct mx_cell *c)
 }
 
 /* Row i's results and RTTs, one per node (null: not probed); its failures
- * go to fails (at most MX_MAX_DETAILS in all, the rest counted). */
+ * go to fails (at most MX_MAX_DETAILS in all, the rest counted), its probed
+ * cells are added to *probed. */
 static json_t *
 row_json(const struct mx_node *v, size_t n, size_t i, const struct mx_view *w, json_t *fails,
-	 size_t *omitted)
+	 size_t *omitted, size_t *probed)
 {
 	json_t *res = json_array(), *rtt = json_array();
 	/* A row not had now is unknown: nothing of it is shown, not even old cells. */
@@ -466,6 +467,7 @@ row_json(const struct mx_node *v, size_t n, size_t i, const struct mx_view *w, j
 			continue;	/* a node this agent does not know (yet) */
 		json_array_set_new(res, (size_t)j, json_string(probe_result_name(c->result)));
 		json_array_set_new(rtt, (size_t)j, num_or_null(c->rtt_ms, 0.01));
+		++*probed;
 		if (c->reached == c->probed)
 			continue;
 		if (json_array_size(fails) < MX_MAX_DETAILS)
@@ -485,15 +487,22 @@ mx_matrix_json(const struct mx_node *v, size_t n, const struct mx_view *views,
 	       const char *self_cluster, const char *self_node, double interval)
 {
 	json_t *nodes = json_array(), *fails = json_array(), *o = NULL;
-	size_t omitted = 0;
-	char *s = NULL;
+	size_t omitted = 0, probed = 0, failing;
+	char *s = NULL, summary[80];
 
 	for (size_t i = 0; nodes && fails && i < n; i++)
-		if (json_array_append_new(nodes, row_json(v, n, i, &views[i], fails, &omitted)) < 0)
+		if (json_array_append_new(nodes, row_json(v, n, i, &views[i], fails, &omitted,
+							  &probed)) < 0)
 			goto out;
-	o = json_pack("{s:s, s:s, s:f, s:O, s:O, s:i}", "cluster", self_cluster, "node", self_node,
-		      "interval_s", interval, "nodes", nodes, "failures", fails,
-		      "failures_omitted", (int)omitted);
+	/* No pair probed is not "0 failing": nothing was tried at all. */
+	failing = (fails ? json_array_size(fails) : 0) + omitted;
+	if (probed)
+		snprintf(summary, sizeof(summary), "%zu of %zu probed pairs failing", failing, probed);
+	else
+		snprintf(summary, sizeof(summary), "nothing probed");
+	o = json_pack("{s:s, s:s, s:f, s:O, s:O, s:i, s:i, s:s}", "cluster", self_cluster,
+		      "node", self_node, "interval_s", interval, "nodes", nodes, "failures", fails,
+		      "failures_omitted", (int)omitted, "probed_pairs", (int)probed, "summary", summary);
 	if (o)
 		s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
 out:

@@ -129,8 +129,10 @@ struct matrix *matrix_new(struct agent *a);
 /* Cancels fetches, frees the rows; NULL-safe. */
 void matrix_free(struct matrix *m);
 
-/* Every node the agent knows, sorted: itself, its peers with a valid
- * answer, the static --remote nodes.  The one place nodes come from. */
+/* Every node the agent knows, sorted: itself, the Nodes of every cluster
+ * the API servers list (kubernetes discovery; their agents at the node IPs)
+ * or its peers with a valid answer, the static --remote nodes.  The one
+ * place nodes come from. */
 size_t matrix_nodes(const struct agent *a, struct mx_node *out, size_t max);
 
 /* Bodies of /v1/matrix, /v1/row, /ui and / (the report with the link to

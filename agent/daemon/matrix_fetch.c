@@ -84,12 +84,52 @@ add_peer(const struct peer *p, struct mx_node *out)
 		out->probe_ips[out->nprobe_ips++] = p->info.probe_addrs[k].ip;
 }
 
-/* Kubernetes discovery feeds in here too, once it exists: a node is a
- * cluster, a name, a node IP, pod CIDRs and, if it runs one, its agent. */
+/* A Node an API server lists (every cluster's, ours too), its agent asked
+ * at its InternalIP on our port: the DaemonSet runs one on every node. */
+static void
+add_discovered(const struct agent *a, const struct disc_node *d, struct mx_node *out)
+{
+	char ip[CIDR_STRLEN];
+
+	*out = (struct mx_node){ .node_ip = d->ip, .cidrs = d->cidrs, .ncidrs = d->ncidrs,
+				 .seen = 1e299 };
+	snprintf(out->cluster, sizeof(out->cluster), "%s", d->cluster);
+	snprintf(out->name, sizeof(out->name), "%s", d->name);
+	snprintf(out->agent, sizeof(out->agent), "%s:%u", cidr_fmt_ip(d->ip, ip),
+		 a->cfg->listen.port);
+	out->probe_ips[out->nprobe_ips++] = d->ip;
+}
+
+/* The nodes routes come from: the API servers' Nodes in
+ * kubernetes mode (never a peer's claim), the peers' otherwise. */
+static size_t
+add_sources(const struct agent *a, struct mx_node *v, size_t cap)
+{
+	size_t n = 0;
+
+	if (a->disc) {
+		struct disc_node *d = calloc(cap, sizeof(*d));
+		size_t nd = d ? discovery_nodes(a->disc, true, d, cap) : 0;
+
+		for (size_t i = 0; i < nd; i++)
+			if (d[i].ip != a->cfg->node_ip)	/* ourselves: add_self */
+				add_discovered(a, &d[i], &v[n++]);
+		free(d);
+		return n;
+	}
+	for (size_t i = 0; i < peers_count(a->peers) && n < cap; i++)
+		if (peers_get(a->peers, i)->has_info)
+			add_peer(peers_get(a->peers, i), &v[n++]);
+	return n;
+}
+
+/* A node is a cluster, a name, a node IP, pod CIDRs and, if it runs one,
+ * its agent. */
 size_t
 matrix_nodes(const struct agent *a, struct mx_node *out, size_t max)
 {
-	size_t cap = 1 + peers_count(a->peers) + a->cfg->nremotes, n = 0, self = 0;
+	size_t cap = 1 + (a->disc ? MX_MAX_NODES : peers_count(a->peers)) + a->cfg->nremotes;
+	size_t n = 0, self = 0;
 	struct mx_node *v = calloc(cap, sizeof(*v));
 
 	if (!v || !max) {
@@ -97,9 +137,7 @@ matrix_nodes(const struct agent *a, struct mx_node *out, size_t max)
 		return 0;
 	}
 	add_self(a, &v[n++]);
-	for (size_t i = 0; i < peers_count(a->peers); i++)
-		if (peers_get(a->peers, i)->has_info)
-			add_peer(peers_get(a->peers, i), &v[n++]);
+	n += add_sources(a, v + n, cap - 1 - a->cfg->nremotes);
 	for (size_t i = 0; i < a->cfg->nremotes; i++, n++) {
 		const struct cfg_remote *r = &a->cfg->remotes[i];
 

@@ -414,9 +414,37 @@ test_matrix_json(void **state)
 	assert_string_equal(json_string_value(json_object_get(json_array_get(f, 1), "cause")),
 			    "ip block out handle 2 drops it");
 	assert_int_equal(json_integer_value(json_object_get(j, "failures_omitted")), 0);
+	assert_int_equal(json_integer_value(json_object_get(j, "probed_pairs")), 4);
+	assert_string_equal(json_string_value(json_object_get(j, "summary")),
+			    "2 of 4 probed pairs failing");
 	json_decref(j);
 	mx_row_free(&self);
 	mx_row_free(&c2n1);
+}
+
+/* Rows that probed nothing are no all-clear: the matrix says "nothing
+ * probed", not "0 failing". */
+static void
+test_matrix_nothing_probed(void **state)
+{
+	struct mx_node v[4];
+	size_t n = lab(v);
+	struct mx_row self = { 0 }, empty = { .cluster = "cluster2", .node = "c2n1" };
+	struct mx_view w[4] = {
+		{ .state = MX_ROW_SELF, .age_s = 0.5, .row = &self },
+		{ .state = MX_ROW_OK, .age_s = 1, .row = &empty },
+		{ .state = MX_ROW_OK, .age_s = 1, .row = &empty },
+		{ .state = MX_ROW_NONE, .age_s = -1 },
+	};
+	json_t *j;
+
+	assert_int_equal(mx_row_build(v, n, NULL, 0, NULL, NULL, &self), 0);
+	j = matrix(v, n, w);
+	assert_int_equal(json_array_size(json_object_get(j, "failures")), 0);
+	assert_int_equal(json_integer_value(json_object_get(j, "probed_pairs")), 0);
+	assert_string_equal(json_string_value(json_object_get(j, "summary")), "nothing probed");
+	json_decref(j);
+	mx_row_free(&self);
 }
 
 static void
@@ -512,6 +540,7 @@ main(void)
 		cmocka_unit_test(test_row_parse_bounds),
 		cmocka_unit_test(test_row_sanitize),
 		cmocka_unit_test(test_matrix_json),
+		cmocka_unit_test(test_matrix_nothing_probed),
 		cmocka_unit_test(test_matrix_150),
 	};
 

@@ -219,6 +219,58 @@ test_probe_targets(void **state)
 	assert_false(remotes_special_ip(IP(172, 18, 0, 2)));
 }
 
+/* Kubernetes discovery: a Node's targets come from its API record (node IP,
+ * pod CIDRs) and what its agent says, inside that record only. */
+static void
+test_node_targets(void **state)
+{
+	static const struct prefix4 allow[] = { { IP(10, 0, 0, 0), 8 }, { IP(172, 16, 0, 0), 12 } };
+	static const struct prefix4 local[] = { { IP(10, 245, 0, 0), 16 } };
+	static const uint16_t ports[] = { 5000, 80 };
+	/* What c1n1's agent says: two pods of its own, one of c1n2's, one of
+	 * ours, the host; its agent on the node IP and its gateway, and elsewhere. */
+	static const uint32_t pods[] = { IP(10, 244, 0, 9), IP(10, 244, 0, 5), IP(10, 244, 1, 5),
+					 IP(10, 245, 0, 7), IP(172, 18, 0, 1) };
+	static const struct remotes_target addrs[] = { { IP(172, 18, 0, 2), 9750 },
+		{ IP(10, 244, 0, 1), 9750 }, { IP(172, 18, 0, 3), 9750 } };
+	struct remotes_said said = { pods, 5, addrs, 3 };
+	struct remotes_probe_rules r = { ports, 2, 9750, allow, 2, local, 1 };
+	/* The API's record: c1n1 at 172.18.0.2 with 10.244.0.0/24. */
+	struct node_claim c = { .cluster = "cluster1", .node = "c1n1", .node_ip = IP(172, 18, 0, 2),
+				.pod_cidrs = &c1n1_pods, .npod = 1 };
+	struct remotes_target t[16];
+	size_t refused = 0, n;
+
+	n = remotes_node_targets(&c, &said, &r, t, 16, &refused);
+	assert_int_equal(n, 6);
+	assert_int_equal(refused, 4);	/* 10.244.1.5, 10.245.0.7, 172.18.0.1, 172.18.0.3 */
+	assert_true(t[0].ip == IP(172, 18, 0, 2) && t[0].port == 9750);	/* node IP first */
+	assert_true(t[1].ip == IP(10, 244, 0, 9) && t[1].port == 5000);
+	assert_true(t[2].ip == IP(10, 244, 0, 9) && t[2].port == 80);
+	assert_true(t[3].ip == IP(10, 244, 0, 5) && t[3].port == 5000);
+	assert_true(t[4].ip == IP(10, 244, 0, 5) && t[4].port == 80);
+	assert_true(t[5].ip == IP(10, 244, 0, 1) && t[5].port == 9750);	/* node IP once */
+	/* No answer from its agent: the node IP alone. */
+	n = remotes_node_targets(&c, NULL, &r, t, 16, NULL);
+	assert_int_equal(n, 1);
+	/* The API gives it no pod CIDR: none of its pods is probed. */
+	c.npod = 0;
+	n = remotes_node_targets(&c, &said, &r, t, 16, &refused);
+	assert_int_equal(n, 1);
+	assert_int_equal(refused, 7);
+	/* A range the rails refuse (the local cluster's) stays refused. */
+	c.pod_cidrs = local;
+	c.npod = 1;
+	said = (struct remotes_said){ &pods[3], 1, NULL, 0 };
+	n = remotes_node_targets(&c, &said, &r, t, 16, &refused);
+	assert_int_equal(n, 1);
+	assert_int_equal(refused, 1);
+	/* Bounded by max. */
+	c.pod_cidrs = &c1n1_pods;
+	said = (struct remotes_said){ pods, 5, addrs, 3 };
+	assert_int_equal(remotes_node_targets(&c, &said, &r, t, 2, NULL), 2);
+}
+
 int
 main(void)
 {
@@ -232,6 +284,7 @@ main(void)
 		cmocka_unit_test(test_local_cluster),
 		cmocka_unit_test(test_services),
 		cmocka_unit_test(test_probe_targets),
+		cmocka_unit_test(test_node_targets),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -207,6 +207,35 @@ test_clusters(void **state)
 	free(js);
 }
 
+/* A probe round with nothing to probe is said (no-probe-targets, a
+ * warning), with what to give in the discovery mode in use; no flag, no
+ * problem. */
+static void
+test_no_probe_targets(void **state)
+{
+	static struct report r;
+	struct cfg kube = cfg;
+
+	r = (struct report){ .version = "test", .cfg = &cfg, .kv = &fx_kv };
+	diag_run(&r);
+	assert_int_equal(r.nproblems, 0);
+	r.no_probe_targets = true;
+	diag_run(&r);
+	assert_int_equal(r.nproblems, 1);
+	assert_int_equal(r.problems[0].code, PC_NO_PROBE_TARGETS);
+	assert_int_equal(r.problems[0].sev, SEV_WARNING);
+	assert_string_equal(report_code_name(PC_NO_PROBE_TARGETS), "no-probe-targets");
+	assert_non_null(strstr(r.problems[0].message, "nothing probed"));
+	assert_non_null(strstr(r.problems[0].fix, "--peers"));
+	kube.discovery = CFG_DISC_KUBERNETES;
+	r.cfg = &kube;
+	diag_run(&r);
+	assert_non_null(strstr(r.problems[0].fix, "remote secret"));
+	r.probe_nodes = 2;
+	diag_run(&r);
+	assert_non_null(strstr(r.problems[0].message, "2 node(s) of other clusters known"));
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -216,6 +245,7 @@ main(int argc, char *argv[])
 		cmocka_unit_test(test_text),
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_clusters),
+		cmocka_unit_test(test_no_probe_targets),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
