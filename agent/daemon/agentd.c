@@ -66,21 +66,6 @@ on_resync_timer(struct ev_loop *loop, void *arg)
 	reconcile(a);
 }
 
-/* Kubernetes mode: the agent at every remote Node's InternalIP (our port)
- * is asked for its /v1/node — only for the pods it names, probed inside the
- * Node's API-given pod CIDRs (agent_probe.c); no route follows from it.  A
- * candidate that does not answer is dropped by the peer table and asked
- * again here, a round later. */
-static void
-ask_discovered(struct agent *a)
-{
-	static struct disc_node nd[PEER_MAX];
-	size_t n = a->disc ? discovery_nodes(a->disc, false, nd, PEER_MAX) : 0;
-
-	for (size_t i = 0; i < n; i++)
-		peers_add(a->peers, nd[i].ip, a->cfg->listen.port, false);
-}
-
 /* Rounds start every --interval, jittered by up to ±10%, so that agents
  * started together do not poll together. */
 static void
@@ -89,7 +74,6 @@ on_peer_timer(struct ev_loop *loop, void *arg)
 	struct agent *a = arg;
 	double j = (double)(random() % 2001 - 1000) / 10000.0;
 
-	ask_discovered(a);
 	peers_poll(a->peers);
 	ev_timer_arm(a->t_peers, a->cfg->interval * (1 + j));
 }
@@ -320,6 +304,44 @@ candidate_ok(uint32_t ip, void *arg)
 		if (cidr_contains_ip(&c->cluster_cidrs.v[i], ip))
 			return false;
 	return !c->has_service_cidr || !cidr_contains_ip(&c->service_cidr, ip);
+}
+
+/* Whether ip:port is one of --peers. */
+static bool
+configured_peer(const struct cfg *c, uint32_t ip, uint16_t port)
+{
+	uint32_t v;
+
+	for (size_t i = 0; i < c->npeers; i++)
+		if (cidr_parse_ip(c->peers[i].host, &v) && v == ip && c->peers[i].port == port)
+			return true;
+	return false;
+}
+
+/* Kubernetes mode: the agent at every remote Node's InternalIP (our port)
+ * is asked for its /v1/node, as a seed (kept while the Node is listed,
+ * however long it is silent), only for the pods it names: they are probed
+ * inside the Node's API-given pod CIDRs (agent_probe.c), and no route
+ * follows from it.  A Node that goes takes its agent out of the table. */
+static void
+ask_discovered(struct agent *a)
+{
+	static struct disc_node nd[PEER_MAX];
+	uint16_t port = a->cfg->listen.port;
+	size_t n = a->disc ? discovery_nodes(a->disc, false, nd, PEER_MAX) : 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (candidate_ok(nd[i].ip, a))	/* the rails of a learned address */
+			peers_add(a->peers, nd[i].ip, port, true);
+	for (size_t i = peers_count(a->peers); a->disc && i-- > 0;) {
+		const struct peer *p = peers_get(a->peers, i);
+		size_t k = 0;
+
+		while (k < n && nd[k].ip != p->ip)
+			k++;
+		if (p->seed && k == n && !configured_peer(a->cfg, p->ip, p->port))
+			peers_remove(a->peers, p->ip, p->port, "no Node of a remote cluster there");
+	}
 }
 
 /* Reads the kernel once and fills the defaults that need it. */

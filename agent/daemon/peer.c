@@ -675,6 +675,17 @@ peers_add(struct peers *ps, uint32_t ip, uint16_t port, bool seed)
 	return 0;
 }
 
+int
+peers_remove(struct peers *ps, uint32_t ip, uint16_t port, const char *why)
+{
+	for (size_t i = 0; i < ps->n; i++)
+		if (ps->v[i]->ip == ip && ps->v[i]->port == port) {
+			drop(ps, i, why);
+			return 0;
+		}
+	return -ENOENT;
+}
+
 /* Candidates that never answered validly go after a few rounds; a peer
  * silent (or invalid) for drop_after loses its claim: a learned one leaves
  * the table, a seed stays as configured and starts over. */

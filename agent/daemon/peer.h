@@ -89,6 +89,9 @@ void peers_free(struct peers *ps);
  * a full table makes room by evicting a candidate that failed.  Returns 0,
  * -EEXIST, -EPERM (filtered), or -ENOSPC. */
 int peers_add(struct peers *ps, uint32_t ip, uint16_t port, bool seed);
+/* Removes the peer at ip:port (its source no longer names it), saying why
+ * in the log.  Returns 0 or -ENOENT. */
+int peers_remove(struct peers *ps, uint32_t ip, uint16_t port, const char *why);
 /* Starts one round: drops what expired, then /v1/node of every peer and
  * /v1/peers of those up. */
 void peers_poll(struct peers *ps);
