@@ -8,6 +8,8 @@
 #   - curl from cluster2's curl pod to cluster1's helloworld pod IP fails before podreach and
 #     answers "Hello version: v1" with 200 after;
 #   - the agent's endpoint answers `curl http://<node IP>:9750/` from this host;
+#   - the agents probe every Node and the pods of the other cluster from the APIs alone
+#     (helloworld on 5000 open) and /v1/matrix on one agent is full: 4x4, rows fetched;
 #   - `kubectl rollout restart ds/podreach` changes no route (ip monitor during the restart);
 #   - `kubectl delete node` of a cluster1 node removes its route in cluster2.
 # Prints the wall time of each stage and the agent's RSS inside its pod. The machine is left
@@ -209,6 +211,32 @@ out=$(curl -sS -m 5 "http://$w_ip:9750/metrics") || fail "curl /metrics"
 assert_contains "$out" "podreach_build_info" "/metrics from the host"
 out=$(k cluster2 -n podreach logs ds/podreach 2>&1) || fail "kubectl logs ds/podreach: $out"
 assert_contains "$out" "cluster1" "kubectl -n podreach logs ds/podreach tells of cluster1"
+# ---- probes and the matrix, from the Kubernetes APIs alone ------------------------------------
+# Every remote Node on its agent, the remote pods on PODREACH_PROBE_PORT (5000 in the base
+# manifests): helloworld answers, the other pods refuse (RST: the path works).
+probe_of() { # IP:PORT — cluster2-worker's last result for it
+    curl -sS -m 5 "http://$w_ip:9750/v1/status" | python3 -c 'import json,sys; t=sys.argv[1]
+print(next((p["result"] for p in json.load(sys.stdin)["probes"] if p["target"] == t), "none"))' "$1"
+}
+wait_until 90 eval '[[ $(probe_of "$hello_ip:5000") == open ]]' ||
+    fail "cluster2-worker does not probe helloworld $hello_ip:5000 open: $(probe_of "$hello_ip:5000")"
+pass_check "cluster2-worker probes cluster1's helloworld pod $hello_ip:5000: open"
+# full — "ok" once cluster2-worker's /v1/matrix has 4 nodes, every row fetched, and a result,
+# none failing, for every cross-cluster pair; else the matrix.
+full() {
+    curl -sS -m 5 "http://$w_ip:9750/v1/matrix" | python3 -c 'import json,sys; j=json.load(sys.stdin); n=j["nodes"]
+cross=[n[a]["result"][b] for a in range(len(n)) for b in range(len(n)) if n[a]["cluster"] != n[b]["cluster"]]
+ok=len(n) == 4 and all(x["row"] in ("self", "ok") for x in n) and all(cross) and not j["failures"]
+print("ok" if ok else json.dumps(j))'
+}
+wait_until 90 eval '[[ $(full) == ok ]]' || fail "cluster2-worker's matrix is not full: $(full)"
+m=$(curl -sS -m 5 "http://$w_ip:9750/v1/matrix")
+echo "# cluster2-worker's /v1/matrix:"
+python3 -c 'import json,sys; j=json.loads(sys.argv[1]); print("#   " + j["summary"])
+for x in j["nodes"]: print("#   %-24s %-5s %s" % (x["node"], x["row"], x["result"]))' "$m"
+assert_contains "$m" '"summary":"0 of 8 probed pairs failing"' "8 cross-cluster pairs probed, none failing"
+pass_check "/v1/matrix on cluster2-worker: 4x4, every row fetched, every cross-cluster pair open"
+
 rss=()
 for c in cluster1 cluster2; do
     for p in $(k "$c" -n podreach get pods -l app.kubernetes.io/name=podreach -o name); do
