@@ -214,10 +214,8 @@ nothing_to_probe(struct agent *a)
 	a->nprobes = 0;
 	a->probes_at = ev_now();
 	a->probe_none = true;
-	if (was)
-		return;
-	log_warnx("nothing to probe: %zu remote nodes known, no --probe", a->probe_nodes);
-	agent_schedule(a, "no probe targets");
+	if (!was)	/* the report's problem says it (and the log, once) */
+		agent_schedule(a, "no probe targets");
 }
 
 static void
