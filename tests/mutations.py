@@ -95,6 +95,11 @@ MUTATIONS = [
      "else if (!scalar && js_starts_value(c)) {", "else if (js_starts_value(c)) {", "test_jscan"),
     ("jscan: an escaped quote ends a string", "agent/core/jscan.c",
      "\t\t\telse if (c == '\\\\')\n\t\t\t\tesc = true;\n", "\n", "test_jscan"),
+    ("kubeconfig: YAML loaded whatever its nesting", "agent/core/kubeconfig.c",
+     "if (!kc_shallow(yaml, len, err, errlen))", "if (0)", "test_kubeconfig"),
+    ("kubeconfig: depth counted on sequences only", "agent/core/kubeconfig.c",
+     "ev.type == YAML_SEQUENCE_START_EVENT || ev.type == YAML_MAPPING_START_EVENT",
+     "ev.type == YAML_SEQUENCE_START_EVENT", "test_kubeconfig"),
 ]
 
 def run(cmd):

@@ -235,6 +235,41 @@ kc_context(struct kc *k, struct kubeconfig *out)
 	       kc_str(k, ctx, "user", "context.", true, out->user, sizeof(out->user));
 }
 
+/* A pass over the events alone, which stops at the first level too deep:
+ * the loader below would first build the whole document.  The scanner looks
+ * ahead at most 1024 bytes for a key, so stopping early bounds its work. */
+static bool
+kc_shallow(const char *yaml, size_t len, char *err, size_t errlen)
+{
+	yaml_parser_t p;
+	yaml_event_t ev;
+	int depth = 0;
+	bool ok = true, end = false;
+
+	if (!yaml_parser_initialize(&p)) {
+		snprintf(err, errlen, "out of memory");
+		return false;
+	}
+	yaml_parser_set_input_string(&p, (const unsigned char *)yaml, len);
+	while (ok && !end) {
+		if (!yaml_parser_parse(&p, &ev))
+			break;		/* the loader says why */
+		if (ev.type == YAML_SEQUENCE_START_EVENT || ev.type == YAML_MAPPING_START_EVENT)
+			depth++;
+		else if (ev.type == YAML_SEQUENCE_END_EVENT || ev.type == YAML_MAPPING_END_EVENT)
+			depth--;
+		end = ev.type == YAML_STREAM_END_EVENT;
+		yaml_event_delete(&ev);
+		if (depth > KUBECONFIG_MAX_DEPTH) {
+			snprintf(err, errlen, "nested deeper than %d at line %zu", KUBECONFIG_MAX_DEPTH,
+				 p.mark.line + 1);
+			ok = false;
+		}
+	}
+	yaml_parser_delete(&p);
+	return ok;
+}
+
 bool
 kubeconfig_parse(const char *yaml, size_t len, struct kubeconfig *out, char *err, size_t errlen)
 {
@@ -248,6 +283,8 @@ kubeconfig_parse(const char *yaml, size_t len, struct kubeconfig *out, char *err
 		snprintf(err, errlen, "%zu bytes, more than %d", len, KUBECONFIG_MAX);
 		return false;
 	}
+	if (!kc_shallow(yaml, len, err, errlen))
+		return false;
 	if (!yaml_parser_initialize(&p)) {
 		snprintf(err, errlen, "out of memory");
 		return false;

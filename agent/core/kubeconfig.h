@@ -13,6 +13,10 @@
 #define KUBECONFIG_MAX (256 * 1024)	/* the whole document */
 #define KUBECONFIG_MAX_PEM (64 * 1024)	/* each decoded CA, certificate, key */
 #define KUBECONFIG_MAX_TOKEN 8192
+/* Nesting of mappings and sequences: a kubeconfig's fields are 4 deep, an
+ * exec plugin's env 6.  libyaml's time grows with the square of the nesting
+ * (120,000 '[' took 64 s), so deeper documents are refused before loading. */
+#define KUBECONFIG_MAX_DEPTH 16
 
 struct kubeconfig {
 	char context[254];	/* the context used */

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <cmocka.h>
 
 #include "agent/core/b64.h"
@@ -144,6 +145,47 @@ test_refused(void **state)
 	expect("apiVersion: v1\nclusters:", "clusters: 3\nx:", "clusters is missing or not a list");
 }
 
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* libyaml's time grows with the square of the nesting: 120,000 '[' (240 KB)
+ * took 64 s and froze the loop.  Refused by depth, at once. */
+static void
+test_deep(void **state)
+{
+	size_t n = 120000;
+	char *doc = malloc(2 * n + 1), err[256] = "";
+	struct kubeconfig k;
+	double t0;
+
+	/* An exec plugin's env, 6 deep, is fine by depth (refused as exec). */
+	expect("    token: ", "    exec:\n      env: [{name: A, value: [[b]]}]\n    x: ", "user.exec");
+	/* As flow and as block nesting, in the document and where a field is. */
+	expect("current-context: cluster2", "current-context: cluster2\nx: [[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]",
+	       "nested deeper than 16");
+	expect("    token: ", "    x: {a: {b: {c: {d: {e: {f: {g: {h: {i: {j: {k: {l: {m: {n: 1}}}}}}}}}}}}}}\n    token: ",
+	       "nested deeper than 16");
+	memset(doc, '[', n);
+	memset(doc + n, ']', n);
+	doc[2 * n] = '\0';
+	t0 = now();
+	assert_false(kubeconfig_parse(doc, 2 * n, &k, err, sizeof(err)));
+	assert_string_equal(err, "nested deeper than 16 at line 1");
+	assert_true(now() - t0 < 0.5);
+	for (size_t i = 0; i < n; i++)		/* "- " per level, each a line deeper */
+		doc[i] = i % 2 ? ' ' : '-';
+	doc[n] = '\0';
+	assert_false(kubeconfig_parse(doc, n, &k, err, sizeof(err)));
+	assert_non_null(strstr(err, "nested deeper than 16"));
+	free(doc);
+}
+
 static void
 test_not_a_mapping(void **state)
 {
@@ -191,6 +233,7 @@ main(void)
 		cmocka_unit_test(test_istio),
 		cmocka_unit_test(test_kind_client_cert),
 		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_deep),
 		cmocka_unit_test(test_not_a_mapping),
 		cmocka_unit_test(test_b64),
 	};
