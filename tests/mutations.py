@@ -100,6 +100,23 @@ MUTATIONS = [
     ("kubeconfig: depth counted on sequences only", "agent/core/kubeconfig.c",
      "ev.type == YAML_SEQUENCE_START_EVENT || ev.type == YAML_MAPPING_START_EVENT",
      "ev.type == YAML_SEQUENCE_START_EVENT", "test_kubeconfig"),
+    ("dsecrets: Secret DELETED ignored", "agent/daemon/dsecrets.c",
+     "if (t == KOBJ_DELETED || !s.labelled)", "if (!s.labelled)", "test_discovery"),
+    ("dsecrets: a DELETED Secret with unreadable data ignored", "agent/daemon/dsecrets.c",
+     "if (t == KOBJ_DELETED && s.name[0]) {", "if (0) {", "test_discovery"),
+    ("dsecrets: secrets missing from a relist kept", "agent/daemon/dsecrets.c",
+     "d->c[i]->kind == DC_SECRET && d->c[i]->sgen != d->sec_gen", "0", "test_discovery"),
+    ("dsecrets: a changed Secret not restarting its cluster", "agent/daemon/dsecrets.c",
+     "c->hash == h && !e->error[0]", "!e->error[0]", "test_discovery"),
+    ("dsecrets: a changed Secret drops the cluster and its routes", "agent/daemon/dsecrets.c",
+     "if (disc_cluster_rewatch(d, c, ok ? &kc : NULL, why) < 0)",
+     "disc_cluster_remove(d, c), c = NULL;\n\t\tif (0)", "test_discovery"),
+    ("discovery: a relist that does not remove Nodes it did not see", "agent/daemon/discovery.c",
+     "if (c->nodes[i].gen != c->gen) {", "if (0) {", "test_discovery"),
+    ("discovery: routes planned before the local cluster is listed", "agent/daemon/discovery.c",
+     "d->c[0]->listed && i < d->nc", "i < d->nc", "test_discovery"),
+    ("discovery: Nodes with a parse error or no InternalIP routed", "agent/daemon/discovery.c",
+     "if (nd->ip && nd->cidrs.n && !nd->error[0])", "if (nd->cidrs.n)", "test_discovery"),
 ]
 
 def run(cmd):

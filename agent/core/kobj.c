@@ -400,6 +400,7 @@ kobj_secret(const json_t *obj, size_t maxval, struct kobj_secret *out, char *err
 	    !kobj_meta(obj, "resourceVersion", out->rv, sizeof(out->rv))) {
 		snprintf(err, errlen, "a Secret without valid metadata (name, namespace, "
 			 "resourceVersion)");
+		out->name[0] = out->ns[0] = '\0';
 		return false;
 	}
 	label = json_string_value(json_object_get(labels, KOBJ_MULTICLUSTER_LABEL));

@@ -94,8 +94,10 @@ int kobj_list_next(struct kobj_list *l, json_t **item, char *err, size_t errlen)
 bool kobj_node(const json_t *obj, struct kobj_node *out, char *err, size_t errlen);
 
 /* A Secret object: data values base64-decoded (each at most maxval bytes).
- * Returns false (why in err) when its metadata is invalid; a bad data entry
- * says why in its error.  Free with kobj_secret_free(). */
+ * Returns false (why in err) when its metadata is invalid, or its data (not
+ * a mapping, too many keys): then out->name and out->ns are still the
+ * Secret's when its metadata was valid, else "".  A bad data entry says why
+ * in its error.  Free with kobj_secret_free() either way. */
 bool kobj_secret(const json_t *obj, size_t maxval, struct kobj_secret *out, char *err,
 		 size_t errlen);
 /* NULL-safe; leaves s empty. */

@@ -187,13 +187,31 @@ dc_state(enum kwatch_state st, const char *err, void *arg)
 	disc_dirty(c->d);
 }
 
+/* Starts c's watch through kc, or makes it invalid with why (kc NULL). */
+static int
+dc_watch(struct discovery *d, struct dcluster *c, const struct kubeconfig *kc, const char *why)
+{
+	struct kwatch_opts o = { .path = "/api/v1/nodes", .max_objects = DISC_MAX_NODES,
+				 .token_file = c->kind == DC_LOCAL ? d->token_file : NULL };
+	struct kwatch_cbs cbs = { dc_relist, dc_object, dc_listed, dc_state, c };
+
+	c->api[0] = c->identity[0] = '\0';
+	if (!kc) {
+		c->st = KW_INVALID;
+		snprintf(c->error, sizeof(c->error), "%s", why);
+		return 0;
+	}
+	snprintf(c->api, sizeof(c->api), "%s", kc->server);
+	kubeconfig_identity(kc, c->identity, sizeof(c->identity));
+	c->st = KW_SYNCING;
+	c->error[0] = '\0';
+	return (c->w = kwatch_new(d->loop, kc, &o, &cbs)) ? 0 : -ENOMEM;
+}
+
 struct dcluster *
 disc_cluster_add(struct discovery *d, const char *name, enum dc_kind kind, const char *origin,
 		 const struct kubeconfig *kc, const char *why)
 {
-	struct kwatch_opts o = { .path = "/api/v1/nodes", .max_objects = DISC_MAX_NODES,
-				 .token_file = kind == DC_LOCAL ? d->token_file : NULL };
-	struct kwatch_cbs cbs = { dc_relist, dc_object, dc_listed, dc_state, NULL };
 	struct dcluster *c;
 
 	if (d->nc == DISC_MAX_CLUSTERS || !(c = calloc(1, sizeof(*c))))
@@ -202,21 +220,29 @@ disc_cluster_add(struct discovery *d, const char *name, enum dc_kind kind, const
 	c->kind = kind;
 	snprintf(c->name, sizeof(c->name), "%s", name);
 	snprintf(c->origin, sizeof(c->origin), "%s", origin);
-	cbs.arg = c;
-	if (kc) {
-		snprintf(c->api, sizeof(c->api), "%s", kc->server);
-		kubeconfig_identity(kc, c->identity, sizeof(c->identity));
-		if (!(c->w = kwatch_new(d->loop, kc, &o, &cbs))) {
-			free(c);
-			return NULL;
-		}
-	} else {
-		c->st = KW_INVALID;
-		snprintf(c->error, sizeof(c->error), "%s", why);
+	if (dc_watch(d, c, kc, why) < 0) {
+		free(c);
+		return NULL;
 	}
 	d->c[d->nc++] = c;
 	disc_dirty(d);
 	return c;
+}
+
+int
+disc_cluster_rewatch(struct discovery *d, struct dcluster *c, const struct kubeconfig *kc,
+		     const char *why)
+{
+	int err;
+
+	kwatch_free(c->w);
+	c->w = NULL;
+	if ((err = dc_watch(d, c, kc, why)) < 0) {
+		c->st = KW_INVALID;
+		snprintf(c->error, sizeof(c->error), "%s", strerror(-err));
+	}
+	disc_dirty(d);
+	return err;
 }
 
 void

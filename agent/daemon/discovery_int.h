@@ -69,6 +69,10 @@ void disc_dirty(struct discovery *d);
  * there is no room or memory. */
 struct dcluster *disc_cluster_add(struct discovery *d, const char *name, enum dc_kind kind,
 				  const char *origin, const struct kubeconfig *kc, const char *why);
+/* Watches c through kc from now on (NULL: invalid, with why), keeping its
+ * node table until the new watch has listed.  -ENOMEM leaves it invalid. */
+int disc_cluster_rewatch(struct discovery *d, struct dcluster *c, const struct kubeconfig *kc,
+			 const char *why);
 /* Stops its watch, withdraws its nodes' routes, frees it. */
 void disc_cluster_remove(struct discovery *d, struct dcluster *c);
 

@@ -49,44 +49,62 @@ dsec_clash(struct discovery *d, const char *secret, const char *name, char *why,
 	return why[0] ? why : NULL;
 }
 
-/* (Re)starts the cluster of one data key. */
+/* The kubeconfig of one data key, or why it cannot be used ("" when it can). */
+static bool
+dsec_kubeconfig(struct discovery *d, const char *secret, const char *origin,
+		const struct kobj_secret_entry *e, struct kubeconfig *kc, char *why, size_t len)
+{
+	char perr[400];
+	const char *bad;
+
+	why[0] = '\0';
+	if (e->error[0])
+		snprintf(why, len, "%.200s: %.300s", origin, e->error);
+	else if ((bad = dsec_clash(d, secret, e->cluster, perr, sizeof(perr))))
+		snprintf(why, len, "%.200s: %.300s", origin, bad);
+	else if (!kubeconfig_parse(e->value, e->len, kc, perr, sizeof(perr)))
+		snprintf(why, len, "%.200s: the kubeconfig: %.280s", origin, perr);
+	else
+		return true;
+	log_warnx("%s", why);
+	return false;
+}
+
+/* (Re)starts the cluster of one data key.  A changed key swaps the
+ * credentials under the cluster's node table: its routes stay until the new
+ * watch has listed (and then only the Nodes it no longer holds go), and stay
+ * for as long as the new API does not answer. */
 static void
 dsec_entry(struct discovery *d, const struct kobj_secret *s, const struct kobj_secret_entry *e)
 {
-	char secret[320], origin[320], why[512] = "", perr[400];
+	char secret[320], origin[320], why[512];
 	struct dcluster *c;
 	struct kubeconfig kc;
-	const char *bad;
 	unsigned long h = e->value ? dsec_hash(e->value, e->len) : 0;
-	bool ok = false;
+	bool ok;
 
 	snprintf(secret, sizeof(secret), "%s/%s", s->ns, s->name);
 	if ((c = dsec_find(d, secret, e->cluster)) && c->hash == h && !e->error[0]) {
 		c->sgen = d->sec_gen;
 		return;		/* unchanged */
 	}
-	if (c) {
-		log_info("cluster %s: Secret %s changed: restarting its watch", e->cluster, secret);
-		disc_cluster_remove(d, c);
-	}
 	snprintf(origin, sizeof(origin), "Secret %.150s key %.63s", secret, e->cluster);
-	if (e->error[0])
-		snprintf(why, sizeof(why), "%.200s: %.300s", origin, e->error);
-	else if ((bad = dsec_clash(d, secret, e->cluster, perr, sizeof(perr))))
-		snprintf(why, sizeof(why), "%.200s: %.300s", origin, bad);
-	else if (!(ok = kubeconfig_parse(e->value, e->len, &kc, perr, sizeof(perr))))
-		snprintf(why, sizeof(why), "%.200s: the kubeconfig: %.280s", origin, perr);
-	if (!ok)
-		log_warnx("%s", why);
-	else
-		log_info("cluster %s: from %s, API %s", e->cluster, origin, kc.server);
-	c = disc_cluster_add(d, e->cluster, DC_SECRET, origin, ok ? &kc : NULL, why);
+	ok = dsec_kubeconfig(d, secret, origin, e, &kc, why, sizeof(why));
+	if (c) {
+		log_info("cluster %s: Secret %s changed: restarting its watch (its %zu Nodes kept "
+			 "until it has listed)", e->cluster, secret, c->n);
+		if (disc_cluster_rewatch(d, c, ok ? &kc : NULL, why) < 0)
+			log_errc(ENOMEM, "restarting cluster %s from %s", e->cluster, origin);
+	} else {
+		if (ok)
+			log_info("cluster %s: from %s, API %s", e->cluster, origin, kc.server);
+		if (!(c = disc_cluster_add(d, e->cluster, DC_SECRET, origin, ok ? &kc : NULL, why)))
+			log_errc(ENOMEM, "starting cluster %s from %s", e->cluster, origin);
+	}
 	if (ok)
 		kubeconfig_free(&kc);
-	if (!c) {
-		log_errc(ENOMEM, "starting cluster %s from %s", e->cluster, origin);
+	if (!c)
 		return;
-	}
 	snprintf(c->secret, sizeof(c->secret), "%s", secret);
 	c->hash = h;
 	c->sgen = d->sec_gen;
@@ -119,6 +137,14 @@ dsec_object(enum kobj_type t, const json_t *obj, void *arg)
 
 	if (!kobj_secret(obj, KUBECONFIG_MAX, &s, err, sizeof(err))) {
 		log_warnx("Secrets in %s: %s", d->cfg->remote_secrets, err);
+		/* A deletion counts whatever the data it carries (more keys
+		 * than we read, say): its name is enough. */
+		if (t == KOBJ_DELETED && s.name[0]) {
+			snprintf(secret, sizeof(secret), "%s/%s", s.ns[0] ? s.ns :
+				 d->cfg->remote_secrets, s.name);
+			dsec_drop(d, secret, NULL);
+		}
+		kobj_secret_free(&s);
 		return;
 	}
 	snprintf(secret, sizeof(secret), "%s/%s", s.ns, s.name);

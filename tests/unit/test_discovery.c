@@ -1,0 +1,426 @@
+/*
+ * Discovery's node tables and remote secrets (agent/daemon/discovery.c,
+ * dsecrets.c) driven through a fake kwatch linked in place of agent/io/kwatch.c:
+ * each watch the code starts is recorded with its callbacks, and the test
+ * plays the API server's lists, events and failures into them.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include <linux/rtnetlink.h>
+
+#include <openssl/evp.h>
+
+#include "agent/core/cfg.h"
+#include "agent/core/kubeconfig.h"
+#include "agent/core/plan.h"
+#include "agent/core/reconcile.h"
+#include "agent/daemon/discovery.h"
+#include "agent/io/ev.h"
+#include "agent/io/kwatch.h"
+#include "netlink/kview.h"
+
+/* ---- the fake kwatch ---------------------------------------------------------------- */
+
+struct kwatch {
+	char server[512], path[256], token[128];
+	struct kwatch_cbs cbs;
+	bool live;
+};
+
+#define MAXW 32
+static struct kwatch *watches[MAXW];
+static size_t nwatches;
+
+struct kwatch *
+kwatch_new(struct ev_loop *loop, const struct kubeconfig *kc, const struct kwatch_opts *o,
+	   const struct kwatch_cbs *cbs)
+{
+	struct kwatch *w = calloc(1, sizeof(*w));
+
+	assert_true(nwatches < MAXW);
+	snprintf(w->server, sizeof(w->server), "%s", kc->server);
+	snprintf(w->path, sizeof(w->path), "%s", o->path);
+	snprintf(w->token, sizeof(w->token), "%s", kc->token ? kc->token : "");
+	w->cbs = *cbs;
+	w->live = true;
+	watches[nwatches++] = w;
+	return w;
+}
+
+void
+kwatch_free(struct kwatch *w)
+{
+	if (w)
+		w->live = false;	/* kept for the test to look at */
+}
+
+const char *
+kwatch_state_name(enum kwatch_state st)
+{
+	return st == KW_SYNCED ? "synced" : st == KW_UNREACHABLE ? "unreachable" : "other";
+}
+
+unsigned long
+kwatch_requests(const struct kwatch *w)
+{
+	return 0;
+}
+
+/* The live watch whose server is server (and path path). */
+static struct kwatch *
+watch(const char *server, const char *path)
+{
+	struct kwatch *found = NULL;
+
+	for (size_t i = 0; i < nwatches; i++)
+		if (watches[i]->live && !strcmp(watches[i]->server, server) &&
+		    strstr(watches[i]->path, path)) {
+			assert_null(found);
+			found = watches[i];
+		}
+	return found;
+}
+
+/* A full list of objs (NULL-terminated); each is consumed. */
+static void
+list(struct kwatch *w, json_t **objs)
+{
+	assert_non_null(w);
+	w->cbs.relist(w->cbs.arg);
+	for (; *objs; objs++) {
+		w->cbs.object(KOBJ_ADDED, *objs, w->cbs.arg);
+		json_decref(*objs);
+	}
+	w->cbs.listed(w->cbs.arg);
+	w->cbs.state(KW_SYNCED, "", w->cbs.arg);
+}
+
+static void
+event(struct kwatch *w, enum kobj_type t, json_t *obj)
+{
+	assert_non_null(w);
+	w->cbs.object(t, obj, w->cbs.arg);
+	json_decref(obj);
+}
+
+static char *
+b64_encode(const char *in, size_t len)
+{
+	char *out = malloc(4 * ((len + 2) / 3) + 1);
+
+	EVP_EncodeBlock((unsigned char *)out, (const unsigned char *)in, (int)len);
+	return out;
+}
+
+/* ---- objects ------------------------------------------------------------------------ */
+
+static json_t *
+node(const char *name, const char *ip, const char *cidr)
+{
+	return json_pack("{s:{s:s,s:s},s:{s:[s]},s:{s:[{s:s,s:s}]}}", "metadata", "name", name,
+			 "resourceVersion", "1", "spec", "podCIDRs", cidr, "status", "addresses",
+			 "type", "InternalIP", "address", ip);
+}
+
+static char *
+kubeconfig_text(const char *server, const char *token)
+{
+	static const char pem[] = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+	char *ca = b64_encode(pem, strlen(pem)), *out;
+
+	assert_true(asprintf(&out, "apiVersion: v1\nkind: Config\ncurrent-context: x\n"
+			     "contexts:\n- name: x\n  context: {cluster: x, user: x}\n"
+			     "clusters:\n- name: x\n  cluster:\n    server: %s\n"
+			     "    certificate-authority-data: %s\nusers:\n- name: x\n  user:\n"
+			     "    token: %s\n", server, ca, token) > 0);
+	free(ca);
+	return out;
+}
+
+/* A labelled Secret "podreach/NAME"; keys and servers alternate, NULL-ended;
+ * extra: that many more keys beyond them (junk). */
+static json_t *
+secret(const char *name, int extra, ...)
+{
+	json_t *data = json_object(), *s;
+	const char *key;
+	char k[16];
+	va_list ap;
+
+	va_start(ap, extra);
+	while ((key = va_arg(ap, const char *))) {
+		const char *server = va_arg(ap, const char *), *token = va_arg(ap, const char *);
+		char *kc = kubeconfig_text(server, token), *b = b64_encode(kc, strlen(kc));
+
+		json_object_set_new(data, key, json_string(b));
+		free(kc);
+		free(b);
+	}
+	va_end(ap);
+	for (int i = 0; i < extra; i++) {
+		snprintf(k, sizeof(k), "junk%d", i);
+		json_object_set_new(data, k, json_string("AA=="));
+	}
+	s = json_pack("{s:{s:s,s:s,s:s,s:{s:s}},s:o}", "metadata", "name", name, "namespace",
+		      "podreach", "resourceVersion", "3", "labels", "istio/multiCluster", "true",
+		      "data", data);
+	return s;
+}
+
+/* ---- the world around discovery ----------------------------------------------------- */
+
+struct fixture {
+	struct ev_loop *loop;
+	struct cfg cfg;
+	struct discovery *d;
+	char path[64];
+	struct kview kv;
+	struct route4 routes[8];
+	char deleted[8][CIDR_STRLEN];
+	size_t ndeleted;
+};
+
+static void
+changed(void *arg)
+{
+}
+
+static int
+fake_apply(void *ctx, enum rc_op op, const struct route4 *r)
+{
+	struct fixture *f = ctx;
+
+	assert_int_equal(op, RC_DEL);
+	cidr_fmt(&r->dst, f->deleted[f->ndeleted++]);
+	return 0;
+}
+
+static int
+setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	char err[CFG_ERR_MAX] = "", *kc = kubeconfig_text("https://127.0.0.1:6443", "local");
+	FILE *fp;
+	int fd;
+
+	snprintf(f->path, sizeof(f->path), "/tmp/podreach-test-kc.XXXXXX");
+	assert_true((fd = mkstemp(f->path)) >= 0);
+	assert_non_null(fp = fdopen(fd, "w"));
+	fputs(kc, fp);
+	fclose(fp);
+	free(kc);
+	f->loop = ev_new();
+	snprintf(f->cfg.cluster, sizeof(f->cfg.cluster), "c1");
+	snprintf(f->cfg.node_name, sizeof(f->cfg.node_name), "n1");
+	snprintf(f->cfg.kubeconfig, sizeof(f->cfg.kubeconfig), "%s", f->path);
+	snprintf(f->cfg.remote_secrets, sizeof(f->cfg.remote_secrets), "podreach");
+	f->cfg.mode = CFG_MODE_ENFORCE;
+	nwatches = 0;
+	f->d = discovery_new(f->loop, &f->cfg, changed, f, err);
+	if (!f->d)
+		fail_msg("discovery_new: %s", err);
+	f->kv.routes = f->routes;
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	discovery_free(f->d);
+	ev_free(f->loop);
+	unlink(f->path);
+	for (size_t i = 0; i < nwatches; i++)
+		free(watches[i]);
+	free(f);
+	return 0;
+}
+
+/* An owned route in the kernel view, as enforce installed it. */
+static void
+owned(struct fixture *f, const char *cidr)
+{
+	char why[120];
+	struct route4 *r = &f->routes[f->kv.nroutes++];
+
+	*r = (struct route4){ .protocol = PODREACH_RTPROT, .table = RT_TABLE_MAIN };
+	assert_true(cidr_parse(cidr, &r->dst, why, sizeof(why)));
+}
+
+/* The owned routes discovery_withdraw deletes now, as "A B". */
+static const char *
+withdrawn(struct fixture *f)
+{
+	static char out[200];
+	struct rc_kernel k = { .apply = fake_apply, .ctx = f };
+
+	f->ndeleted = 0;
+	discovery_withdraw(f->d, &f->kv, &k);
+	out[0] = '\0';
+	for (size_t i = 0; i < f->ndeleted; i++)
+		snprintf(out + strlen(out), sizeof(out) - strlen(out), "%s%s", i ? " " : "",
+			 f->deleted[i]);
+	return out;
+}
+
+static size_t
+remotes(struct fixture *f)
+{
+	size_t n;
+
+	discovery_remotes(f->d, &n);
+	return n;
+}
+
+/* The local cluster listed, Secret s1 giving cluster c2 at API, its Nodes
+ * m0 (10.250.0.0/24) and m1 (10.250.1.0/24) listed and their routes owned. */
+static void
+two_clusters(struct fixture *f, const char *api)
+{
+	list(watch("https://127.0.0.1:6443", "/nodes"),
+	     (json_t *[]){ node("n1", "172.18.0.2", "10.244.0.0/24"), NULL });
+	list(watch("https://127.0.0.1:6443", "/secrets"),
+	     (json_t *[]){ secret("s1", 0, "c2", api, "t1", NULL), NULL });
+	list(watch(api, "/nodes"), (json_t *[]){ node("m0", "172.18.0.9", "10.250.0.0/24"),
+						 node("m1", "172.18.0.10", "10.250.1.0/24"), NULL });
+	assert_int_equal(remotes(f), 2);
+	owned(f, "10.250.0.0/24");
+	owned(f, "10.250.1.0/24");
+	assert_string_equal(withdrawn(f), "");
+}
+
+/* ---- tests -------------------------------------------------------------------------- */
+
+static void
+test_secret_deleted(void **state)
+{
+	struct fixture *f = *state;
+
+	two_clusters(f, "https://10.0.0.2:6443");
+	event(watch("https://127.0.0.1:6443", "/secrets"), KOBJ_DELETED,
+	      secret("s1", 0, "c2", "https://10.0.0.2:6443", "t1", NULL));
+	assert_null(watch("https://10.0.0.2:6443", "/nodes"));
+	assert_int_equal(remotes(f), 0);
+	assert_string_equal(withdrawn(f), "10.250.0.0/24 10.250.1.0/24");
+}
+
+/* A DELETED Secret whose data cannot be read (33 keys: more than we read)
+ * still removes its clusters: the watch must not go on with a deleted token. */
+static void
+test_secret_deleted_unreadable(void **state)
+{
+	struct fixture *f = *state;
+	struct kwatch *s = watch("https://127.0.0.1:6443", "/secrets");
+
+	two_clusters(f, "https://10.0.0.2:6443");
+	event(s, KOBJ_MODIFIED, secret("s1", 32, "c2", "https://10.0.0.2:6443", "t1", NULL));
+	assert_non_null(watch("https://10.0.0.2:6443", "/nodes"));	/* unread: kept */
+	event(s, KOBJ_DELETED, secret("s1", 32, "c2", "https://10.0.0.2:6443", "t1", NULL));
+	assert_null(watch("https://10.0.0.2:6443", "/nodes"));
+	assert_string_equal(withdrawn(f), "10.250.0.0/24 10.250.1.0/24");
+}
+
+static void
+test_secret_missing_from_relist(void **state)
+{
+	struct fixture *f = *state;
+
+	two_clusters(f, "https://10.0.0.2:6443");
+	list(watch("https://127.0.0.1:6443", "/secrets"),
+	     (json_t *[]){ secret("s2", 0, "c3", "https://10.0.0.3:6443", "t3", NULL), NULL });
+	assert_null(watch("https://10.0.0.2:6443", "/nodes"));
+	assert_non_null(watch("https://10.0.0.3:6443", "/nodes"));
+	assert_string_equal(withdrawn(f), "10.250.0.0/24 10.250.1.0/24");
+}
+
+/* A rotated token restarts the cluster's watch with the new one and keeps
+ * every route while the API does not answer (it was: all routes gone, "node
+ * m0 deleted"); once the new watch has listed, only Nodes it lacks go. */
+static void
+test_secret_rotated(void **state)
+{
+	struct fixture *f = *state;
+	struct kwatch *old, *w;
+
+	two_clusters(f, "https://10.0.0.2:6443");
+	old = watch("https://10.0.0.2:6443", "/nodes");
+	event(watch("https://127.0.0.1:6443", "/secrets"), KOBJ_MODIFIED,
+	      secret("s1", 0, "c2", "https://10.0.0.2:6443", "t2", NULL));
+	assert_non_null(w = watch("https://10.0.0.2:6443", "/nodes"));
+	assert_ptr_not_equal(w, old);
+	assert_false(old->live);
+	assert_string_equal(w->token, "t2");
+	w->cbs.state(KW_UNREACHABLE, "HTTP 503", w->cbs.arg);
+	assert_int_equal(remotes(f), 2);
+	assert_string_equal(withdrawn(f), "");
+	list(w, (json_t *[]){ node("m1", "172.18.0.10", "10.250.1.0/24"), NULL });
+	assert_int_equal(remotes(f), 1);
+	assert_string_equal(withdrawn(f), "10.250.0.0/24");
+	/* The same Secret again changes nothing. */
+	event(watch("https://127.0.0.1:6443", "/secrets"), KOBJ_MODIFIED,
+	      secret("s1", 0, "c2", "https://10.0.0.2:6443", "t2", NULL));
+	assert_ptr_equal(watch("https://10.0.0.2:6443", "/nodes"), w);
+}
+
+/* A relist is the whole truth: Nodes it did not bring are gone. */
+static void
+test_relist_removes(void **state)
+{
+	struct fixture *f = *state;
+
+	two_clusters(f, "https://10.0.0.2:6443");
+	list(watch("https://10.0.0.2:6443", "/nodes"),
+	     (json_t *[]){ node("m0", "172.18.0.9", "10.250.0.0/24"), NULL });
+	assert_int_equal(remotes(f), 1);
+	assert_string_equal(withdrawn(f), "10.250.1.0/24");
+	event(watch("https://10.0.0.2:6443", "/nodes"), KOBJ_DELETED,
+	      node("m0", "172.18.0.9", "10.250.0.0/24"));
+	assert_int_equal(remotes(f), 0);
+	assert_string_equal(withdrawn(f), "10.250.0.0/24");
+}
+
+/* No remote route is planned before the local cluster is listed (its CIDRs
+ * guard the overlap checks); Nodes whose data is refused, or without an
+ * InternalIP, are never routed. */
+static void
+test_planned_when(void **state)
+{
+	struct fixture *f = *state;
+	struct kwatch *c2;
+
+	list(watch("https://127.0.0.1:6443", "/secrets"),
+	     (json_t *[]){ secret("s1", 0, "c2", "https://10.0.0.2:6443", "t1", NULL), NULL });
+	c2 = watch("https://10.0.0.2:6443", "/nodes");
+	list(c2, (json_t *[]){ node("m0", "172.18.0.9", "10.250.0.0/24"),
+			       node("bad", "172.18.0.11", "10.250.2.0/33"),
+			       node("badip", "172.18.0.300", "10.250.3.0/24"),
+			       json_pack("{s:{s:s},s:{s:[s]}}", "metadata", "name", "noip", "spec",
+					 "podCIDRs", "10.250.4.0/24"), NULL });
+	assert_int_equal(remotes(f), 0);
+	list(watch("https://127.0.0.1:6443", "/nodes"), (json_t *[]){ NULL });
+	assert_int_equal(remotes(f), 1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_secret_deleted, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_secret_deleted_unreadable, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_secret_missing_from_relist, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_secret_rotated, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_relist_removes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_planned_when, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
