@@ -164,6 +164,9 @@ metrics_http(const struct agent *a, FILE *f)
 	n[3] = st.evicted;
 	metric(f, "http_connections", "gauge", "HTTP connections held now.");
 	fprintf(f, "podreach_http_connections %u\n", st.open);
+	metric(f, "http_connections_per_address_max", "gauge",
+	       "The most HTTP connections held at once from one address since start.");
+	fprintf(f, "podreach_http_connections_per_address_max %u\n", st.per_ip_max);
 	metric(f, "http_accepted_total", "counter", "HTTP connections accepted.");
 	fprintf(f, "podreach_http_accepted_total %llu\n", (unsigned long long)st.accepted);
 	metric(f, "http_closed_total", "counter", "HTTP connections closed by the guard, by reason.");

@@ -222,6 +222,8 @@ admit(struct httpd *h, int fd, const struct sockaddr_in *sin)
 	}
 	if (victim)
 		evict(h, victim, &h->st.evicted);
+	if (p.same + 1 - (victim && victim->ip == ip) > h->st.per_ip_max)
+		h->st.per_ip_max = p.same + 1 - (victim && victim->ip == ip);
 	c = p.free;
 	*c = (struct httpd_conn){ SLOT_HEAD, false, fd, ip, ev_now() };
 	h->st.open++;
@@ -542,14 +544,27 @@ httpd_stop(struct httpd *h)
 	}
 	if (h->fd >= 0)
 		ev_del(h->loop, h->fd);
+	/* Closes the connections, which calls on_conn and on_completed: the
+	 * slots and the timers (a request cut mid-body re-arms the sweep)
+	 * are still needed. */
+	if (h->d)
+		MHD_stop_daemon(h->d);
 	ev_timer_free(h->timer);
 	ev_timer_free(h->sweep);
 	ev_timer_free(h->resume);
-	/* Closes the connections, which calls on_conn: slots still needed. */
-	if (h->d)
-		MHD_stop_daemon(h->d);
 	free(h->slots);
 	free(h);
+}
+
+uint16_t
+httpd_port(const struct httpd *h)
+{
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(sin);
+
+	if (getsockname(h->lfd, (struct sockaddr *)&sin, &len) < 0 || sin.sin_family != AF_INET)
+		return 0;
+	return ntohs(sin.sin_port);
 }
 
 void

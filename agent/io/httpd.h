@@ -50,6 +50,7 @@ struct httpd_req {
 /* What the guard did since start, for /metrics and the logs. */
 struct httpd_stats {
 	unsigned open;		/* connections held now */
+	unsigned per_ip_max;	/* the most held at once from one address */
 	uint64_t accepted;
 	uint64_t head_timeouts;	/* closed: first head not complete by its deadline */
 	uint64_t idle_closed;	/* closed: kept alive, no next request by the deadline */
@@ -60,11 +61,14 @@ struct httpd_stats {
 
 typedef void (*httpd_handler)(const struct httpd_req *req, struct httpd_reply *out, void *arg);
 
-/* Listens on ip:port (host order).  Returns NULL with errno set. */
+/* Listens on ip:port (host order; port 0: one the kernel picks).  Returns
+ * NULL with errno set. */
 struct httpd *httpd_start(struct ev_loop *loop, uint32_t ip, uint16_t port, httpd_handler h,
 			  void *arg);
 /* Stops and frees; NULL-safe. */
 void httpd_stop(struct httpd *h);
+/* The port it listens on (host order), 0 on error. */
+uint16_t httpd_port(const struct httpd *h);
 /* Copies the counters into *st. */
 void httpd_get_stats(const struct httpd *h, struct httpd_stats *st);
 
