@@ -53,7 +53,7 @@ const char cfg_usage[] =
 "  --remote-secrets NAMESPACE  remote kubeconfigs from Secrets labelled\n"
 "                              istio/multiCluster=true ($POD_NAMESPACE; \"\" off)\n"
 "agent only:\n"
-"  --peer-token-file FILE      a shared token peers must present (Bearer)\n"
+"  --peer-token-file FILE      a shared token peers prove with HMAC-SHA256 (never sent)\n"
 "  --cleanup-on-exit           remove owned routes on SIGTERM (default: keep)\n"
 "  --resync S                  full re-read backstop besides kernel events (300)\n"
 "  --verbose                   log every reconcile\n"

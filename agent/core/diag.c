@@ -217,24 +217,38 @@ diag_fw_code(const char *verdict, bool from_node)
 	return -1;
 }
 
+/* The fix names the rule by table, chain and handle (its text is on the
+ * report's firewall lines) and says where the command runs: nft is neither in
+ * podreach's image nor in kind's node image, so a node debug pod with nftables
+ * (it shares the node's network namespace); kind nodes do have iptables. The
+ * command comes first: it is what a user copies. */
 static void
 diag_fw(struct report *r, const struct report_fw *f)
 {
-	char fix[384], where[600];
+	char fix[512], cmd[200], where[600];
+	const char *node = r->cfg && r->cfg->node_name[0] ? r->cfg->node_name : "NODE";
 	int code = diag_fw_code(f->verdict, f->from_node);
 
 	snprintf(where, sizeof(where), "%.60s %.60s handle %llu", f->table, f->chain,
 		 (unsigned long long)f->handle);
 	if (code == PC_FIREWALL_DROP) {
-		snprintf(fix, sizeof(fix), "inspect it: nft -a list chain %.100s %.100s; then delete "
-			 "or narrow the rule", f->table, f->chain);
+		/* Handle 0 is the chain's policy: no rule to delete, one to add. */
+		if (f->handle)
+			snprintf(cmd, sizeof(cmd), "nft delete rule %.60s %.60s handle %llu (or narrow it)",
+				 f->table, f->chain, (unsigned long long)f->handle);
+		else
+			snprintf(cmd, sizeof(cmd), "nft insert rule %.60s %.60s ip daddr %s accept",
+				 f->table, f->chain, f->dst);
+		snprintf(fix, sizeof(fix), "%s, where nft sees the node's network (the rule in full is "
+			 "on the firewall lines): not in podreach's image nor kind's node image; e.g. "
+			 "kubectl debug node/%.64s with an nftables image", cmd, node);
 		report_add(r, PC_FIREWALL_DROP, SEV_ERROR, -1, fix, "%s -> %s is %sed at %s by %s: %.200s",
 			   f->src, f->dst, !strcmp(f->verdict, "drop") ? "dropp" : "reject", f->hook,
 			   where, f->rule);
 	} else if (code == PC_FIREWALL_MASQUERADE) {
-		snprintf(fix, sizeof(fix), "exempt the remote pod range before it (kindnet: iptables -t nat "
-			 "-I KIND-MASQ-AGENT -d %s -j RETURN); inspect: nft -a list chain %.80s %.80s",
-			 f->dst, f->table, f->chain);
+		snprintf(fix, sizeof(fix), "exempt the remote pod range before that rule (in full on the "
+			 "firewall lines); kindnet, on the node (kind's node image has iptables): "
+			 "iptables -t nat -I KIND-MASQ-AGENT -d %s -j RETURN", f->dst);
 		report_add(r, PC_FIREWALL_MASQUERADE, SEV_WARNING, -1, fix,
 			   "%s -> %s is %s at %s by %s: remote pods see the node IP, so NetworkPolicies "
 			   "and logs keyed on pod IPs break", f->src, f->dst,

@@ -50,7 +50,7 @@ struct problem {
 	enum severity sev;
 	int route;		/* index into the plan, or -1 */
 	char message[384];
-	char fix[384];
+	char fix[512];		/* a command naming a table, chain and node */
 };
 
 struct report_fw {

@@ -18,6 +18,21 @@ fw() { # fw DST HOOK — "verdict table chain handle" of that hook for the forwa
     json_get "$OUT" "' '.join(str(x) for f in j['firewall'] if f['dst'] == '$1' and f['hook'] == '$2' and f['src'] == '10.245.0.0/24' for x in (f['verdict'], f['table'], f['chain'], f['handle']))"
 }
 codes() { json_get "$OUT" '" ".join(sorted(set(p["code"] for p in j["problems"])))'; }
+# run_fixes — run the nft command each firewall-drop fix of c2n1's report starts with, in
+# c2n1's network namespace (where nft sees the node's network, as the fix says).
+run_fixes() {
+    local cmd cmds argv
+    assert_exit 1 check_json
+    cmds=$(json_get "$OUT" '"\n".join(p["fix"].split(" (or narrow it)")[0].split(", where nft")[0] for p in j["problems"] if p["code"] == "firewall-drop")') ||
+        fail "no JSON report"
+    [[ -n $cmds ]] || fail "no firewall-drop fix"
+    while IFS= read -r cmd; do
+        [[ $cmd =~ ^nft\ (delete|insert)\ rule\  ]] || fail "a fix that is no nft command: $cmd"
+        read -ra argv <<<"${cmd#nft }"
+        nft_c2n1 "${argv[@]}" || fail "the fix's command failed: $cmd"
+        pass_check "ran the fix's command: $cmd"
+    done <<<"$cmds"
+}
 
 # ---- kindnet's masquerade, as iptables-nft wrote it ------------------------------------------
 assert_exit 0 check_json
@@ -36,12 +51,15 @@ assert_exit 1 check_json
 assert_eq "drop ip user pass $drop" "$(fw 10.244.0.0/24 forward)" "the drop, handle $drop"
 assert_contains "$(codes)" "firewall-drop" "firewall-drop"
 assert_contains "$(json_get "$OUT" '[p["fix"] for p in j["problems"] if p["code"]=="firewall-drop"][0]')" \
-    "nft -a list chain ip user pass" "the fix shows how to inspect it"
+    "nft delete rule ip user pass handle $drop" "the fix names the rule to delete"
 assert_eq "accept" "$(fw 10.244.1.0/24 forward | cut -d' ' -f1)" "the other CIDR is not affected"
 out=$(lab_curl c2n1-curl "$LAB_HELLO_URL")
 assert_eq "HTTP 000" "$(tail -n1 <<<"$out")" "and curl really fails"
 assert_exit 1 pr_check c2n1 --remote "$(pr_remotes c2n1)" --probe-port 5000
 assert_contains "$OUT" "forward     drop       ip user pass handle $drop" "text report names it"
+run_fixes
+assert_exit 0 check_json
+assert_eq "accept" "$(fw 10.244.0.0/24 forward | cut -d' ' -f1)" "the fix's command removed the drop"
 nft_c2n1 delete table ip user
 
 # ---- a reject through a jump via a named interval set ------------------------------------------
@@ -75,6 +93,10 @@ assert_exit 1 check_json
 assert_eq "drop ip strict pass 0" "$(fw 10.244.0.0/24 forward)" "the policy drop (handle 0)"
 assert_contains "$(json_get "$OUT" "[f['rule'] for f in j['firewall'] if f['verdict'] == 'drop'][0]")" \
     "policy drop" "rendered as the policy"
+run_fixes
+assert_exit 0 check_json
+assert_eq "accept ip strict pass" "$(fw 10.244.0.0/24 forward | cut -d" " -f1-4)" \
+    "the fix's command for a policy drop accepts the flow in that chain"
 nft_c2n1 delete table ip strict
 
 # ---- nothing blocking -------------------------------------------------------------------------------

@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
 # e2e-timeout: 900
 # k8s_image — the project's Dockerfile builds with docker on this machine (FROM debian:12 made
-# locally by tests/k8s/base-image.sh when no registry answers) and the image runs the way the
-# DaemonSet runs it: --cap-drop ALL --cap-add NET_ADMIN --read-only. Then docker is stopped and
-# the host's iptables, ip_forward and docker0 must be exactly as they were before.
+# locally by tests/k8s/base-image.sh when no registry answers) into an image of at most 25 MB
+# holding podreach and the libraries it loads, no shell and no package manager, leaving no
+# untagged image behind (tests/k8s/image.sh), and the image runs the way the DaemonSet runs it:
+# --cap-drop ALL --cap-add NET_ADMIN --read-only. Then docker is stopped and the host's
+# iptables, ip_forward and docker0 must be exactly as they were before.
 # Skipped (exit 77) where docker cannot be installed or started.
 # shellcheck source=tests/e2e/lib.sh
 source "$(dirname "$0")/lib.sh"
 root=$(repo_root)
 # shellcheck source=tests/k8s/docker.sh
 source "$root/tests/k8s/docker.sh"
+# shellcheck source=tests/k8s/image.sh
+source "$root/tests/k8s/image.sh"
 
 host_state() {
     iptables -S 2>/dev/null
@@ -33,13 +37,30 @@ cat "$uplog"
 rm -f -- "$uplog"
 
 bash "$root/tests/k8s/base-image.sh" || fail "no debian:12 base image"
+dangling() { docker images -q -f dangling=true | sort; }
+dangling_before=$(dangling)
 start=$SECONDS
-log=$(mktemp)
-docker build -t podreach:0.1.0 "$root" >"$log" 2>&1 || fail "docker build . failed: $(tail -n 20 "$log")"
-rm -f -- "$log"
-# The image a rebuild replaced is left untagged: drop those, not to fill the disk run by run.
-docker image prune -f >/dev/null 2>&1
-echo "# image built in $((SECONDS - start)) s, $(docker image inspect -f '{{.Size}}' podreach:0.1.0 | awk '{ printf "%.0f MB", $1 / 1e6 }')"
+podreach_image_build podreach:0.1.0 "$root" || fail "docker build . failed"
+size=$(podreach_image_size podreach:0.1.0)
+echo "# image built in $((SECONDS - start)) s, $size bytes ($(awk -v s="$size" 'BEGIN { printf "%.1f", s / 1e6 }') MB)"
+((size <= 25000000)) || fail "the image is $size bytes, more than 25 MB"
+pass_check "the image is at most 25 MB"
+assert_eq "$dangling_before" "$(dangling)" "no untagged image left by the build (the build stage removed)"
+
+# What is in it: podreach, the ELF interpreter, shared libraries, nsswitch.conf; nothing to run
+# but podreach (no shell, no package manager).
+cid=$(docker create podreach:0.1.0) || fail "docker create failed"
+files=$(docker export "$cid" | tar -t | grep -v '/$' | sort)
+docker rm "$cid" >/dev/null
+echo "# $(wc -l <<<"$files") files in the image"
+other=$(grep -Ev '^(usr/bin/podreach|etc/nsswitch\.conf|lib64/ld-linux-x86-64\.so\.2|(usr/)?lib/x86_64-linux-gnu/lib[^/]*\.so[.0-9]*|\.dockerenv|etc/(hosts|hostname|mtab|resolv\.conf)|dev/[a-z/]*|proc/[a-z/]*|sys/[a-z/]*)$' <<<"$files" || true)
+assert_eq "" "$other" "nothing but podreach, ld.so, libraries and nsswitch.conf in the image"
+for f in bin/sh usr/bin/sh bin/bash usr/bin/apt-get usr/bin/dpkg; do
+    grep -qx "$f" <<<"$files" && fail "$f is in the image"
+done
+pass_check "no shell, no apt, no dpkg"
+assert_exit 127 docker run --rm --network none --entrypoint /bin/sh podreach:0.1.0 -c true
+pass_check "no /bin/sh to run"
 
 run() { docker run --rm --network none --cap-drop ALL --cap-add NET_ADMIN --read-only podreach:0.1.0 "$@"; }
 assert_exit 0 run version

@@ -82,3 +82,10 @@ assert_exit 2 env PATH="$tmp/bin:$PATH" "$root/manifests/create-remote-secret.sh
     --server 'https://x/
   evil: 1'
 assert_contains "$ERR" "not an https:// URL" "a server that would break the YAML is refused"
+
+# What the manifests' comments cite is in the repository (10-kindnet.conflist is the node's).
+tracked=$(git -C "$root" ls-files)
+for f in $(grep -rhoE '[A-Za-z0-9_./-]+\.(md|yaml|sh|8)\b' "$root/manifests" | sort -u); do
+    grep -qE "(^|/)${f//./\\.}\$" <<<"$tracked" || fail "manifests/ cite $f, which is not in the repository"
+done
+pass_check "every file the manifests cite is in the repository"

@@ -41,3 +41,19 @@ for code in $(grep -o '= "[a-z-]*",' "$root/agent/core/report.c" | tr -d '=",' )
     grep -q "^\.B ${code//-/\\\\-}\$" "$page" || fail "podreach(8) lacks problem code $code"
 done
 pass_check "every problem code in agent/core/report.c is in podreach(8)"
+# Every severity the agent gives a code (report_add(r, PC_X, SEV_Y, ...) anywhere in agent/) is
+# the one podreach(8) gives it: "(warning)", "(error)", or "as an error" for a second one.
+pairs=$(cat "$root"/agent/*/*.c | tr '\n\t' '  ' | grep -oE 'report_add\([a-z>-]+, +PC_[A-Z_]+, +SEV_[A-Z]+' |
+    sed -E 's/.*(PC_[A-Z_]+), +SEV_([A-Z]+)/\1 \2/' | sort -u)
+[[ $(wc -l <<<"$pairs") -ge 10 ]] || fail "too few report_add calls found: $pairs"
+while read -r pc sev; do
+    code=$(grep -o "\[$pc\] = \"[a-z-]*\"" "$root/agent/core/report.c" | sed 's/.*= "//; s/"$//')
+    [[ -n $code ]] || fail "no name for $pc in agent/core/report.c"
+    sev=${sev,,}
+    entry=$(sed -n "/^\.B ${code//-/\\\\-}\$/,/^\.\(TP\|SH\)/p" "$page" | tr '\n' ' ')
+    grep -qE "\($sev\)|an? $sev" <<<"$entry" || fail "podreach(8) does not call $code a $sev, as the agent does"
+done <<<"$pairs"
+pass_check "every code's severity in podreach(8) is the one the agent reports ($(wc -l <<<"$pairs") pairs)"
+# The peer token is proven with an HMAC, never presented (or sent) as a Bearer token.
+help=$("$PODREACH" agent --help) || fail "podreach agent --help failed"
+assert_not_contains "$help" "Bearer" "podreach agent --help does not say Bearer"
