@@ -26,6 +26,8 @@ MUTATIONS = [
      "pr->action == ACT_ADD ? RC_ADD : RC_REPLACE", "RC_ADD", "test_reconcile"),
     ("reconcile: a refused change is not counted", "agent/core/reconcile.c",
      "\t\t\tfailed++;\n", "\n", "test_reconcile"),
+    ("reconcile: an add met by EEXIST counted as refused", "agent/core/reconcile.c",
+     "if (err == -EEXIST && pr->action == ACT_ADD) {", "if (0) {", "test_reconcile"),
     ("reconcile: enforce in report mode", "agent/core/reconcile.c",
      "if (c->mode == CFG_MODE_ENFORCE)", "if (1)", "test_reconcile"),
     ("diag: the node's own masqueraded probe is a problem", "agent/core/diag.c",

@@ -76,6 +76,7 @@ struct plan_route {
 	bool owned;			/* observed carries PODREACH_RTPROT */
 	enum plan_action action;	/* what enforce would do */
 	int apply_err;			/* -errno from enforce, 0 */
+	bool exists;			/* enforce's add met EEXIST: there already */
 	bool has_fib;			/* filled by the caller: `ip route get` */
 	int fib_err;
 	struct route4 fib;

@@ -9,7 +9,11 @@
 #include "agent/core/reconcile.h"
 #include "agent/core/report.h"
 
-/* Enforce: add what is missing, replace our own wrong routes. */
+/* Enforce: add what is missing, replace our own wrong routes.  An add the
+ * kernel answers EEXIST found the route there already: the view had not yet
+ * read the notification of it (ours, from a change just made).  That is done,
+ * not refused: retrying it would only meet EEXIST again, and the notification
+ * now queued reconciles once more, with the route as it really is. */
 static int
 enforce(const struct rc_kernel *k, struct plan *p)
 {
@@ -23,6 +27,13 @@ enforce(const struct rc_kernel *k, struct plan *p)
 		if (pr->action == ACT_NONE)
 			continue;
 		err = k->apply(k->ctx, pr->action == ACT_ADD ? RC_ADD : RC_REPLACE, &want);
+		if (err == -EEXIST && pr->action == ACT_ADD) {
+			pr->state = PLAN_OK;
+			pr->action = ACT_NONE;
+			pr->owned = true;
+			pr->exists = true;
+			continue;
+		}
 		if (err) {
 			pr->apply_err = err;
 			failed++;

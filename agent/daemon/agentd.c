@@ -205,6 +205,12 @@ reconcile(struct agent *a)
 	double t0 = ev_now();
 	int err;
 
+	/* The notifications of what the last reconcile changed come before the
+	 * plan: a view that lags would add those routes again (EEXIST) and
+	 * retry them for ever.  Drained while still pending: what they schedule
+	 * is this reconcile. */
+	if (a->watch && !a->need_dump)
+		ksync_drain(a);
 	a->pending = false;
 	memset(r, 0, sizeof(*r));
 	if (a->need_dump && (err = ksync_redump(a)) < 0) {

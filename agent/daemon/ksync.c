@@ -113,13 +113,15 @@ ksync_find(const void *ctx, const struct prefix4 *dst)
 	return view_find(ctx, dst);
 }
 
-/* Applies every queued notification (bounded); returns how many there were. */
-static int
-drain(struct agent *a)
+/* Applies every queued notification, at most 1,024 reads of up to 64
+ * messages: the notifications of a burst of 65,536 route changes (the
+ * planner's bound) fit.  Returns how many there were. */
+int
+ksync_drain(struct agent *a)
 {
 	int n, total = 0;
 
-	for (int i = 0; i < 64 && (n = watch_read(a->watch, on_watch_event, a)) > 0; i++)
+	for (int i = 0; i < 1024 && (n = watch_read(a->watch, on_watch_event, a)) > 0; i++)
 		total += n;
 	return total;
 }
@@ -136,7 +138,7 @@ self_check(struct agent *a, const struct kview *fresh)
 {
 	long d;
 
-	if (drain(a) > 0) {
+	if (ksync_drain(a) > 0) {
 		if (a->need_dump || a->lost)
 			return CHECK_REDUMP;
 		a->m.view_checks_skipped++;	/* busy: compared next time */
@@ -165,7 +167,7 @@ ksync_redump(struct agent *a)
 
 	a->self_check = false;
 	if (check)
-		drain(a);
+		ksync_drain(a);
 	for (int attempt = 0; attempt < 3; attempt++) {
 		if (a->lost && a->watch)
 			watch_discard(a->watch);

@@ -57,28 +57,88 @@ kernel_default_source(struct route_sock *rs, const struct kview *kv)
 	return 0;
 }
 
+/* A burst (a cluster listed, a relist) changes thousands of routes at once:
+ * up to this many are logged one by one, more as one line per kind. */
+#define KERNEL_LOG_BURST 4
+
+struct log_tally {
+	size_t n[2];				/* [0] done, [1] refused */
+	const struct plan_route *first[2], *last[2];
+	size_t added, exists;
+};
+
+/* Report mode plans the same actions but applies none: only what enforce
+ * did or was refused is news. */
+static bool
+kernel_changed(const struct plan_route *pr)
+{
+	return pr->action != ACT_NONE && (pr->apply_err || pr->state == PLAN_INSTALLED ||
+					  pr->state == PLAN_REPAIRED);
+}
+
+static void
+log_one(const struct kview *kv, const struct plan_route *pr)
+{
+	struct route4 want = plan_route4(pr);
+	bool add = pr->action == ACT_ADD;
+	char line[160];
+
+	report_fmt_route(kv, &want, line, sizeof(line));
+	if (pr->apply_err)
+		log_errc(pr->apply_err, "%s %s", add ? "adding" : "replacing", line);
+	else
+		log_info("%s %s (was %s)", add ? "added" : "replaced", line,
+			 plan_state_name(add ? PLAN_MISSING : PLAN_WRONG_GW));
+}
+
+static void
+log_burst(const struct kview *kv, const struct log_tally *t)
+{
+	char a[160], b[160];
+
+	if (t->n[0]) {
+		struct route4 f = plan_route4(t->first[0]), l = plan_route4(t->last[0]);
+
+		report_fmt_route(kv, &f, a, sizeof(a));
+		report_fmt_route(kv, &l, b, sizeof(b));
+		log_info("added %zu and replaced %zu routes (first %s, last %s)", t->added,
+			 t->n[0] - t->added, a, b);
+	}
+	if (t->n[1]) {
+		struct route4 f = plan_route4(t->first[1]);
+
+		report_fmt_route(kv, &f, a, sizeof(a));
+		log_errc(t->first[1]->apply_err, "the kernel refused %zu route changes (first: %s %s)",
+			 t->n[1], t->first[1]->action == ACT_ADD ? "adding" : "replacing", a);
+	}
+}
+
 void
 kernel_log_changes(const struct rc_result *res, const struct kview *kv)
 {
-	char line[160];
+	struct log_tally t = { 0 };
 
 	if (res->fw_err)
 		log_errc(res->fw_err, "evaluating the firewall");
 	for (size_t i = 0; i < res->plan.n; i++) {
 		const struct plan_route *pr = &res->plan.routes[i];
-		struct route4 want = plan_route4(pr);
-		bool add = pr->action == ACT_ADD;
+		int k = pr->apply_err != 0;
 
-		/* Report mode plans the same actions but applies none: only
-		 * what enforce did or was refused is news. */
-		if (pr->action == ACT_NONE || (!pr->apply_err && pr->state != PLAN_INSTALLED &&
-					      pr->state != PLAN_REPAIRED))
+		t.exists += pr->exists;
+		if (!kernel_changed(pr))
 			continue;
-		report_fmt_route(kv, &want, line, sizeof(line));
-		if (pr->apply_err)
-			log_errc(pr->apply_err, "%s %s", add ? "adding" : "replacing", line);
-		else
-			log_info("%s %s (was %s)", add ? "added" : "replaced", line,
-				 plan_state_name(add ? PLAN_MISSING : PLAN_WRONG_GW));
+		if (!t.n[k]++)
+			t.first[k] = pr;
+		t.last[k] = pr;
+		t.added += !k && pr->action == ACT_ADD;
 	}
+	if (t.n[0] + t.n[1] > KERNEL_LOG_BURST)
+		log_burst(kv, &t);
+	else
+		for (size_t i = 0; i < res->plan.n; i++)
+			if (kernel_changed(&res->plan.routes[i]))
+				log_one(kv, &res->plan.routes[i]);
+	if (t.exists)
+		log_info("%zu routes were in the kernel already (added before their notification "
+			 "was read): taken as done", t.exists);
 }

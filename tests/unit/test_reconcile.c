@@ -167,6 +167,41 @@ test_refused_change_is_reported(void **state)
 	rc_result_free(&res);
 }
 
+/* An add answered EEXIST: the route is there (its notification not read
+ * yet), so it is done — not refused, not retried, no error in the report. */
+static void
+test_eexist_is_done(void **state)
+{
+	struct rc_input in;
+	struct rc_result res;
+	static struct report r;
+
+	setup_cfg("enforce");
+	fk.refuse = -EEXIST;
+	in = input();
+	assert_int_equal(rc_run(&in, &kern, &res), 0);
+	assert_int_equal(fk.ncalls, 2);
+	assert_int_equal(res.failed, 0);
+	assert_int_equal(res.plan.routes[0].state, PLAN_OK);
+	assert_int_equal(res.plan.routes[0].apply_err, 0);
+	assert_true(res.plan.routes[0].exists);
+	assert_true(res.plan.routes[0].owned);
+	memset(&r, 0, sizeof(r));
+	rc_report(&r, &in, &res);
+	assert_int_equal(report_count(&r, SEV_ERROR), 0);
+	rc_result_free(&res);
+	/* A replace answered EEXIST is still a refusal. */
+	setup_cfg("enforce");
+	fk.refuse = -EEXIST;
+	fx_add_route((struct route4){ .dst = c1[0], .gw = IP4(172, 18, 0, 9), .oif = 2,
+				      .protocol = PODREACH_RTPROT });
+	in = input();
+	in.nremotes = 1;
+	assert_int_equal(rc_run(&in, &kern, &res), 0);
+	assert_int_equal(res.failed, 1);
+	rc_result_free(&res);
+}
+
 /* A route that is not ours is never touched, even in enforce mode. */
 static void
 test_foreign_route_is_left_alone(void **state)
@@ -207,6 +242,7 @@ main(void)
 		cmocka_unit_test(test_enforce_adds_and_replaces),
 		cmocka_unit_test(test_report_mode_changes_nothing),
 		cmocka_unit_test(test_refused_change_is_reported),
+		cmocka_unit_test(test_eexist_is_done),
 		cmocka_unit_test(test_foreign_route_is_left_alone),
 		cmocka_unit_test(test_verdict_to_problem),
 	};
