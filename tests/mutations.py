@@ -28,6 +28,8 @@ MUTATIONS = [
      "\t\t\tfailed++;\n", "\n", "test_reconcile"),
     ("reconcile: an add met by EEXIST counted as refused", "agent/core/reconcile.c",
      "if (err == -EEXIST && pr->action == ACT_ADD) {", "if (0) {", "test_reconcile"),
+    ("strpool: an equal string copied again", "agent/core/strpool.c",
+     "while (slot[i] && strcmp(slot[i], s))", "while (slot[i])", "test_scale"),
     ("reconcile: enforce in report mode", "agent/core/reconcile.c",
      "if (c->mode == CFG_MODE_ENFORCE)", "if (1)", "test_reconcile"),
     ("diag: the node's own masqueraded probe is a problem", "agent/core/diag.c",

@@ -12,6 +12,7 @@
 #include "agent/core/fw.h"
 #include "agent/core/plan.h"
 #include "agent/core/report.h"
+#include "agent/core/strpool.h"
 
 uint32_t
 flows_probe_source(const struct cfg *c, const struct kview *kv, bool *is_pod)
@@ -40,9 +41,9 @@ flows_local_pod(const struct cfg *c, const struct kview *kv, int *iif)
 	return c->pod_cidrs.v[0].addr + 2;
 }
 
-static void
-to_report_fw(const struct fw_result *res, const char *src, const char *dst, uint16_t dport,
-	     bool from_node, struct report_fw *out)
+static bool
+to_report_fw(struct strpool *pool, const struct fw_result *res, const char *src, const char *dst,
+	     uint16_t dport, bool from_node, struct report_fw *out)
 {
 	out->dport = dport;
 	out->from_node = from_node;
@@ -50,17 +51,20 @@ to_report_fw(const struct fw_result *res, const char *src, const char *dst, uint
 	snprintf(out->dst, sizeof(out->dst), "%s", dst);
 	snprintf(out->hook, sizeof(out->hook), "%s", fw_hook_name(res->hook));
 	snprintf(out->verdict, sizeof(out->verdict), "%s", fw_verdict_name(res->verdict));
-	snprintf(out->table, sizeof(out->table), "%s", res->table);
-	snprintf(out->chain, sizeof(out->chain), "%s", res->chain);
-	snprintf(out->rule, sizeof(out->rule), "%s", res->rule);
-	snprintf(out->reason, sizeof(out->reason), "%s", res->reason);
 	out->handle = res->handle;
+	out->table = strpool_intern(pool, res->table);
+	out->chain = strpool_intern(pool, res->chain);
+	out->rule = strpool_intern(pool, res->rule);
+	out->reason = strpool_intern(pool, res->reason);
+	return out->table && out->chain && out->rule && out->reason;
 }
 
 /* Where a flow's packets come from and go to, for the evaluator. */
 struct flow_ends {
 	const struct kview *kv;
 	const struct nft_ruleset *rs;
+	struct strpool *pool;
+	bool nomem;
 	uint32_t pod, probe_src, daddr;
 	int iif, oif;
 	char src[CIDR_STRLEN], self[CIDR_STRLEN + 3], dst[CIDR_STRLEN];
@@ -68,7 +72,7 @@ struct flow_ends {
 
 /* Both flows of one remote CIDR on one port; returns the results written. */
 static size_t
-flows_port(const struct flow_ends *e, uint16_t port, struct report_fw *out)
+flows_port(struct flow_ends *e, uint16_t port, struct report_fw *out)
 {
 	struct fw_ctx ctx = { e->kv->addrs, e->kv->naddrs };
 	struct fw_result res[3];
@@ -84,19 +88,20 @@ flows_port(const struct flow_ends *e, uint16_t port, struct report_fw *out)
 	snprintf(f.oifname, sizeof(f.oifname), "%s", kview_ifname(e->kv, e->oif, dev));
 	got = fw_eval_forward(e->rs, &ctx, &f, res);
 	for (size_t k = 0; k < got; k++)
-		to_report_fw(&res[k], e->src, e->dst, port, false, &out[n++]);
+		e->nomem |= !to_report_fw(e->pool, &res[k], e->src, e->dst, port, false, &out[n++]);
 	fw_flow_init(&f, e->probe_src, e->daddr, port);
 	f.oif = e->oif;
 	snprintf(f.oifname, sizeof(f.oifname), "%s", kview_ifname(e->kv, e->oif, dev));
 	got = fw_eval_local(e->rs, &ctx, &f, res);
 	for (size_t k = 0; k < got; k++)
-		to_report_fw(&res[k], e->self, e->dst, port, true, &out[n++]);
+		e->nomem |= !to_report_fw(e->pool, &res[k], e->self, e->dst, port, true, &out[n++]);
 	return n;
 }
 
 int
 flows_evaluate(const struct cfg *c, const struct kview *kv, const struct plan *p,
-	       const struct nft_ruleset *rs, struct report_fw **out, size_t *nout)
+	       const struct nft_ruleset *rs, struct report_fw **out, size_t *nout,
+	       struct strpool **pool)
 {
 	struct flow_ends e = { .kv = kv, .rs = rs };
 	struct report_fw *fw;
@@ -106,11 +111,15 @@ flows_evaluate(const struct cfg *c, const struct kview *kv, const struct plan *p
 
 	*out = NULL;
 	*nout = 0;
+	*pool = NULL;
 	if (!rs || p->n == 0 || c->pod_cidrs.n == 0)
 		return 0;
+	/* Sized for the worst case; only the pages written are ever touched. */
 	fw = calloc(p->n * FLOWS_MAX_PORTS * 5, sizeof(*fw));
-	if (!fw)
+	if (!fw || !(e.pool = strpool_new())) {
+		free(fw);
 		return -ENOMEM;
+	}
 	e.pod = flows_local_pod(c, kv, &e.iif);
 	e.probe_src = flows_probe_source(c, kv, &is_pod);
 	if (!e.probe_src)
@@ -128,7 +137,13 @@ flows_evaluate(const struct cfg *c, const struct kview *kv, const struct plan *p
 		for (size_t k = 0; k < c->nprobe_ports && k < FLOWS_MAX_PORTS; k++)
 			n += flows_port(&e, c->probe_ports[k], fw + n);
 	}
+	if (e.nomem) {
+		free(fw);
+		strpool_free(e.pool);
+		return -ENOMEM;
+	}
 	*out = fw;
 	*nout = n;
+	*pool = e.pool;
 	return 0;
 }

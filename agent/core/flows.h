@@ -14,6 +14,7 @@ struct kview;
 struct nft_ruleset;
 struct plan;
 struct report_fw;
+struct strpool;
 
 /* At most this many probe ports get flows of their own. */
 #define FLOWS_MAX_PORTS 4
@@ -31,9 +32,11 @@ uint32_t flows_local_pod(const struct cfg *c, const struct kview *kv, int *iif);
 
 /* Evaluates in rs, for every remote CIDR of p not rejected and on link, a
  * pod's forwarded flow and the node's own probe on each probe port (at most
- * FLOWS_MAX_PORTS).  *out is malloc'd and the caller frees it; NULL when
- * there is nothing to evaluate.  Returns 0 or -ENOMEM. */
+ * FLOWS_MAX_PORTS).  *out is malloc'd, its strings live in *pool; the caller
+ * frees both (NULL when there is nothing to evaluate).  Returns 0 or
+ * -ENOMEM (nothing then to free). */
 int flows_evaluate(const struct cfg *c, const struct kview *kv, const struct plan *p,
-		   const struct nft_ruleset *rs, struct report_fw **out, size_t *nout);
+		   const struct nft_ruleset *rs, struct report_fw **out, size_t *nout,
+		   struct strpool **pool);
 
 #endif

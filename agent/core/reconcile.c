@@ -8,6 +8,7 @@
 #include "agent/core/flows.h"
 #include "agent/core/reconcile.h"
 #include "agent/core/report.h"
+#include "agent/core/strpool.h"
 
 /* Enforce: add what is missing, replace our own wrong routes.  An add the
  * kernel answers EEXIST found the route there already: the view had not yet
@@ -94,7 +95,8 @@ rc_run(const struct rc_input *in, const struct rc_kernel *k, struct rc_result *r
 	k->settings(k->ctx, res->bridge_dev, &res->sysctl);
 	/* Routes may have changed by now: a firewall view we cannot afford is
 	 * reported, not a reason to lose the rest. */
-	res->fw_err = flows_evaluate(c, in->kv, &res->plan, in->rules, &res->fw, &res->nfw);
+	res->fw_err = flows_evaluate(c, in->kv, &res->plan, in->rules, &res->fw, &res->nfw,
+				     &res->fw_pool);
 	return 0;
 }
 
@@ -105,6 +107,8 @@ rc_result_free(struct rc_result *res)
 		return;
 	plan_free(&res->plan);
 	free(res->fw);
+	strpool_free(res->fw_pool);
+	res->fw_pool = NULL;
 	res->fw = NULL;
 	res->nfw = 0;
 }

@@ -22,6 +22,7 @@ struct nft_ruleset;
 struct report;
 struct report_fw;
 struct route4;
+struct strpool;
 
 enum rc_op { RC_ADD, RC_REPLACE, RC_DEL };
 
@@ -50,6 +51,7 @@ struct rc_input {
 struct rc_result {
 	struct plan plan;
 	struct report_fw *fw;		/* malloc'd */
+	struct strpool *fw_pool;	/* fw's strings */
 	size_t nfw;
 	struct node_sysctl sysctl;
 	char bridge_dev[IF_NAMESIZE + 8];	/* the interface holding the node IP */

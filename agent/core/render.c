@@ -221,39 +221,41 @@ json_route(const struct report *r, const struct plan_route *pr)
 }
 
 static json_t *
-json_rest(const struct report *r, json_t *root)
+json_fw(const struct report *r, size_t i)
 {
-	json_t *fw = json_array(), *pb = json_array(), *pr = json_array();
+	const struct report_fw *f = &r->fw[i];
+	json_t *o = json_pack("{s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:I, s:s}",
+		"src", f->src, "dst", f->dst, "dport", (int)f->dport, "hook", f->hook,
+		"verdict", f->verdict, "table", f->table, "chain", f->chain,
+		"handle", (json_int_t)f->handle, "rule", f->rule);
 
-	for (size_t i = 0; fw && i < r->nfw; i++) {
-		const struct report_fw *f = &r->fw[i];
-		json_t *o = json_pack("{s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:I, s:s}",
-			"src", f->src, "dst", f->dst, "dport", (int)f->dport, "hook", f->hook,
-			"verdict", f->verdict,
-			"table", f->table, "chain", f->chain, "handle", (json_int_t)f->handle,
-			"rule", f->rule);
+	if (o && f->reason[0])
+		json_object_set_new(o, "reason", json_string(f->reason));
+	return o;
+}
 
-		if (o && f->reason[0])
-			json_object_set_new(o, "reason", json_string(f->reason));
-		json_array_append_new(fw, o);
-	}
-	for (size_t i = 0; pb && i < r->nprobes; i++) {
-		const struct report_probe *p = &r->probes[i];
+static json_t *
+json_probe(const struct report *r, size_t i)
+{
+	const struct report_probe *p = &r->probes[i];
 
-		json_array_append_new(pb, json_pack("{s:s, s:s, s:s, s:f, s:s}", "target", p->target,
-			"kind", p->kind, "result", p->result, "rtt_ms", p->rtt_ms,
-			"detail", p->detail));
-	}
-	for (size_t i = 0; pr && i < r->nproblems; i++) {
-		const struct problem *p = &r->problems[i];
+	return json_pack("{s:s, s:s, s:s, s:f, s:s}", "target", p->target, "kind", p->kind,
+			 "result", p->result, "rtt_ms", p->rtt_ms, "detail", p->detail);
+}
 
-		json_array_append_new(pr, json_pack("{s:s, s:s, s:s, s:s}", "code", report_code_name(p->code),
-			"severity", report_sev_name(p->sev), "message", p->message, "fix", p->fix));
-	}
-	json_object_set_new(root, "firewall", fw);
-	json_object_set_new(root, "probes", pb);
-	json_object_set_new(root, "problems", pr);
-	return fw && pb && pr ? root : NULL;
+static json_t *
+json_problem(const struct report *r, size_t i)
+{
+	const struct problem *p = &r->problems[i];
+
+	return json_pack("{s:s, s:s, s:s, s:s}", "code", report_code_name(p->code), "severity",
+			 report_sev_name(p->sev), "message", p->message, "fix", p->fix);
+}
+
+static json_t *
+json_route_at(const struct report *r, size_t i)
+{
+	return json_route(r, &r->plan->routes[i]);
 }
 
 static json_t *
@@ -271,31 +273,82 @@ json_clusters(const struct report *r)
 	return a;
 }
 
+/* Writes s (jansson's dump of a value) as it would appear nested depth
+ * levels deep: each line after the first indented by two spaces a level. */
+static void
+put_nested(FILE *f, const char *s, int depth)
+{
+	for (const char *nl; (nl = strchr(s, '\n')); s = nl + 1)
+		fprintf(f, "%.*s\n%*s", (int)(nl - s), s, 2 * depth, "");
+	fputs(s, f);
+}
+
+/* One array member of the top-level object, written an element at a time:
+ * a large report (thousands of routes and flows) never exists as one
+ * jansson tree.  The text is what json_dumps of the whole would give. */
+static bool
+put_array(FILE *f, const char *key, const struct report *r, size_t n,
+	  json_t *(*elem)(const struct report *, size_t), bool last)
+{
+	fprintf(f, "  \"%s\": %s", key, n ? "[" : "[]");
+	for (size_t i = 0; i < n; i++) {
+		json_t *o = elem(r, i);
+		char *s = o ? json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+
+		json_decref(o);
+		if (!s)
+			return false;
+		fputs(i ? ",\n    " : "\n    ", f);
+		put_nested(f, s, 2);
+		free(s);
+	}
+	fprintf(f, "%s%s", n ? "\n  ]" : "", last ? "\n}" : ",\n");
+	return true;
+}
+
+/* The members before the arrays, as one small object. */
+static char *
+json_head(const struct report *r)
+{
+	const struct cfg *c = r->cfg;
+	json_t *root = json_pack("{s:s, s:s, s:o, s:o, s:s, s:s, s:o, s:o}", "cluster", c->cluster,
+				 "node", c->node_name, "node_ip", json_ip(c->node_ip),
+				 "pod_cidrs", json_cidrs(c->pod_cidrs.v, c->pod_cidrs.n),
+				 "mode", c->mode == CFG_MODE_ENFORCE ? "enforce" : "report",
+				 "version", r->version, "peers", json_peers(r),
+				 "clusters", json_clusters(r));
+	char *s = root ? json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+	size_t len = s ? strlen(s) : 0;
+
+	json_decref(root);
+	if (len >= 2)
+		s[len - 2] = '\0';	/* its closing "\n}": the arrays follow */
+	return s;
+}
+
 char *
 render_json(const struct report *r)
 {
-	const struct cfg *c = r->cfg;
-	json_t *root, *routes = json_array();
-	char *s = NULL;
+	char *head = json_head(r), *s = NULL;
+	size_t len = 0;
+	FILE *f;
+	bool ok;
 
-	root = json_pack("{s:s, s:s, s:o, s:o, s:s, s:s}", "cluster", c->cluster,
-			 "node", c->node_name, "node_ip", json_ip(c->node_ip),
-			 "pod_cidrs", json_cidrs(c->pod_cidrs.v, c->pod_cidrs.n),
-			 "mode", c->mode == CFG_MODE_ENFORCE ? "enforce" : "report",
-			 "version", r->version);
-	for (size_t i = 0; routes && r->plan && i < r->plan->n; i++)
-		json_array_append_new(routes, json_route(r, &r->plan->routes[i]));
-	if (root && routes) {
-		json_object_set_new(root, "peers", json_peers(r));
-		json_object_set_new(root, "clusters", json_clusters(r));
-		json_object_set_new(root, "routes", routes);
-		routes = NULL;
-		if (json_rest(r, root))
-			s = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	}
-	json_decref(routes);
-	json_decref(root);
-	if (!s)
+	if (!head || !(f = open_memstream(&s, &len))) {
+		free(head);
 		errno = ENOMEM;
+		return NULL;
+	}
+	fprintf(f, "%s,\n", head);
+	free(head);
+	ok = put_array(f, "routes", r, r->plan ? r->plan->n : 0, json_route_at, false) &&
+	     put_array(f, "firewall", r, r->nfw, json_fw, false) &&
+	     put_array(f, "probes", r, r->nprobes, json_probe, false) &&
+	     put_array(f, "problems", r, r->nproblems, json_problem, true);
+	if (fclose(f) != 0 || !ok) {
+		free(s);
+		errno = ENOMEM;
+		return NULL;
+	}
 	return s;
 }

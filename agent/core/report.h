@@ -59,11 +59,12 @@ struct report_fw {
 	uint16_t dport;		/* the probe port of the flow */
 	char hook[16];
 	char verdict[16];
-	char table[272];	/* "family name" */
-	char chain[256];
+	/* Interned (agent/core/strpool.h): thousands of flows share a few. */
+	const char *table;	/* "family name"; "" when no chain ran */
+	const char *chain;
 	uint64_t handle;	/* 0: the chain policy */
-	char rule[512];
-	char reason[160];	/* verdict unknown: what was not understood */
+	const char *rule;
+	const char *reason;	/* verdict unknown: what was not understood */
 	bool from_node;		/* the node's own probe, not a pod's packet */
 };
 

@@ -183,7 +183,8 @@ static void
 test_cause_from_report(void **state)
 {
 	struct report_fw fw = { .dst = "10.245.0.0/24", .hook = "output", .verdict = "drop",
-				.table = "ip block", .chain = "out", .handle = 7, .from_node = true };
+				.table = "ip block", .chain = "out", .handle = 7, .rule = "", .reason = "",
+				.from_node = true };
 	struct report r = { .fw = &fw, .nfw = 1 };
 	char buf[200];
 
