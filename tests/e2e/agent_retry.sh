@@ -34,7 +34,8 @@ assert_contains "$(<"$LAB_DIR/agent-c2n1.log")" "not ready: the kernel refused 2
 recs() { lab_node_exec c2n1 curl -s --max-time 2 http://127.0.0.1:9750/metrics |
     awk '$1=="podreach_reconciles_total"{print $2}'; }
 r0=$(recs)
-wait_until 10 eval '(( $(recs) >= r0 + 3 ))' || fail "no retries: reconciles $r0 -> $(recs)"
+# The backoff doubles from 0.1 s: three more retries may take 1.6 + 3.2 + 6.4 s.
+wait_until 25 eval '(( $(recs) >= r0 + 3 ))' || fail "no retries: reconciles $r0 -> $(recs)"
 pass_check "retried with backoff ($r0 -> $(recs) reconciles)"
 
 lab_node_exec c2n1 ip link set eth0 up
