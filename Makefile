@@ -65,7 +65,9 @@ $(BUILD)/obj/%.o: %.c
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/libpodreach.a
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lcmocka -lm
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(TEST_LIBS) -lcmocka -lm
+# The fake Kubernetes API of test_kwatch serves TLS itself.
+$(BUILD)/tests/test_kwatch: TEST_LIBS += -lssl
 
 tests: $(TEST_BIN) $(BUILD)/podreach
 

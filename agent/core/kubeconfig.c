@@ -145,8 +145,14 @@ kc_cluster(struct kc *k, struct kubeconfig *out)
 	if (!c || !kc_str(k, c, "server", "cluster.", true, out->server, sizeof(out->server)))
 		return false;
 	if (!kc_server_ok(out->server)) {
-		snprintf(k->err, k->errlen, "cluster.server \"%.200s\" is not https://HOST[:PORT]",
-			 out->server);
+		/* User info, a query or a fragment may hold credentials: such a
+		 * value is not repeated, in messages, the report or the log. */
+		if (strpbrk(out->server, "@?#"))
+			snprintf(k->err, k->errlen, "cluster.server holds user info, a query or a "
+				 "fragment: refused (not repeated here); give https://HOST[:PORT]");
+		else
+			snprintf(k->err, k->errlen, "cluster.server \"%.200s\" is not "
+				 "https://HOST[:PORT]", out->server);
 		return false;
 	}
 	n = strlen(out->server);

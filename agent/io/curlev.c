@@ -14,6 +14,18 @@ struct curlev {
 	void *arg;
 };
 
+CURLcode
+curlev_trust_only(CURL *e, const char *ca, size_t len, const char *ca_file)
+{
+	struct curl_blob blob = { (void *)ca, len, CURL_BLOB_COPY };
+	CURLcode r;
+
+	if ((r = curl_easy_setopt(e, CURLOPT_CAPATH, NULL)) != CURLE_OK ||
+	    (r = curl_easy_setopt(e, CURLOPT_CAINFO, ca ? NULL : ca_file)) != CURLE_OK)
+		return r;
+	return ca ? curl_easy_setopt(e, CURLOPT_CAINFO_BLOB, &blob) : CURLE_OK;
+}
+
 size_t
 curlev_body_write(char *data, size_t size, size_t nmemb, void *arg)
 {

@@ -26,6 +26,12 @@ struct curlev_body {
 	bool too_big;
 };
 
+/* Makes e trust only the CA given: ca (PEM, len bytes), else the file
+ * ca_file.  libcurl's defaults (CURLOPT_CAINFO, CURLOPT_CAPATH: the system's
+ * /etc/ssl/certs) are cleared, or every public CA could answer for a
+ * Kubernetes API and receive its token.  Returns curl's first refusal. */
+CURLcode curlev_trust_only(CURL *e, const char *ca, size_t len, const char *ca_file);
+
 /* CURLOPT_WRITEFUNCTION for a struct curlev_body given as CURLOPT_WRITEDATA. */
 size_t curlev_body_write(char *data, size_t size, size_t nmemb, void *arg);
 

@@ -87,7 +87,7 @@ kube_node_pod_cidrs(const struct kube_api *api, const char *node, double timeout
 		goto out;
 	}
 	curl_easy_setopt(e, CURLOPT_URL, url);
-	curl_easy_setopt(e, CURLOPT_CAINFO, ca);
+	curlev_trust_only(e, NULL, 0, ca);
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, h);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, curlev_body_write);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, &b);

@@ -8,12 +8,15 @@
 #include "agent/io/curlev.h"
 #include "agent/io/ev.h"
 #include "agent/io/kwatch.h"
+#include "agent/io/log.h"
 
 #define KW_PAGE 500			/* objects per list page */
 #define KW_WATCH_SECONDS 300		/* the server ends a watch after this; we resume */
 #define KW_BACKOFF_MIN 0.5
 #define KW_BACKOFF_MAX 30.0
 #define KW_ERR_BODY (64 * 1024)
+#define KW_NO_ANSWER "no answer (refused, timed out, or not TLS with the kubeconfig's CA; " \
+	"the agent's log says which)"
 
 enum kw_phase { KW_LIST, KW_WATCH };
 
@@ -43,6 +46,7 @@ struct kwatch {
 	bool page_first;		/* this list page is the first */
 	double started;			/* ev_now() of the request */
 	char cerr[CURL_ERROR_SIZE];
+	char why_logged[CURL_ERROR_SIZE];	/* the last failure logged */
 	size_t lcap;
 	double backoff;
 	unsigned long requests;
@@ -150,12 +154,12 @@ kw_url(struct kwatch *w, CURL *e, char *url, size_t len)
 	curl_free(cont);
 }
 
-static void
+/* Only the kubeconfig's CA is trusted; false when curl refuses to be told. */
+static bool
 kw_tls(struct kwatch *w, CURL *e)
 {
-	struct curl_blob ca = { w->ca, w->ca_len, CURL_BLOB_COPY };
-
-	curl_easy_setopt(e, CURLOPT_CAINFO_BLOB, &ca);
+	if (curlev_trust_only(e, w->ca, w->ca_len, NULL) != CURLE_OK)
+		return false;
 	if (w->cert && w->key) {
 		struct curl_blob cert = { w->cert, w->cert_len, CURL_BLOB_COPY };
 		struct curl_blob key = { w->key, w->key_len, CURL_BLOB_COPY };
@@ -165,6 +169,7 @@ kw_tls(struct kwatch *w, CURL *e)
 		curl_easy_setopt(e, CURLOPT_SSLKEY_BLOB, &key);
 		curl_easy_setopt(e, CURLOPT_SSLKEYTYPE, "PEM");
 	}
+	return true;
 }
 
 /* Starts the next request: a list page, or a watch from w->rv. */
@@ -206,7 +211,13 @@ kw_start(struct kwatch *w)
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION,
 			 w->phase == KW_LIST ? kw_list_write : kw_watch_write);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, w);
-	kw_tls(w, e);
+	if (!kw_tls(w, e)) {
+		curl_easy_cleanup(e);
+		kw_state(w, KW_INVALID, "%s: libcurl cannot trust the kubeconfig's CA alone",
+			 w->server);
+		kw_retry_later(w);
+		return;
+	}
 	free(w->body.buf);
 	w->body = (struct curlev_body){ .max = w->phase == KW_LIST ? KOBJ_MAX_PAGE : KW_ERR_BODY };
 	w->llen = 0;
@@ -337,6 +348,22 @@ kw_watch_write(char *data, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
+/* No HTTP answer at all.  The state says only that: anyone who may write a
+ * remote Secret names any host:port, and /v1/status is open, so refused,
+ * timed out and "not TLS from this CA" must read the same there.  curl's
+ * words go to the agent's log, once per change. */
+static void
+kw_unreachable(struct kwatch *w, CURLcode res)
+{
+	const char *why = w->cerr[0] ? w->cerr : curl_easy_strerror(res);
+
+	if (strcmp(why, w->why_logged)) {
+		log_info("%s%s: %s", w->server, w->path, why);
+		snprintf(w->why_logged, sizeof(w->why_logged), "%s", why);
+	}
+	kw_state(w, KW_UNREACHABLE, "%s: %s", w->server, KW_NO_ANSWER);
+}
+
 /* A non-200 answer: who may not, or what failed; then retry. */
 static void
 kw_http_error(struct kwatch *w, long code)
@@ -398,7 +425,9 @@ kw_list_done(struct kwatch *w, CURLcode res, long code)
 	char rv[KOBJ_RV_MAX], cont[KOBJ_CONTINUE_MAX], err[300];
 	struct kobj_list l;
 
-	if (res != CURLE_OK && !w->body.too_big) {
+	if (res != CURLE_OK && !w->body.too_big && !code) {
+		kw_unreachable(w, res);
+	} else if (res != CURLE_OK && !w->body.too_big) {
 		kw_state(w, KW_UNREACHABLE, "%s: %s", w->server,
 			 w->cerr[0] ? w->cerr : curl_easy_strerror(res));
 	} else if (code != 200 && !w->body.too_big) {
@@ -430,8 +459,7 @@ kw_watch_done(struct kwatch *w, CURLcode res, long code)
 		if (code)
 			kw_http_error(w, code);
 		else {
-			kw_state(w, KW_UNREACHABLE, "%s: %s", w->server,
-				 w->cerr[0] ? w->cerr : curl_easy_strerror(res));
+			kw_unreachable(w, res);
 			kw_retry_later(w);
 		}
 		return;

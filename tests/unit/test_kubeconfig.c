@@ -115,6 +115,8 @@ expect(const char *from, const char *to, const char *want)
 		fail_msg("accepted with %s -> %s", from, to);
 	if (!strstr(err, want))
 		fail_msg("error \"%s\" lacks \"%s\"", err, want);
+	if (strstr(err, "s3cret"))
+		fail_msg("error \"%s\" repeats a credential", err);
 	assert_null(k.ca);
 	assert_null(k.token);
 }
@@ -125,7 +127,13 @@ test_refused(void **state)
 	expect("current-context: cluster2", "current-context: nope", "contexts has no entry named \"nope\"");
 	expect("server: https://172.18.0.4:6443", "server: http://172.18.0.4:6443",
 	       "cluster.server \"http://172.18.0.4:6443\" is not https://");
-	expect("server: https://172.18.0.4:6443", "server: https://u@evil:6443", "is not https://");
+	/* Credentials in the URL are refused without being repeated. */
+	expect("server: https://172.18.0.4:6443", "server: https://admin:s3cret@evil:6443",
+	       "cluster.server holds user info, a query or a fragment: refused");
+	expect("server: https://172.18.0.4:6443", "server: https://evil:6443/?token=s3cret",
+	       "refused (not repeated here)");
+	expect("server: https://172.18.0.4:6443", "server: https://evil:6443/#s3cret",
+	       "refused (not repeated here)");
 	expect("server: https://172.18.0.4:6443", "serverx: x", "cluster.server is missing");
 	expect("server: https://172.18.0.4:6443", "server: [a]", "cluster.server is not a string");
 	expect("certificate-authority-data: ", "certificate-authority-data: A", "not base64");
