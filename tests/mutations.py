@@ -32,6 +32,8 @@ MUTATIONS = [
      "while (slot[i] && strcmp(slot[i], s))", "while (slot[i])", "test_scale"),
     ("reconcile: enforce in report mode", "agent/core/reconcile.c",
      "if (c->mode == CFG_MODE_ENFORCE)", "if (1)", "test_reconcile"),
+    ("diag: a policy drop's fix deletes a rule (handle 0)", "agent/core/diag.c",
+     "\t\tif (f->handle)\n\t\t\tsnprintf(cmd", "\t\tif (1)\n\t\t\tsnprintf(cmd", "test_report"),
     ("diag: the node's own masqueraded probe is a problem", "agent/core/diag.c",
      "&& !from_node)", ")", "test_reconcile"),
     ("view: a deleted route stays", "agent/core/view.c",

@@ -236,6 +236,40 @@ test_no_probe_targets(void **state)
 	assert_non_null(strstr(r.problems[0].message, "2 node(s) of other clusters known"));
 }
 
+/* A firewall-drop fix starts with the command that removes the drop, whole
+ * even with the longest names the report keeps: a rule's handle to delete,
+ * or for a chain's policy (handle 0) an accept to insert. */
+static void
+test_fw_fix(void **state)
+{
+	static struct report r;
+	char table[64], chain[64], want[256];
+	struct report_fw f[2] = {
+		{ "10.245.0.0/24", "10.244.1.0/24", 5000, "forward", "drop", "", "", 0, "policy drop", "", false },
+		{ "10.245.0.0/24", "10.244.0.0/24", 5000, "forward", "reject", "", "", 4, "reject", "", false },
+	};
+
+	memset(table, 'T', sizeof(table));
+	memcpy(table, "inet ", 5);
+	table[sizeof(table) - 1] = '\0';
+	memset(chain, 'c', sizeof(chain));
+	chain[sizeof(chain) - 1] = '\0';
+	f[0].table = table;
+	f[0].chain = chain;
+	f[1].table = "ip user";
+	f[1].chain = "pass";
+	r = (struct report){ .version = "test", .cfg = &cfg, .kv = &fx_kv, .fw = f, .nfw = 2 };
+	diag_run(&r);
+	assert_int_equal(r.nproblems, 2);
+	snprintf(want, sizeof(want), "nft insert rule %.60s %.60s ip daddr 10.244.1.0/24 accept, ",
+		 f[0].table, f[0].chain);
+	assert_int_equal(r.problems[0].code, PC_FIREWALL_DROP);
+	assert_memory_equal(r.problems[0].fix, want, strlen(want));
+	assert_string_equal(r.problems[1].fix + strlen(r.problems[1].fix) - strlen("node/cluster2-worker with an nftables image"),
+			    "node/cluster2-worker with an nftables image");
+	assert_memory_equal(r.problems[1].fix, "nft delete rule ip user pass handle 4 (or narrow it)", 51);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -246,6 +280,7 @@ main(int argc, char *argv[])
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_clusters),
 		cmocka_unit_test(test_no_probe_targets),
+		cmocka_unit_test(test_fw_fix),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
