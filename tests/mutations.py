@@ -150,6 +150,8 @@ MUTATIONS = [
      "KW_WATCH_SECONDS, w->rv,", "KW_WATCH_SECONDS, \"\",", "test_kwatch"),
     ("kwatch: a watch resumed from the list, not the last event", "agent/io/kwatch.c",
      "\t\tsnprintf(w->rv, sizeof(w->rv), \"%s\", ev.rv);\n", "\n", "test_kwatch"),
+    ("remotes: the pod-prefix bound /16 loosened to /15", "agent/core/remotes.h",
+     "#define REMOTES_MAX_POD_PREFIX 16", "#define REMOTES_MAX_POD_PREFIX 15", "test_remotes"),
 ]
 
 def run(cmd):

@@ -141,6 +141,9 @@ test_too_broad(void **state)
 
 	remotes_judge(&c, 1, "cluster2", &j);
 	assert_int_equal(j.v, RV_ROUTE);	/* a /16 is the most one node may claim */
+	c.pod_cidrs = &(struct prefix4){ IP(10, 244, 0, 0), 15 };
+	remotes_judge(&c, 1, "cluster2", &j);
+	assert_int_equal(j.v, RV_TOO_BROAD);	/* a /15 is already too much */
 	c.pod_cidrs = &slash9;
 	remotes_judge(&c, 1, "cluster2", &j);
 	assert_int_equal(j.v, RV_TOO_BROAD);
