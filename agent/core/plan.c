@@ -72,27 +72,123 @@ overlaps_iface(const struct kview *kv, const struct prefix4 *p, struct plan_rout
 	return false;
 }
 
+/* A route's place in address order: by start, the wider first, then by
+ * gateway and by position (so the first of equals comes first). */
+struct plan_key {
+	uint32_t addr;
+	uint8_t len;
+	uint32_t via;
+	size_t i;
+};
+
+static int
+plan_key_cmp(const void *x, const void *y)
+{
+	const struct plan_key *a = x, *b = y;
+
+	if (a->addr != b->addr)
+		return a->addr < b->addr ? -1 : 1;
+	if (a->len != b->len)
+		return a->len < b->len ? -1 : 1;
+	if (a->via != b->via)
+		return a->via < b->via ? -1 : 1;
+	return a->i < b->i ? -1 : a->i > b->i;
+}
+
+static uint64_t
+plan_end(const struct plan_key *k)
+{
+	return (uint64_t)k->addr + (1ULL << (32 - k->len));
+}
+
+/* The routes that pass the rails (or, with want_all, every route), in
+ * address order; NULL when out of memory. */
+static struct plan_key *
+plan_sorted(const struct plan_route *r, size_t n, bool want_all, size_t *nk)
+{
+	struct plan_key *k = malloc((n ? n : 1) * sizeof(*k));
+
+	*nk = 0;
+	for (size_t i = 0; k && i < n; i++)
+		if (want_all || r[i].why == WHY_NONE)
+			k[(*nk)++] = (struct plan_key){ r[i].dst.addr, r[i].dst.len, r[i].via, i };
+	if (k)
+		qsort(k, *nk, sizeof(*k), plan_key_cmp);
+	return k;
+}
+
+/* The same range via the same node is one route, however often it is
+ * claimed: the first claim stays, in order.  Sorted, so that 65,536 claims
+ * cost n log n, not n squared. */
+static int
+plan_dedupe(struct plan *p)
+{
+	size_t nk, n = 0;
+	struct plan_key *k = plan_sorted(p->routes, p->n, true, &nk);
+	bool *dup = calloc(p->n ? p->n : 1, sizeof(*dup));
+
+	if (!k || !dup) {
+		free(k);
+		free(dup);
+		return -ENOMEM;
+	}
+	for (size_t j = 1; j < nk; j++)
+		dup[k[j].i] = k[j].addr == k[j - 1].addr && k[j].len == k[j - 1].len &&
+			      k[j].via == k[j - 1].via;
+	for (size_t i = 0; i < p->n; i++)
+		if (!dup[i])
+			p->routes[n++] = p->routes[i];
+	p->n = n;
+	free(k);
+	free(dup);
+	return 0;
+}
+
 /* Another remote node claiming an overlapping range makes both ambiguous.
  * Only ranges that passed the other rails count: a hostile 0.0.0.0/0 must
- * not take the good routes of every other node down with it. */
-static void
+ * not take the good routes of every other node down with it.  Prefixes
+ * overlap only by nesting, so in address order what a range overlaps
+ * follows it until its end: each route is compared with what it holds,
+ * not with every other.  The clash named is the first in plan order. */
+static int
 remote_overlaps(struct plan *p)
 {
-	for (size_t i = 0; i < p->n; i++) {
-		struct plan_route *a = &p->routes[i];
+	size_t nk, nf = 0;
+	struct plan_key *k = plan_sorted(p->routes, p->n, false, &nk);
+	bool *flag = calloc(p->n ? p->n : 1, sizeof(*flag));
+	size_t *f = malloc((p->n ? p->n : 1) * sizeof(*f));
 
-		for (size_t j = 0; j < p->n && a->why == WHY_NONE; j++) {
-			const struct plan_route *b = &p->routes[j];
+	if (!k || !flag || !f) {
+		free(k);
+		free(flag);
+		free(f);
+		return -ENOMEM;
+	}
+	for (size_t x = 0; x < nk; x++)
+		for (size_t y = x + 1; y < nk && k[y].addr < plan_end(&k[x]); y++)
+			if (k[y].via != k[x].via)
+				flag[k[x].i] = flag[k[y].i] = true;
+	for (size_t i = 0; i < p->n; i++)
+		if (flag[i])
+			f[nf++] = i;
+	for (size_t x = 0; x < nf; x++) {
+		struct plan_route *a = &p->routes[f[x]];
 
-			if (i == j || a->via == b->via ||
-			    (b->why != WHY_NONE && b->why != WHY_REMOTE_OVERLAP) ||
-			    !cidr_overlaps(&a->dst, &b->dst))
+		for (size_t y = 0; y < nf; y++) {
+			const struct plan_route *b = &p->routes[f[y]];
+
+			if (x == y || a->via == b->via || !cidr_overlaps(&a->dst, &b->dst))
 				continue;
-			a->why = WHY_REMOTE_OVERLAP;
 			a->clash = b->dst;
 			a->clash_node = b->via;
+			break;
 		}
+		a->why = WHY_REMOTE_OVERLAP;
 	}
+	free(k);
+	free(flag);
+	free(f);
+	return 0;
 }
 
 /* The rails of SPEC: returns the reason to refuse pr, or WHY_NONE. */
@@ -160,16 +256,6 @@ decide(const struct plan_input *in, struct plan_route *pr)
 		pr->state = PLAN_CONFLICT;	/* not ours: never touched */
 }
 
-/* The same range via the same node is one route, however often it is claimed. */
-static bool
-planned(const struct plan_route *routes, size_t n, const struct prefix4 *dst, uint32_t via)
-{
-	for (size_t i = 0; i < n; i++)
-		if (routes[i].via == via && cidr_equal(&routes[i].dst, dst))
-			return true;
-	return false;
-}
-
 int
 plan_build(const struct plan_input *in, struct plan *out)
 {
@@ -188,11 +274,8 @@ plan_build(const struct plan_input *in, struct plan *out)
 		const struct addr4 *a = kview_onlink(in->kv, rm->node_ip);
 
 		for (size_t k = 0; k < rm->ncidrs; k++) {
-			struct plan_route *pr;
+			struct plan_route *pr = &out->routes[n++];
 
-			if (planned(out->routes, n, &rm->cidrs[k], rm->node_ip))
-				continue;
-			pr = &out->routes[n++];
 			pr->remote = i;
 			pr->dst = rm->cidrs[k];
 			pr->via = rm->node_ip;
@@ -201,8 +284,11 @@ plan_build(const struct plan_input *in, struct plan *out)
 		}
 	}
 	out->n = n;
-	remote_overlaps(out);
-	for (size_t i = 0; i < n; i++) {
+	if (plan_dedupe(out) < 0 || remote_overlaps(out) < 0) {
+		plan_free(out);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < out->n; i++) {
 		struct plan_route *pr = &out->routes[i];
 
 		if (pr->why != WHY_NONE)

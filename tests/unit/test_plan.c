@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 #include <cmocka.h>
 
 #include "plan_fixture.h"
@@ -178,6 +179,64 @@ test_remote_overlap_spares_good_routes(void **state)
 	plan_free(NULL);
 }
 
+/* Nesting found wherever the inner range starts; ranges of one node may
+ * nest (its own business); the clash named is the first in plan order. */
+static void
+test_remote_overlap_nested(void **state)
+{
+	struct prefix4 a[] = { fx_p("10.244.0.0/16"), fx_p("10.244.9.0/24") },
+		       b[] = { fx_p("10.244.7.0/24") }, c[] = { fx_p("10.250.0.0/24") },
+		       d[] = { fx_p("10.244.7.128/25") };
+	struct plan_remote rm[] = {
+		{ .node_ip = IP4(172, 18, 0, 3), .cidrs = a, .ncidrs = 2 },
+		{ .node_ip = IP4(172, 18, 0, 2), .cidrs = b, .ncidrs = 1 },
+		{ .node_ip = IP4(172, 18, 0, 5), .cidrs = c, .ncidrs = 1 },
+		{ .node_ip = IP4(172, 18, 0, 6), .cidrs = d, .ncidrs = 1 },
+	};
+	struct plan_input in = fx_input(rm, 4);
+	struct plan p;
+
+	assert_int_equal(plan_build(&in, &p), 0);
+	assert_int_equal(p.n, 5);
+	assert_int_equal(p.routes[0].why, WHY_REMOTE_OVERLAP);
+	assert_int_equal(p.routes[0].clash_node, IP4(172, 18, 0, 2));
+	assert_int_equal(p.routes[1].state, PLAN_MISSING);	/* inside its own node's /16 only */
+	assert_int_equal(p.routes[2].why, WHY_REMOTE_OVERLAP);
+	assert_int_equal(p.routes[2].clash_node, IP4(172, 18, 0, 3));
+	assert_int_equal(p.routes[3].state, PLAN_MISSING);
+	assert_int_equal(p.routes[4].why, WHY_REMOTE_OVERLAP);
+	assert_int_equal(p.routes[4].clash_node, IP4(172, 18, 0, 3));
+	plan_free(&p);
+}
+
+/* 60,000 claims plan in address order, not pair by pair: a cluster at the
+ * route bound costs a fraction of a second, duplicates and all. */
+static void
+test_many_claims(void **state)
+{
+	enum { N = 60000 };
+	static struct prefix4 c[N];
+	static struct plan_remote rm[N + 1];
+	struct plan_input in;
+	struct plan p;
+	clock_t t0 = clock();
+
+	for (size_t i = 0; i < N; i++) {
+		c[i] = (struct prefix4){ IP4(10, 100, 0, 0) + (uint32_t)i * 16, 28 };
+		rm[i] = (struct plan_remote){ .node_ip = IP4(172, 18, 1, 0) + (uint32_t)i,
+					      .cidrs = &c[i], .ncidrs = 1 };
+	}
+	rm[N] = rm[7];		/* the same claim twice */
+	in = fx_input(rm, N + 1);
+	assert_int_equal(plan_build(&in, &p), 0);
+	assert_int_equal(p.n, N);
+	for (size_t i = 0; i < N; i++)
+		if (p.routes[i].state != PLAN_MISSING || p.routes[i].remote != i)
+			fail_msg("route %zu: %s", i, plan_state_name(p.routes[i].state));
+	plan_free(&p);
+	assert_true((double)(clock() - t0) / CLOCKS_PER_SEC < 3.0);
+}
+
 /* The right gateway on the wrong interface is not right. */
 static void
 test_interface_counts(void **state)
@@ -240,6 +299,8 @@ main(void)
 		cmocka_unit_test_setup(test_rails, setup),
 		cmocka_unit_test_setup(test_self_and_not_on_link, setup),
 		cmocka_unit_test_setup(test_remote_overlap_spares_good_routes, setup),
+		cmocka_unit_test_setup(test_remote_overlap_nested, setup),
+		cmocka_unit_test_setup(test_many_claims, setup),
 		cmocka_unit_test_setup(test_interface_counts, setup),
 		cmocka_unit_test_setup(test_same_claim_twice_is_planned_once, setup),
 		cmocka_unit_test_setup(test_empty, setup),
