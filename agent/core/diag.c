@@ -346,6 +346,34 @@ diag_refused(struct report *r, const struct report_peer *p)
 		   "%s", p->refused);
 }
 
+/* Nodes a bound left unrouted (agent/core/clusters.h): one problem per
+ * cluster, however many Nodes, so a hostile cluster costs one line. */
+static void
+diag_unrouted(struct report *r, const struct report_cluster *c)
+{
+	char why[200] = "";
+	size_t n = 0, off = 0;
+
+	for (int b = BOUND_NODE; b < BOUND_COUNT; b++) {
+		if (!c->unrouted[b])
+			continue;
+		n += c->unrouted[b];
+		off += (size_t)snprintf(why + off, off < sizeof(why) ? sizeof(why) - off : 0,
+					"%s%zu %s", off ? ", " : "", c->unrouted[b],
+					clusters_bound_name((enum clusters_bound)b));
+		if (off >= sizeof(why))
+			off = sizeof(why) - 1;
+	}
+	if (n)
+		report_add(r, PC_CIDR_REJECTED, SEV_ERROR, -1,
+			   "a Kubernetes Node has one IPv4 pod CIDR: find out what writes these Nodes; "
+			   "podreach routes at most " CLUSTERS_STR(CLUSTERS_NODE_CIDRS) " per Node, "
+			   CLUSTERS_STR(CLUSTERS_ROUTES) " per cluster, " CLUSTERS_STR(CLUSTERS_ROUTES_TOTAL)
+			   " in all",
+			   "cluster %s: %zu Nodes (%zu pod CIDRs) not routed: %s", c->name, n,
+			   c->unrouted_cidrs, why);
+}
+
 /* A cluster's API: routes from it stay whatever happens, so unreachable is a
  * warning; forbidden or an unusable kubeconfig needs someone to act: errors. */
 static void
@@ -353,6 +381,7 @@ diag_cluster(struct report *r, const struct report_cluster *c)
 {
 	if (strcmp(c->source, "kubernetes"))
 		return;		/* peers speak for themselves (peer-unreachable) */
+	diag_unrouted(r, c);
 	if (!strcmp(c->state, "unreachable"))
 		report_add(r, PC_API_UNREACHABLE, SEV_WARNING, -1,
 			   "check that the API server answers from this node; routes stay meanwhile "

@@ -458,10 +458,39 @@ discovery_free(struct discovery *d)
 	free(d);
 }
 
+/* The valid Nodes of c into out, as far as the bounds allow (Nodes in table
+ * order, so the same ones keep their routes from one reconcile to the
+ * next); what is left out is counted for the report.  Returns how many. */
+static size_t
+disc_bounded(struct dcluster *c, struct clusters_budget *b, struct plan_remote *out)
+{
+	size_t k = 0;
+
+	b->cluster = 0;
+	memset(c->unrouted, 0, sizeof(c->unrouted));
+	c->unrouted_cidrs = 0;
+	for (size_t j = 0; j < c->n; j++) {
+		const struct kobj_node *nd = &c->nodes[j].n;
+		enum clusters_bound why;
+
+		if (!nd->ip || !nd->cidrs.n || nd->error[0])
+			continue;
+		if ((why = clusters_take(b, nd->cidrs.n)) != BOUND_OK) {
+			c->unrouted[why]++;
+			c->unrouted_cidrs += nd->cidrs.n;
+			continue;
+		}
+		out[k++] = (struct plan_remote){ .node_ip = nd->ip, .cidrs = nd->cidrs.v,
+			.ncidrs = nd->cidrs.n, .cluster = c->name, .node = nd->name };
+	}
+	return k;
+}
+
 const struct plan_remote *
 discovery_remotes(struct discovery *d, size_t *n)
 {
 	const struct cfg *cfg = d->cfg;
+	struct clusters_budget budget = { 0 };
 	size_t want = cfg->nremotes, k = 0;
 
 	for (size_t i = 1; i < d->nc; i++)
@@ -479,17 +508,8 @@ discovery_remotes(struct discovery *d, size_t *n)
 	}
 	/* Until the local cluster is listed its CIDRs are unknown: no remote
 	 * route is planned against an incomplete overlap check. */
-	for (size_t i = 1; d->c[0]->listed && i < d->nc; i++) {
-		const struct dcluster *c = d->c[i];
-
-		for (size_t j = 0; j < c->n; j++) {
-			const struct kobj_node *nd = &c->nodes[j].n;
-
-			if (nd->ip && nd->cidrs.n && !nd->error[0])
-				d->rem[k++] = (struct plan_remote){ .node_ip = nd->ip, .cidrs = nd->cidrs.v,
-					.ncidrs = nd->cidrs.n, .cluster = c->name, .node = nd->name };
-		}
-	}
+	for (size_t i = 1; d->c[0]->listed && i < d->nc; i++)
+		k += disc_bounded(d->c[i], &budget, d->rem + k);
 	for (size_t i = 0; i < cfg->nremotes; i++)
 		d->rem[k++] = (struct plan_remote){ .node_ip = cfg->remotes[i].node_ip,
 			.cidrs = cfg->remotes[i].cidrs.v, .ncidrs = cfg->remotes[i].cidrs.n };
@@ -584,6 +604,8 @@ discovery_clusters(const struct discovery *d, struct report_cluster *out, size_t
 		snprintf(rc->api, sizeof(rc->api), "%s", c->api);
 		snprintf(rc->origin, sizeof(rc->origin), "%s", c->origin);
 		snprintf(rc->identity, sizeof(rc->identity), "%s", c->identity);
+		memcpy(rc->unrouted, c->unrouted, sizeof(rc->unrouted));
+		rc->unrouted_cidrs = c->unrouted_cidrs;
 		if (c->error[0])
 			snprintf(rc->error, sizeof(rc->error), "%s", c->error);
 		else if (c->refused)

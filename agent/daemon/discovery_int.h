@@ -3,6 +3,7 @@
 #ifndef PODREACH_DISCOVERY_INT_H
 #define PODREACH_DISCOVERY_INT_H
 
+#include "agent/core/clusters.h"
 #include "agent/core/kobj.h"
 #include "agent/core/kubeconfig.h"
 #include "agent/daemon/discovery.h"
@@ -34,6 +35,8 @@ struct dcluster {
 	bool listed;			/* a full list arrived once */
 	size_t refused;			/* Nodes refused since the last list */
 	char refused_why[300];
+	size_t unrouted[BOUND_COUNT];	/* valid Nodes past a bound, by bound */
+	size_t unrouted_cidrs;
 };
 
 struct dwithdrawn {

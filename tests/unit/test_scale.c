@@ -9,6 +9,9 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "agent/core/clusters.h"
+#include "agent/core/diag.h"
+#include "agent/core/report.h"
 #include "agent/core/strpool.h"
 
 /* Equal strings come back as one pointer, however many times and through
@@ -38,11 +41,68 @@ test_strpool_interns(void **state)
 	strpool_free(NULL);
 }
 
+/* The bounds: a Node over 4 CIDRs is refused whole; a cluster stops at
+ * 10,000 routes (the Node that would cross it is not split); all clusters at
+ * 65,536; a refusal charges nothing. */
+static void
+test_bounds(void **state)
+{
+	struct clusters_budget b = { 0 };
+	size_t routed = 0;
+
+	assert_int_equal(clusters_take(&b, 5), BOUND_NODE);
+	assert_int_equal(clusters_take(&b, 16), BOUND_NODE);
+	assert_int_equal(b.cluster + b.total, 0);
+	for (int i = 0; i < 3333; i++)
+		assert_int_equal(clusters_take(&b, 3), BOUND_OK);
+	assert_int_equal(clusters_take(&b, 2), BOUND_CLUSTER);
+	assert_int_equal(clusters_take(&b, 1), BOUND_OK);
+	assert_int_equal(b.cluster, CLUSTERS_ROUTES);
+	assert_int_equal(clusters_take(&b, 1), BOUND_CLUSTER);
+	/* Seven clusters of 10,000: the seventh stops at 65,536 in all. */
+	for (int c = 1; c < 7; c++) {
+		b.cluster = 0;
+		for (int i = 0; i < 2500; i++)
+			routed += clusters_take(&b, 4) == BOUND_OK;
+	}
+	assert_int_equal(b.total, CLUSTERS_ROUTES_TOTAL);
+	assert_int_equal(routed, (CLUSTERS_ROUTES_TOTAL - CLUSTERS_ROUTES) / 4);
+	assert_int_equal(clusters_take(&b, 1), BOUND_TOTAL);
+	assert_non_null(strstr(clusters_bound_name(BOUND_NODE), "4 pod CIDRs per Node"));
+}
+
+/* Nodes left out by a bound: one error naming the cluster and the counts,
+ * whatever their number; none when all are routed. */
+static void
+test_bounds_reported(void **state)
+{
+	static struct report r;
+	struct report_cluster c = { .name = "c1", .source = "kubernetes", .state = "synced",
+				    .nodes = 5000 };
+
+	r.clusters = &c;
+	r.nclusters = 1;
+	diag_run(&r);
+	assert_int_equal(r.nproblems, 0);
+	c.unrouted[BOUND_CLUSTER] = 2500;
+	c.unrouted[BOUND_NODE] = 3;
+	c.unrouted_cidrs = 10048;
+	diag_run(&r);
+	assert_int_equal(r.nproblems, 1);
+	assert_int_equal(r.problems[0].code, PC_CIDR_REJECTED);
+	assert_int_equal(r.problems[0].sev, SEV_ERROR);
+	assert_string_equal(r.problems[0].message, "cluster c1: 2503 Nodes (10048 pod CIDRs) not "
+			    "routed: 3 more than 4 pod CIDRs per Node, 2500 past 10000 routes per "
+			    "cluster");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_strpool_interns),
+		cmocka_unit_test(test_bounds),
+		cmocka_unit_test(test_bounds_reported),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
