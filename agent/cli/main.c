@@ -5,6 +5,7 @@
 #include "agent/daemon/agentd.h"
 #include "agent/core/cfg.h"
 #include "agent/cli/check.h"
+#include "agent/cli/why.h"
 #include "agent/core/version.h"
 
 static int
@@ -21,6 +22,7 @@ static const struct {
 } commands[] = {
 	{ "agent", agent_main, "the per-node daemon: watch, reconcile, probe, serve HTTP" },
 	{ "check", check_main, "gather, evaluate and probe once, print the report, exit" },
+	{ "why", why_main, "trace one flow hop by hop across both clusters (asks the local agent)" },
 	{ "version", version_main, "print the version" },
 };
 

@@ -217,6 +217,37 @@ diag_fw_code(const char *verdict, bool from_node)
 	return -1;
 }
 
+/* "node c2n1 of cluster2" or "node 172.18.0.4": whom an inbound source stands for. */
+static void
+who_ip(const struct report *r, uint32_t ip, char *buf, size_t len)
+{
+	char s[CIDR_STRLEN];
+
+	for (size_t i = 0; i < r->nremotes; i++)
+		if (r->remotes[i].node_ip == ip && r->remotes[i].node && r->remotes[i].cluster) {
+			snprintf(buf, len, "node %.80s of %.60s", r->remotes[i].node,
+				 r->remotes[i].cluster);
+			return;
+		}
+	snprintf(buf, len, "node %s", cidr_fmt_ip(ip, s));
+}
+
+/* A drop of what arrives here: the receiving side names itself, the port
+ * and whom the source stands for, so the sender's "check the remote side"
+ * has an answer. */
+static void
+diag_fw_in(struct report *r, const struct report_fw *f, const char *where, const char *fix)
+{
+	char from[160];
+	const char *self = r->cfg && r->cfg->node_name[0] ? r->cfg->node_name : "this node";
+
+	who_ip(r, f->from_ip, from, sizeof(from));
+	report_add(r, PC_FIREWALL_DROP, SEV_ERROR, -1, fix,
+		   "on %.80s: %s -> %s port %u (from %s) is %sed at %s by %s: %.200s", self,
+		   f->src, f->dst, f->dport, from, !strcmp(f->verdict, "drop") ? "dropp" : "reject",
+		   f->hook, where, f->rule);
+}
+
 /* The fix names the rule by table, chain and handle (its text is on the
  * report's firewall lines) and says where the command runs: nft is neither in
  * podreach's image nor in kind's node image, so a node debug pod with nftables
@@ -227,7 +258,7 @@ diag_fw(struct report *r, const struct report_fw *f)
 {
 	char fix[512], cmd[200], where[600];
 	const char *node = r->cfg && r->cfg->node_name[0] ? r->cfg->node_name : "NODE";
-	int code = diag_fw_code(f->verdict, f->from_node);
+	int code = diag_fw_code(f->verdict, f->from_node || f->inbound);
 
 	snprintf(where, sizeof(where), "%.60s %.60s handle %llu", f->table, f->chain,
 		 (unsigned long long)f->handle);
@@ -242,9 +273,13 @@ diag_fw(struct report *r, const struct report_fw *f)
 		snprintf(fix, sizeof(fix), "%s, where nft sees the node's network (the rule in full is "
 			 "on the firewall lines): not in podreach's image nor kind's node image; e.g. "
 			 "kubectl debug node/%.64s with an nftables image", cmd, node);
-		report_add(r, PC_FIREWALL_DROP, SEV_ERROR, -1, fix, "%s -> %s is %sed at %s by %s: %.200s",
-			   f->src, f->dst, !strcmp(f->verdict, "drop") ? "dropp" : "reject", f->hook,
-			   where, f->rule);
+		if (f->inbound)
+			diag_fw_in(r, f, where, fix);
+		else
+			report_add(r, PC_FIREWALL_DROP, SEV_ERROR, -1, fix,
+				   "%s -> %s is %sed at %s by %s: %.200s", f->src, f->dst,
+				   !strcmp(f->verdict, "drop") ? "dropp" : "reject", f->hook, where,
+				   f->rule);
 	} else if (code == PC_FIREWALL_MASQUERADE) {
 		snprintf(fix, sizeof(fix), "exempt the remote pod range before that rule (in full on the "
 			 "firewall lines); kindnet, on the node (kind's node image has iptables): "
@@ -280,7 +315,7 @@ diag_probe_cause(const struct report *r, uint32_t ip, char *buf, size_t len)
 	for (size_t i = 0; ip && i < r->nfw; i++) {
 		const struct report_fw *f = &r->fw[i];
 
-		if (diag_fw_code(f->verdict, f->from_node) == PC_FIREWALL_DROP &&
+		if (!f->inbound && diag_fw_code(f->verdict, f->from_node) == PC_FIREWALL_DROP &&
 		    cidr_parse(f->dst, &dst, why, sizeof(why)) && cidr_contains_ip(&dst, ip)) {
 			snprintf(buf, len, "%.60s %.60s handle %llu %ss it", f->table, f->chain,
 				 (unsigned long long)f->handle, f->verdict);

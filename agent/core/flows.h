@@ -13,6 +13,7 @@ struct cfg;
 struct kview;
 struct nft_ruleset;
 struct plan;
+struct plan_remote;
 struct report_fw;
 struct strpool;
 
@@ -30,13 +31,16 @@ uint32_t flows_probe_source(const struct cfg *c, const struct kview *kv, bool *i
  * address (*iif 0).  c must have a pod CIDR. */
 uint32_t flows_local_pod(const struct cfg *c, const struct kview *kv, int *iif);
 
-/* Evaluates in rs, for every remote CIDR of p not rejected and on link, a
- * pod's forwarded flow and the node's own probe on each probe port (at most
- * FLOWS_MAX_PORTS).  *out is malloc'd, its strings live in *pool; the caller
+/* Evaluates in rs, for every remote CIDR of p not rejected and on link, on
+ * each probe port (at most FLOWS_MAX_PORTS): a pod's forwarded flow and the
+ * node's own probe out; and in, from its pods and from its node IP (what
+ * masquerade leaves), to a pod here and to the node.  Inbound flows every
+ * hook accepts are kept for the first node of each cluster of rm (p's
+ * remotes) only.  *out is malloc'd, its strings live in *pool; the caller
  * frees both (NULL when there is nothing to evaluate).  Returns 0 or
  * -ENOMEM (nothing then to free). */
 int flows_evaluate(const struct cfg *c, const struct kview *kv, const struct plan *p,
-		   const struct nft_ruleset *rs, struct report_fw **out, size_t *nout,
-		   struct strpool **pool);
+		   const struct plan_remote *rm, const struct nft_ruleset *rs,
+		   struct report_fw **out, size_t *nout, struct strpool **pool);
 
 #endif

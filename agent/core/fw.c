@@ -1079,6 +1079,14 @@ size_t fw_eval_local(const struct nft_ruleset *rs, const struct fw_ctx *ctx,
 	return fw_eval_hooks(rs, ctx, flow, hooks, 2, out);
 }
 
+size_t fw_eval_input(const struct nft_ruleset *rs, const struct fw_ctx *ctx,
+		     const struct fw_flow *flow, struct fw_result out[static 2])
+{
+	static const enum fw_hook hooks[] = { FW_HOOK_PREROUTING, FW_HOOK_INPUT };
+
+	return fw_eval_hooks(rs, ctx, flow, hooks, 2, out);
+}
+
 void fw_flow_init(struct fw_flow *f, uint32_t saddr, uint32_t daddr, uint16_t dport)
 {
 	memset(f, 0, sizeof(*f));

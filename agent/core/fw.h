@@ -100,6 +100,11 @@ size_t fw_eval_forward(const struct nft_ruleset *rs, const struct fw_ctx *ctx,
 size_t fw_eval_local(const struct nft_ruleset *rs, const struct fw_ctx *ctx,
 		     const struct fw_flow *flow, struct fw_result out[static 2]);
 
+/* A flow to the node itself (a remote prober, the agent port): prerouting,
+ * input. */
+size_t fw_eval_input(const struct nft_ruleset *rs, const struct fw_ctx *ctx,
+		     const struct fw_flow *flow, struct fw_result out[static 2]);
+
 /* "accept", "drop", "reject", "masquerade", "snat", "dnat", "unknown". */
 const char *fw_verdict_name(enum fw_verdict v);
 /* "prerouting", "input", "forward", "output", "postrouting". */

@@ -73,8 +73,8 @@ text_rest(const struct report *r, FILE *out)
 				quiet++;
 				continue;
 			}
-			fprintf(out, "  %s -> %s :%u %-11s %-10s %s %s", f->src, f->dst, f->dport, f->hook,
-				f->verdict, f->table, f->chain);
+			fprintf(out, "  %-3s %s -> %s :%u %-11s %-10s %s %s", f->inbound ? "in" : "out",
+				f->src, f->dst, f->dport, f->hook, f->verdict, f->table, f->chain);
 			if (f->handle)
 				fprintf(out, " handle %llu: %s", (unsigned long long)f->handle, f->rule);
 			else
@@ -231,6 +231,8 @@ json_fw(const struct report *r, size_t i)
 
 	if (o && f->reason[0])
 		json_object_set_new(o, "reason", json_string(f->reason));
+	if (o)
+		json_object_set_new(o, "direction", json_string(f->inbound ? "in" : "out"));
 	return o;
 }
 

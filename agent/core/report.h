@@ -66,6 +66,8 @@ struct report_fw {
 	const char *rule;
 	const char *reason;	/* verdict unknown: what was not understood */
 	bool from_node;		/* the node's own probe, not a pod's packet */
+	bool inbound;		/* arriving from a remote node, to our pods or us */
+	uint32_t from_ip;	/* inbound: that remote node's IP */
 };
 
 struct report_probe {

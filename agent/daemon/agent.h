@@ -28,6 +28,7 @@ struct nft_ruleset;
 struct nftwatch;
 struct route_sock;
 struct watch;
+struct whyd;
 
 #define API_RECONCILE_BUCKETS 10
 #define API_RTT_BUCKETS 10
@@ -111,6 +112,7 @@ struct agent {
 	struct agent_series series[API_PROBE_SERIES + 1];	/* the last one is "other" */
 	size_t nseries;
 	struct matrix *matrix;		/* /v1/matrix: the other agents' rows (matrix_fetch.c) */
+	struct whyd *why;		/* /v1/why (whyd.c) */
 };
 
 /* Starts probe rounds every --interval (jittered); returns 0 or -errno. */

@@ -29,6 +29,7 @@
 #include "agent/daemon/rules.h"
 #include "agent/daemon/discovery.h"
 #include "agent/daemon/matrix.h"
+#include "agent/daemon/whyd.h"
 #include "agent/daemon/peer.h"
 #include "agent/io/ev.h"
 #include "agent/io/httpd.h"
@@ -428,7 +429,9 @@ setup(struct agent *a)
 	a->t_rules = ev_timer_new(a->loop, rules_on_timer, a);
 	a->peers = peers_new(a->loop, &po, on_peers_changed, a);
 	a->matrix = matrix_new(a);
+	a->why = whyd_new(a);
 	if (!a->t_reconcile || !a->t_resync || !a->t_peers || !a->t_rules || !a->peers || !a->matrix ||
+	    !a->why ||
 	    ev_add(a->loop, watch_fd(a->watch), EPOLLIN, ksync_on_watch, a) < 0 ||
 	    ev_signal(a->loop, SIGTERM, on_signal, a) < 0 || ev_signal(a->loop, SIGINT, on_signal, a) < 0) {
 		log_errx("setting up the event loop failed");
@@ -491,6 +494,7 @@ cleanup_routes(struct agent *a)
 static void
 teardown(struct agent *a)
 {
+	whyd_free(a->why);
 	httpd_stop(a->httpd);
 	agent_probe_stop(a);
 	matrix_free(a->matrix);

@@ -7,6 +7,7 @@
 #include "agent/daemon/agent.h"
 #include "agent/daemon/api.h"
 #include "agent/daemon/matrix.h"
+#include "agent/daemon/whyd.h"
 #include "agent/core/cfg.h"
 #include "agent/core/pauth.h"
 #include "agent/io/ev.h"
@@ -328,6 +329,8 @@ api_handle(const struct httpd_req *req, struct httpd_reply *out, void *arg)
 		    strdup(a->status_json ? a->status_json : "{\"error\":\"not ready\"}"));
 	else if (!strcmp(p, "/v1/matrix"))
 		set(out, 200, json, matrix_json(a->matrix));
+	else if (!strcmp(p, "/v1/why"))	/* open like /v1/status: bounded, known targets only */
+		whyd_handle(a->why, req, out);
 	else if (!strcmp(p, "/v1/row"))	/* open like /: the same probe results */
 		set(out, 200, json, matrix_row_body(a));
 	else if (!strcmp(p, "/ui"))
@@ -335,7 +338,7 @@ api_handle(const struct httpd_req *req, struct httpd_reply *out, void *arg)
 	else if (!strcmp(p, "/metrics"))
 		set(out, 200, "text/plain; version=0.0.4; charset=utf-8", metrics_text(a));
 	else if (strcmp(p, "/v1/node") && strcmp(p, "/v1/peers"))
-		set(out, 404, text, strdup("not found: try /, /ui, /v1/status, /v1/matrix, /v1/node, "
+		set(out, 404, text, strdup("not found: try /, /ui, /v1/status, /v1/matrix, /v1/why, /v1/node, "
 				   "/v1/peers, /metrics\n"));
 	else if (req->peer_port && !peer_parse_port(req->peer_port, &(uint16_t){ 0 }))
 		set(out, 400, text, strdup("X-Podreach-Peer: want a port, 1 to 65535, digits only\n"));

@@ -67,6 +67,11 @@ struct httpd {
 	void *arg;
 };
 
+/* The request state of a request being read or answered now; a deferred
+ * one holds its struct httpd_later instead. */
+static int req_first;
+static void later_free(struct httpd_later *l);
+
 static void
 run_mhd(struct httpd *h)
 {
@@ -341,6 +346,11 @@ on_completed(void *cls, struct MHD_Connection *conn, void **state, enum MHD_Requ
 	struct httpd *h = cls;
 	struct httpd_conn *c = conn_of(conn);
 
+	/* Resumed but closed before its answer went out. */
+	if (state && *state && *state != &req_first) {
+		later_free(*state);
+		*state = NULL;
+	}
 	/* Kept alive: the next head has the same deadline, from now. */
 	if (!c || c->state != SLOT_ANSWER)
 		return;
@@ -399,22 +409,101 @@ head_done(struct httpd *h, struct MHD_Connection *conn)
 	sweep_by(h, c->since + HTTPD_ANSWER_S);
 }
 
+/* What httpd_req.priv points at while the handler runs. */
+struct req_priv {
+	struct httpd *h;
+	struct MHD_Connection *conn;
+	struct httpd_later *later;
+};
+
+struct httpd_later {
+	struct httpd *h;
+	struct MHD_Connection *conn;
+	bool done;
+	struct httpd_reply r;
+};
+
+
+const char *
+httpd_arg(const struct httpd_req *req, const char *name)
+{
+	const struct req_priv *p = req->priv;
+
+	return p ? MHD_lookup_connection_value(p->conn, MHD_GET_ARGUMENT_KIND, name) : NULL;
+}
+
+struct httpd_later *
+httpd_defer(const struct httpd_req *req)
+{
+	struct req_priv *p = req->priv;
+	struct httpd_later *l;
+
+	if (!p || p->later) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (!(l = calloc(1, sizeof(*l))))
+		return NULL;
+	*l = (struct httpd_later){ .h = p->h, .conn = p->conn };
+	MHD_suspend_connection(p->conn);
+	p->later = l;
+	return l;
+}
+
+void
+httpd_answer(struct httpd_later *l, struct httpd_reply *r)
+{
+	l->r = *r;
+	l->done = true;
+	r->body = NULL;
+	MHD_resume_connection(l->conn);
+	/* MHD picks resumed connections up in its next run: soon, from the loop. */
+	ev_timer_arm(l->h->timer, 0.0001);
+}
+
+static void
+later_free(struct httpd_later *l)
+{
+	if (l)
+		free(l->r.body);
+	free(l);
+}
+
+/* The answer to a deferred request, once httpd_answer resumed it. */
+static enum MHD_Result
+answer_later(struct MHD_Connection *conn, void **state)
+{
+	struct httpd_later *l = *state;
+	enum MHD_Result ret;
+
+	if (!l->done)
+		return MHD_YES;
+	if (l->r.body && !l->r.len)
+		l->r.len = strlen(l->r.body);
+	ret = reply(conn, &l->r);
+	later_free(l);
+	*state = &req_first;
+	return ret;
+}
+
 static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
 	   const char *version, const char *upload, size_t *upload_size, void **state)
 {
-	static int first;
 	struct httpd *h = cls;
 	struct httpd_reply r = { 0 };
+	struct req_priv priv = { h, conn, NULL };
 	struct httpd_req req;
 	enum MHD_Result ret;
 
 	/* The first call only announces the headers. */
 	if (!*state) {
-		*state = &first;
+		*state = &req_first;
 		head_done(h, conn);
 		return MHD_YES;
 	}
+	if (*state != &req_first)
+		return answer_later(conn, state);
 	if (*upload_size) {
 		*upload_size = 0;	/* discard; answered 405 below */
 		return MHD_YES;
@@ -427,8 +516,14 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 		req = (struct httpd_req){ .path = url, .client_ip = client_ip(conn),
 			.peer_port = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Podreach-Peer"),
 			.auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-							    MHD_HTTP_HEADER_AUTHORIZATION) };
+							    MHD_HTTP_HEADER_AUTHORIZATION),
+			.priv = &priv };
 		h->handler(&req, &r, h->arg);
+		if (priv.later) {
+			free(r.body);
+			*state = priv.later;
+			return MHD_YES;
+		}
 	}
 	if (r.body && !r.len)
 		r.len = strlen(r.body);
@@ -488,7 +583,8 @@ start_mhd(struct httpd *h)
 {
 	const union MHD_DaemonInfo *di;
 
-	h->d = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_TURBO | MHD_USE_NO_LISTEN_SOCKET, 0, NULL,
+	h->d = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_TURBO | MHD_USE_NO_LISTEN_SOCKET |
+				MHD_ALLOW_SUSPEND_RESUME, 0, NULL,
 		NULL, on_request, h,
 		MHD_OPTION_CONNECTION_LIMIT, h->nslots,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)HTTPD_IDLE_S,

@@ -45,7 +45,11 @@ struct httpd_req {
 	uint32_t client_ip;
 	const char *peer_port;	/* X-Podreach-Peer, or NULL */
 	const char *auth;	/* Authorization, or NULL */
+	void *priv;		/* httpd's: for httpd_arg and httpd_defer */
 };
+
+/* An answer that comes later, from the event loop (httpd_defer). */
+struct httpd_later;
 
 /* What the guard did since start, for /metrics and the logs. */
 struct httpd_stats {
@@ -60,6 +64,18 @@ struct httpd_stats {
 };
 
 typedef void (*httpd_handler)(const struct httpd_req *req, struct httpd_reply *out, void *arg);
+
+/* The query argument name of req ("dst" of /v1/why?dst=...), or NULL. */
+const char *httpd_arg(const struct httpd_req *req, const char *name);
+
+/* Called by a handler that answers later: what it puts in its reply is
+ * ignored, and the connection waits (still under the answer deadline) until
+ * httpd_answer.  Returns NULL with errno set; then answer now. */
+struct httpd_later *httpd_defer(const struct httpd_req *req);
+
+/* Sends r (its body is taken over) on the waiting connection and frees l.
+ * Exactly once per httpd_defer, before httpd_stop. */
+void httpd_answer(struct httpd_later *l, struct httpd_reply *r);
 
 /* Listens on ip:port (host order; port 0: one the kernel picks).  Returns
  * NULL with errno set. */

@@ -30,7 +30,13 @@
 #include <libnftnl/table.h>
 #include <libnftnl/udata.h>
 
+#include "agent/core/cfg.h"
+#include "agent/core/diag.h"
+#include "agent/core/flows.h"
 #include "agent/core/fw.h"
+#include "agent/core/report.h"
+#include "agent/core/strpool.h"
+#include "agent/core/why.h"
 #include "agent/core/fw_fmt.h"
 #include "netlink/nft.h"
 
@@ -1476,6 +1482,180 @@ static void test_fib_iif(void **state)
 	assert_string_equal(r.rule, "fib daddr . iif type local drop");
 }
 
+
+/* ---- inbound: what arrives from the other cluster ----------------------- */
+
+/* c1n2: eth0 172.18.0.3/16, a pod 10.244.1.5 on veth1 (gateway 10.244.1.1),
+ * cluster2's c2n1 at 172.18.0.4 with pods 10.245.0.0/24. */
+static struct link in_links[] = { { .index = 1, .name = "lo" }, { .index = 2, .name = "eth0" },
+				  { .index = 5, .name = "veth1" } };
+static struct addr4 in_addrs[] = { { 2, IP4(172, 18, 0, 3), 16 }, { 5, IP4(10, 244, 1, 1), 32 } };
+static struct route4 in_routes[] = { { .dst = { IP4(10, 244, 1, 5), 32 }, .oif = 5, .table = 254,
+				       .type = RTN_UNICAST } };
+static struct kview in_kv = { in_links, 3, in_addrs, 2, in_routes, 1 };
+static struct prefix4 in_c2 = { IP4(10, 245, 0, 0), 24 };
+static struct plan_remote in_rm = { IP4(172, 18, 0, 4), &in_c2, 1, "cluster2", "c2n1" };
+static struct cfg in_cfg;
+
+static void in_setup_cfg(void)
+{
+	memset(&in_cfg, 0, sizeof(in_cfg));
+	snprintf(in_cfg.cluster, sizeof(in_cfg.cluster), "cluster1");
+	snprintf(in_cfg.node_name, sizeof(in_cfg.node_name), "c1n2");
+	in_cfg.node_ip = IP4(172, 18, 0, 3);
+	in_cfg.pod_cidrs.v[0] = (struct prefix4){ IP4(10, 244, 1, 0), 24 };
+	in_cfg.pod_cidrs.n = 1;
+	in_cfg.probe_ports[0] = 9750;
+	in_cfg.probe_ports[1] = 5000;
+	in_cfg.nprobe_ports = 2;
+}
+
+/* iptables -I FORWARD -p tcp --dport 5000 -j DROP, as handle 4. */
+static void in_drop_5000(int hook, const char *chain)
+{
+	uint16_t port = htons(5000);
+
+	mk_table(NFPROTO_IPV4, "filter", 0);
+	mk_chain(NFPROTO_IPV4, "filter", chain, hook, 0, NF_ACCEPT, "filter");
+	rule_begin(NFPROTO_IPV4, "filter", chain, 4, NULL);
+	x_meta(NFT_META_L4PROTO);
+	x_cmp_u8(NFT_CMP_EQ, IPPROTO_TCP);
+	x_payload(NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2);
+	x_cmp(NFT_CMP_EQ, &port, 2);
+	x_verdict(NF_DROP, NULL);
+	rule_end();
+}
+
+static const struct report_fw *in_find(const struct report_fw *fw, size_t n, const char *src,
+				       const char *hook, uint16_t port)
+{
+	for (size_t i = 0; i < n; i++)
+		if (fw[i].inbound && !strcmp(fw[i].src, src) && !strcmp(fw[i].hook, hook) &&
+		    fw[i].dport == port)
+			return &fw[i];
+	return NULL;
+}
+
+/* From the remote pods and from the remote node IP (what kindnet's
+ * masquerade leaves), to our pods and to the node, on every probe port: a
+ * forward drop on the application port is named by handle, on this node,
+ * and nothing else is made up. */
+static void test_inbound_flows(void **state)
+{
+	struct plan_route pr = { .dst = in_c2, .via = IP4(172, 18, 0, 4), .oif = 2,
+				 .state = PLAN_OK };
+	struct plan p = { &pr, 1 };
+	static struct report r;
+	const struct report_fw *f;
+	struct report_fw *fw;
+	struct strpool *pool;
+	size_t n, drops = 0;
+
+	in_setup_cfg();
+	in_drop_5000(NF_INET_FORWARD, "FORWARD");
+	assert_int_equal(flows_evaluate(&in_cfg, &in_kv, &p, &in_rm, rs, &fw, &n, &pool), 0);
+	assert_non_null(f = in_find(fw, n, "172.18.0.4/32", "forward", 5000));
+	assert_string_equal(f->verdict, "drop");
+	assert_string_equal(f->table, "ip filter");
+	assert_string_equal(f->chain, "FORWARD");
+	assert_int_equal(f->handle, 4);
+	assert_string_equal(f->dst, "10.244.1.0/24");
+	assert_int_equal(f->from_ip, IP4(172, 18, 0, 4));
+	assert_non_null(f = in_find(fw, n, "10.245.0.0/24", "forward", 5000));
+	assert_string_equal(f->verdict, "drop");
+	assert_non_null(f = in_find(fw, n, "172.18.0.4/32", "forward", 9750));
+	assert_string_equal(f->verdict, "accept");
+	assert_non_null(f = in_find(fw, n, "172.18.0.4/32", "input", 5000));
+	assert_string_equal(f->verdict, "accept");	/* the forward rule is not on input */
+	assert_string_equal(f->dst, "172.18.0.3/32");
+	for (size_t i = 0; i < n; i++)
+		drops += fw[i].inbound && !strcmp(fw[i].verdict, "drop");
+	assert_int_equal(drops, 2);	/* both sources, port 5000, forward: nothing more */
+	r = (struct report){ .cfg = &in_cfg, .kv = &in_kv, .plan = &p, .remotes = &in_rm,
+			     .nremotes = 1, .fw = fw, .nfw = n };
+	diag_run(&r);
+	assert_int_equal(r.nproblems, 3);	/* our pods' way out on 5000 too */
+	assert_string_equal(report_code_name(r.problems[1].code), "firewall-drop");
+	assert_string_equal(r.problems[1].message, "on c1n2: 10.245.0.0/24 -> 10.244.1.0/24 port "
+			    "5000 (from node c2n1 of cluster2) is dropped at forward by ip filter "
+			    "FORWARD handle 4: tcp dport 5000 drop");
+	assert_non_null(strstr(r.problems[2].message, "on c1n2: 172.18.0.4/32 -> "));
+	free(fw);
+	strpool_free(pool);
+}
+
+/* An input drop (to the node itself) is found on the input hook. */
+static void test_inbound_input(void **state)
+{
+	struct plan_route pr = { .dst = in_c2, .via = IP4(172, 18, 0, 4), .oif = 2,
+				 .state = PLAN_OK };
+	struct plan p = { &pr, 1 };
+	const struct report_fw *f;
+	struct report_fw *fw;
+	struct strpool *pool;
+	size_t n;
+
+	in_setup_cfg();
+	in_drop_5000(NF_INET_LOCAL_IN, "INPUT");
+	assert_int_equal(flows_evaluate(&in_cfg, &in_kv, &p, &in_rm, rs, &fw, &n, &pool), 0);
+	assert_non_null(f = in_find(fw, n, "172.18.0.4/32", "input", 5000));
+	assert_string_equal(f->verdict, "drop");
+	assert_int_equal(f->handle, 4);
+	assert_non_null(f = in_find(fw, n, "172.18.0.4/32", "forward", 5000));
+	assert_string_equal(f->verdict, "accept");
+	free(fw);
+	strpool_free(pool);
+}
+
+/* The receiver's side of `podreach why`: the same drop, by handle, as a
+ * hop of c1n2; a reply dropped as invalid when the way back differs. */
+static void test_why_receiver_fw(void **state)
+{
+	struct why_in in = { .n = { &in_cfg, &in_kv, NULL }, .src = IP4(172, 18, 0, 4),
+			     .dst = IP4(10, 244, 1, 5), .port = 5000, .iif = 2, .rp = 2,
+			     .to_dst = { .dst = { IP4(10, 244, 1, 5), 32 }, .oif = 5, .type = RTN_UNICAST },
+			     .back = { .dst = { IP4(172, 18, 0, 4), 32 }, .oif = 2, .type = RTN_UNICAST } };
+	static struct why_trace t;
+	const struct why_hop *b;
+
+	in_setup_cfg();
+	in.n.rs = rs;
+	in_drop_5000(NF_INET_FORWARD, "FORWARD");
+	why_receiver(&in, &t);
+	assert_non_null(b = why_blocker(&t));
+	assert_string_equal(b->node, "c1n2");
+	assert_string_equal(b->hook, "forward");
+	assert_int_equal(b->handle, 4);
+	memset(&t, 0, sizeof(t));
+	in.port = 9750;		/* not dropped: rp_filter, route back, the replies */
+	why_receiver(&in, &t);
+	assert_null(why_blocker(&t));
+	assert_string_equal(t.hops[t.nhops - 1].stage, "return");
+
+	/* ct state invalid drop: harmless while the way back is the way in,
+	 * a drop of the replies when it is not. */
+	teardown(NULL);
+	setup(NULL);
+	mk_table(NFPROTO_INET, "f", 0);
+	mk_chain(NFPROTO_INET, "f", "fwd", NF_INET_FORWARD, 0, NF_ACCEPT, "filter");
+	rule_begin(NFPROTO_INET, "f", "fwd", 9, NULL);
+	x_ct_state();
+	x_bitwise(&(uint32_t){ FW_CT_INVALID }, &(uint32_t){ 0 }, 4);
+	x_cmp_u32(NFT_CMP_NEQ, 0);
+	x_verdict(NF_DROP, NULL);
+	rule_end();
+	in.n.rs = rs;
+	memset(&t, 0, sizeof(t));
+	why_receiver(&in, &t);
+	assert_null(why_blocker(&t));
+	in.back.oif = 5;	/* the way back leaves elsewhere */
+	memset(&t, 0, sizeof(t));
+	why_receiver(&in, &t);
+	assert_non_null(b = why_blocker(&t));
+	assert_string_equal(b->stage, "return");
+	assert_int_equal(b->handle, 9);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1511,6 +1691,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_nat_statements, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_xt_tcp_addrtype, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fib_iif, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_inbound_flows, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_inbound_input, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_why_receiver_fw, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

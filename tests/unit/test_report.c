@@ -23,11 +23,14 @@ static struct report rep;
 static struct prefix4 r1[1], r2[1], r3[1], r4[2], r5[1];
 static struct plan_remote remotes[5];
 static const struct report_fw fw[] = {
-	{ "10.245.0.0/24", "10.244.0.0/24", 9750, "forward", "accept", "", "", 0, "", "", false },
+	{ "10.245.0.0/24", "10.244.0.0/24", 9750, "forward", "accept", "", "", 0, "", "", false, false, 0 },
 	{ "10.245.0.0/24", "10.244.0.0/24", 9750, "postrouting", "masquerade", "ip nat",
-	  "KIND-MASQ-AGENT", 7, "counter masquerade", "", false },
+	  "KIND-MASQ-AGENT", 7, "counter masquerade", "", false, false, 0 },
 	{ "10.245.0.0/24", "10.244.1.0/24", 9750, "forward", "drop", "inet filter", "forward", 12,
-	  "ip daddr 10.244.1.0/24 drop", "", false },
+	  "ip daddr 10.244.1.0/24 drop", "", false, false, 0 },
+	/* arriving: c1n1's masqueraded traffic to our pods, dropped here */
+	{ "172.18.0.2/32", "10.245.0.0/24", 5000, "forward", "drop", "ip filter", "FORWARD", 4,
+	  "ip saddr 172.18.0.2 tcp dport 5000 counter drop", "", false, true, IP4(172, 18, 0, 2) },
 };
 static const struct report_probe probes[] = {
 	{ "10.244.0.9:5000", "tcp", "open", 0.412, "from 10.245.0.1", IP4(10, 244, 0, 9) },
@@ -73,7 +76,7 @@ setup(void **state)
 	rep = (struct report){ .version = "test", .cfg = &cfg, .kv = &fx_kv, .plan = &plan,
 		.remotes = remotes, .nremotes = 5, .has_sysctl = true,
 		.sysctl = { .ip_forward = 0, .rp_all = 0, .rp_dev = 1 }, .bridge_dev = "eth0",
-		.fw = fw, .nfw = 3, .probes = probes, .nprobes = 3 };
+		.fw = fw, .nfw = sizeof(fw) / sizeof(fw[0]), .probes = probes, .nprobes = 3 };
 	diag_run(&rep);
 	return 0;
 }
