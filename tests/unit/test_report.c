@@ -248,8 +248,8 @@ test_fw_fix(void **state)
 	static struct report r;
 	char table[64], chain[64], want[256];
 	struct report_fw f[2] = {
-		{ "10.245.0.0/24", "10.244.1.0/24", 5000, "forward", "drop", "", "", 0, "policy drop", "", false },
-		{ "10.245.0.0/24", "10.244.0.0/24", 5000, "forward", "reject", "", "", 4, "reject", "", false },
+		{ "10.245.0.0/24", "10.244.1.0/24", 5000, "forward", "drop", "", "", 0, "policy drop", "", false, false, 0 },
+		{ "10.245.0.0/24", "10.244.0.0/24", 5000, "forward", "reject", "", "", 4, "reject", "", false, false, 0 },
 	};
 
 	memset(table, 'T', sizeof(table));
