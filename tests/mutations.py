@@ -182,6 +182,10 @@ MUTATIONS = [
      "!one_of(h->stage, stages, NELEM(stages))", "0", "test_why"),
     ("why: more hops than WHY_MAX_HOPS taken", "agent/core/why_fmt.c",
      "json_array_size(hops) > WHY_MAX_HOPS", "json_array_size(hops) > 4 * WHY_MAX_HOPS", "test_why"),
+    ("view: view_diff ignoring entries left on the second side", "agent/core/view.c",
+     "return d + (long)(na - i) + (long)(nb - j);", "return d + (long)(na - i);", "test_view"),
+    ("view: view_diff ignoring entries left on the first side", "agent/core/view.c",
+     "return d + (long)(na - i) + (long)(nb - j);", "return d + (long)(nb - j);", "test_view"),
 ]
 
 def run(cmd):

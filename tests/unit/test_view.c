@@ -135,6 +135,12 @@ test_random_against_model(void **state)
 	assert_int_equal(view_diff(v.kv, &model), 0);
 	model.routes[0].gw ^= 1;	/* and it does see a difference */
 	assert_int_equal(view_diff(v.kv, &model), 2);
+	model.routes[0].gw ^= 1;
+	/* A route on one side only, sorting last: counted whichever side. */
+	model.nroutes--;
+	assert_int_equal(view_diff(v.kv, &model), 1);
+	assert_int_equal(view_diff(&model, v.kv), 1);
+	model.nroutes++;
 	kview_free(&model);
 	view_free(&v);
 }
