@@ -12,7 +12,9 @@
 #     (helloworld on 5000 open) and /v1/matrix on one agent is full: 4x4, rows fetched;
 #   - `kubectl rollout restart ds/podreach` changes no route (ip monitor during the restart);
 #   - `kubectl delete node` of a cluster1 node removes its route in cluster2.
-# Prints the wall time of each stage and the agent's RSS inside its pod. The machine is left
+# Prints the wall time of each stage and each agent's RSS, peak RSS and idle CPU (from /proc),
+# and fails if one peaks over the DaemonSet's memory limit. Also: `kubectl logs -l ... --prefix`
+# shows every agent; `kubectl exec <pod> -- podreach version / check` work in the shell-less image. The machine is left
 # as found (docker's host changes undone, kubelet's kernel tunables never written).
 # Skipped (77): docker cannot start here; a real kind's names or subnet are in use; PODREACH_K8S_E2E=0.
 # K8S_E2E_KEEP=1 leaves a failed lab up for a look (then: bash tests/k8s/lab.sh down).
@@ -23,6 +25,8 @@ root=$(repo_root)
 source "$root/tests/k8s/docker.sh"
 # shellcheck source=tests/k8s/lab.sh
 source "$root/tests/k8s/lab.sh"
+# shellcheck source=tests/k8s/image.sh
+source "$root/tests/k8s/image.sh"
 
 if [[ ${PODREACH_K8S_E2E:-1} == 0 ]]; then
     echo "skipped: PODREACH_K8S_E2E=0"
@@ -97,14 +101,10 @@ fi
 cat "$uplog"
 rm -f -- "$uplog"
 stage "base image" bash "$root/tests/k8s/base-image.sh"
+# The image as a user builds it, without the build stage left behind (tests/k8s/image.sh).
 build_image() {
-    local log rc=0
-    log=$(mktemp)
-    docker build -t podreach:0.1.0 "$root" >"$log" 2>&1 || { rc=1; tail -n 30 "$log"; }
-    rm -f -- "$log"
-    # The image a rebuild replaced is left untagged: drop those, not to fill the disk run by run.
-    docker image prune -f >/dev/null 2>&1
-    return $rc
+    podreach_image_build podreach:0.1.0 "$root" || return 1
+    echo "# image podreach:0.1.0: $(podreach_image_size podreach:0.1.0) bytes"
 }
 stage "image build" build_image
 # A real kind, or something else on the lab's names or subnet, is never touched: not run here.
@@ -209,8 +209,24 @@ assert_contains "$out" '"cluster1"' "/v1/status knows cluster1"
 assert_contains "$out" '"kubernetes"' "/v1/status: clusters from the Kubernetes APIs"
 out=$(curl -sS -m 5 "http://$w_ip:9750/metrics") || fail "curl /metrics"
 assert_contains "$out" "podreach_build_info" "/metrics from the host"
-out=$(k cluster2 -n podreach logs ds/podreach 2>&1) || fail "kubectl logs ds/podreach: $out"
-assert_contains "$out" "cluster1" "kubectl -n podreach logs ds/podreach tells of cluster1"
+# Every agent's log at once, as the docs say (`logs ds/podreach` shows one pod only).
+out=$(k cluster2 logs -n podreach -l app.kubernetes.io/name=podreach --prefix 2>&1) || fail "kubectl logs: $out"
+assert_contains "$out" "cluster1" "kubectl logs -n podreach -l app.kubernetes.io/name=podreach tells of cluster1"
+for p in $(k cluster2 -n podreach get pods -l app.kubernetes.io/name=podreach -o name); do
+    assert_contains "$out" "[$p/podreach]" "... with ${p#pod/}'s lines"
+done
+# podreach itself in the pod (an image without a shell): what the fix hints tell a user to run.
+p=$(k cluster2 -n podreach get pods -l app.kubernetes.io/name=podreach \
+    --field-selector spec.nodeName=cluster2-worker -o name)
+out=$(k cluster2 exec -n podreach "${p#pod/}" -- podreach version 2>&1) || fail "kubectl exec podreach version: $out"
+assert_contains "$out" "podreach 0.1.0" "kubectl exec -n podreach ${p#pod/} -- podreach version"
+rc=0
+out=$(k cluster2 exec -n podreach "${p#pod/}" -- podreach check --mode report \
+    --remote "$(kl_pod_cidrs cluster1 | while read -r n c ip; do printf '%s=%s,' "$ip" "$c"; done | sed 's/,$//')" 2>&1) || rc=$?
+((rc <= 1)) || fail "kubectl exec podreach check: exit $rc: $out"
+echo "$out" | sed 's/^/#   /'
+assert_contains "$out" "cluster cluster2, node cluster2-worker" "kubectl exec -n podreach ${p#pod/} -- podreach check: the node's report"
+assert_contains "$out" "firewall (what nftables does to each flow)" "... with the firewall's verdicts"
 # ---- probes and the matrix, from the Kubernetes APIs alone ------------------------------------
 # Every remote Node on its agent, the remote pods on PODREACH_PROBE_PORT (5000 in the base
 # manifests): helloworld answers, the other pods refuse (RST: the path works).
@@ -237,13 +253,35 @@ for x in j["nodes"]: print("#   %-24s %-5s %s" % (x["node"], x["row"], x["result
 assert_contains "$m" '"summary":"0 of 8 probed pairs failing"' "8 cross-cluster pairs probed, none failing"
 pass_check "/v1/matrix on cluster2-worker: 4x4, every row fetched, every cross-cluster pair open"
 
-rss=()
-for c in cluster1 cluster2; do
-    for p in $(k "$c" -n podreach get pods -l app.kubernetes.io/name=podreach -o name); do
-        r=$(k "$c" -n podreach exec "${p#pod/}" -- sh -c 'grep VmRSS /proc/1/status' | awk '{ print $2 }')
-        rss+=("$c/${p#pod/} ${r} kB")
-    done
-done
+# ---- what the agents cost: RSS and CPU from /proc on this host ---------------------------------
+# The agents are processes of this kernel (in the nodes' nested containers): found by their
+# executable (/usr/bin/podreach, the image's; the netns lab's agents are build/podreach) and named
+# by the NODE_NAME the DaemonSet gives them. Prints "node rss_kB hwm_kB cpu_ticks" per agent.
+agents_proc() {
+    local pid exe node
+    for pid in $(pgrep -x podreach); do
+        exe=$(readlink "/proc/$pid/exe" 2>/dev/null) || continue
+        [[ $exe == /usr/bin/podreach ]] || continue
+        node=$(tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null | sed -n 's/^NODE_NAME=//p')
+        [[ -n $node ]] || continue
+        echo "$node $(awk '/^VmRSS:/ { r = $2 } /^VmHWM:/ { h = $2 } END { print r, h }' "/proc/$pid/status") $(awk '{ print $14 + $15 }' "/proc/$pid/stat")"
+    done | sort
+}
+res0=$(agents_proc)
+[[ $(wc -l <<<"$res0") == 4 ]] || fail "not 4 agents found in /proc: $res0"
+sleep 60
+res1=$(agents_proc)
+hz=$(getconf CLK_TCK)
+limit_mi=$(sed -n 's/.*limits: { *memory: *\([0-9]*\)Mi *}.*/\1/p' "$root/manifests/base/daemonset.yaml")
+[[ $limit_mi =~ ^[0-9]+$ ]] || fail "no memory limit in manifests/base/daemonset.yaml"
+res=()
+while read -r n r h c; do
+    c0=$(awk -v n="$n" '$1 == n { print $4 }' <<<"$res0")
+    [[ -n $c0 ]] || fail "$n's agent changed during the measurement"
+    res+=("$n: RSS $((r / 1024)) MiB, peak $((h / 1024)) MiB, CPU $(((c - c0) * 1000 / hz / 60)) millicores over 60 s idle")
+    ((h < limit_mi * 1024)) || fail "$n's agent peaked at $h kB, over the DaemonSet's ${limit_mi}Mi limit"
+done <<<"$res1"
+pass_check "every agent's peak RSS is under the DaemonSet's ${limit_mi}Mi memory limit"
 
 # ---- rollout restart changes no route ---------------------------------------------------------
 declare -A snap=()
@@ -290,7 +328,7 @@ echo "# ---- measurements"
 for s in "${STAGES[@]}"; do echo "# stage ${s% *}: ${s##* } s"; done
 echo "# deploy -> curl 200 (convergence incl. image pulls from the node cache): $convergence_s s"
 echo "# total: $((SECONDS - t_all)) s"
-for r in "${rss[@]}"; do echo "# agent RSS $r"; done
+for r in "${res[@]}"; do echo "# agent $r"; done
 
 trap - EXIT
 kl_down
