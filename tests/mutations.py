@@ -191,6 +191,14 @@ MUTATIONS = [
      "test_matrix_fetch"),
     ("matrix_fetch: a row's HTTP status ignored", "agent/daemon/matrix_fetch.c",
      "else if (status != 200) {", "else if (0) {", "test_matrix_fetch"),
+    ("matrix: the receiver's drops never reach a pair's cause", "agent/daemon/matrix.c",
+     "\"cause\", str_or_null(c->cause ? c->cause : recv)", "\"cause\", str_or_null(c->cause)",
+     "test_matrix"),
+    ("matrix: a receiver's drop of another sender taken", "agent/daemon/matrix.c",
+     "if (row->drops[k].from_ip != ip)", "if (0)", "test_matrix"),
+    ("matrix: outbound drops taken as the receiver's", "agent/daemon/matrix.c",
+     "if (!f->inbound || (strcmp(f->verdict, \"drop\")", "if ((strcmp(f->verdict, \"drop\")",
+     "test_matrix"),
 ]
 
 def run(cmd):

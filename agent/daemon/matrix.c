@@ -37,6 +37,11 @@ mx_row_free(struct mx_row *r)
 	free(r->cells);
 	r->cells = NULL;
 	r->ncells = 0;
+	for (size_t i = 0; i < r->ndrops; i++)
+		free(r->drops[i].cause);
+	free(r->drops);
+	r->drops = NULL;
+	r->ndrops = 0;
 }
 
 /* ---- nodes ------------------------------------------------------------------------- */
@@ -229,6 +234,36 @@ mx_row_build(const struct mx_node *v, size_t n, const struct report_probe *p, si
 	return err;
 }
 
+int
+mx_row_drops(const struct report_fw *fw, size_t nfw, const char *node, struct mx_row *out)
+{
+	char why[MX_MAX_TEXT + 1];
+
+	out->drops = NULL;
+	out->ndrops = 0;
+	for (size_t i = 0; i < nfw && out->ndrops < MX_MAX_DROPS; i++) {
+		const struct report_fw *f = &fw[i];
+		bool seen = false;
+
+		if (!f->inbound || (strcmp(f->verdict, "drop") && strcmp(f->verdict, "reject")))
+			continue;
+		for (size_t k = 0; k < out->ndrops; k++)
+			seen |= out->drops[k].from_ip == f->from_ip && out->drops[k].port == f->dport;
+		if (seen)
+			continue;
+		if (!out->drops && !(out->drops = calloc(MX_MAX_DROPS, sizeof(*out->drops))))
+			return -ENOMEM;
+		snprintf(why, sizeof(why), "%.60s: %.60s %.60s handle %llu %ss it (%s)", node, f->table,
+			 f->chain, (unsigned long long)f->handle, f->verdict, f->hook);
+		out->drops[out->ndrops] = (struct mx_drop){ f->from_ip, f->dport, strdup(why) };
+		if (!out->drops[out->ndrops++].cause) {
+			mx_row_free(out);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
 /* ---- /v1/row out ------------------------------------------------------------------------- */
 
 static json_t *
@@ -256,6 +291,19 @@ cell_json(const struct mx_cell *c)
 			 "cause", str_or_null(c->cause), "detail", str_or_null(c->detail));
 }
 
+static json_t *
+drops_json(const struct mx_row *r)
+{
+	json_t *a = json_array();
+	char ip[CIDR_STRLEN];
+
+	for (size_t i = 0; a && i < r->ndrops; i++)
+		json_array_append_new(a, json_pack("{s:s, s:i, s:s}", "from",
+			cidr_fmt_ip(r->drops[i].from_ip, ip), "port", (int)r->drops[i].port,
+			"cause", r->drops[i].cause));
+	return a;
+}
+
 char *
 mx_row_json(const struct mx_row *r)
 {
@@ -267,9 +315,9 @@ mx_row_json(const struct mx_row *r)
 			json_decref(cells);
 			return NULL;
 		}
-	o = json_pack("{s:s, s:s, s:s, s:o, s:o}", "cluster", r->cluster, "node", r->node,
+	o = json_pack("{s:s, s:s, s:s, s:o, s:o, s:o}", "cluster", r->cluster, "node", r->node,
 		      "node_ip", cidr_fmt_ip(r->node_ip, ip), "age_s", num_or_null(r->age_s, 0.1),
-		      "cells", cells);
+		      "cells", cells, "drops", drops_json(r));
 	if (o)
 		s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
 	json_decref(o);
@@ -393,6 +441,44 @@ parse_cells(json_t *a, struct mx_row *out, char *err, size_t errlen)
 	return true;
 }
 
+/* "drops": optional (older agents), each a node IP, a port and a cause. */
+static bool
+parse_drops(json_t *a, struct mx_row *out, char *err, size_t errlen)
+{
+	json_t *v;
+	size_t i;
+
+	if (!a || json_is_null(a))
+		return true;
+	if (!json_is_array(a) || json_array_size(a) > MX_MAX_DROPS) {
+		snprintf(err, errlen, "drops: want a list of at most %d", MX_MAX_DROPS);
+		return false;
+	}
+	if (json_array_size(a) && !(out->drops = calloc(json_array_size(a), sizeof(*out->drops)))) {
+		snprintf(err, errlen, "out of memory");
+		return false;
+	}
+	json_array_foreach(a, i, v) {
+		struct mx_drop *d = &out->drops[out->ndrops++];
+		json_t *port = json_object_get(v, "port");
+
+		if (!cidr_parse_ip(json_string_value(json_object_get(v, "from")), &d->from_ip) ||
+		    !json_is_integer(port) || json_integer_value(port) < 1 ||
+		    json_integer_value(port) > 65535) {
+			snprintf(err, errlen, "drops[%zu]: want from (an IPv4 address) and port", i);
+			return false;
+		}
+		d->port = (uint16_t)json_integer_value(port);
+		if (!get_text(v, "cause", MX_MAX_TEXT, &d->cause, err, errlen, i))
+			return false;
+		if (!d->cause) {
+			snprintf(err, errlen, "drops[%zu].cause: want a string", i);
+			return false;
+		}
+	}
+	return true;
+}
+
 bool
 mx_row_parse(const char *body, size_t len, struct mx_row *out, char *err, size_t errlen)
 {
@@ -422,7 +508,8 @@ mx_row_parse(const char *body, size_t len, struct mx_row *out, char *err, size_t
 		snprintf(err, errlen, "node_ip: want an IPv4 address");
 	else if (!get_num(root, "age_s", MX_MAX_AGE, &out->age_s))
 		snprintf(err, errlen, "age_s: want null or 0..%g", MX_MAX_AGE);
-	else if (parse_cells(json_object_get(root, "cells"), out, err, errlen)) {
+	else if (parse_cells(json_object_get(root, "cells"), out, err, errlen) &&
+		 parse_drops(json_object_get(root, "drops"), out, err, errlen)) {
 		snprintf(out->cluster, sizeof(out->cluster), "%s", cluster);
 		snprintf(out->node, sizeof(out->node), "%s", node);
 		ok = true;
@@ -435,22 +522,46 @@ mx_row_parse(const char *body, size_t len, struct mx_row *out, char *err, size_t
 
 /* ---- /v1/matrix ---------------------------------------------------------------------------- */
 
-static json_t *
-failure_json(size_t from, size_t to, const struct mx_cell *c)
+/* What the receiver's row says it drops of what comes from node ip on the
+ * failing target's port (any port when none matches), or NULL. */
+static const char *
+receiver_cause(const struct mx_view *to, uint32_t ip, const char *target)
 {
-	return json_pack("{s:i, s:i, s:s, s:i, s:i, s:o, s:o, s:o}", "from", (int)from, "to", (int)to,
-			 "result", probe_result_name(c->result), "reached", (int)c->reached,
-			 "probed", (int)c->probed, "target", str_or_null(c->target),
-			 "cause", str_or_null(c->cause), "detail", str_or_null(c->detail));
+	const struct mx_row *row = to->state == MX_ROW_SELF || to->state == MX_ROW_OK ? to->row : NULL;
+	const char *colon = target ? strrchr(target, ':') : NULL;
+	long port = colon ? strtol(colon + 1, NULL, 10) : 0;
+	const char *any = NULL;
+
+	for (size_t k = 0; row && k < row->ndrops; k++) {
+		if (row->drops[k].from_ip != ip)
+			continue;
+		if (row->drops[k].port == port)
+			return row->drops[k].cause;
+		any = any ? any : row->drops[k].cause;
+	}
+	return any;
+}
+
+/* The prober's cause first; the receiver's when the prober knows none (it
+ * only sees that no answer came). */
+static json_t *
+failure_json(size_t from, size_t to, const struct mx_cell *c, const char *recv)
+{
+	return json_pack("{s:i, s:i, s:s, s:i, s:i, s:o, s:o, s:o, s:o}", "from", (int)from,
+			 "to", (int)to, "result", probe_result_name(c->result), "reached",
+			 (int)c->reached, "probed", (int)c->probed, "target", str_or_null(c->target),
+			 "cause", str_or_null(c->cause ? c->cause : recv), "receiver", str_or_null(recv),
+			 "detail", str_or_null(c->detail));
 }
 
 /* Row i's results and RTTs, one per node (null: not probed); its failures
  * go to fails (at most MX_MAX_DETAILS in all, the rest counted), its probed
  * cells are added to *probed. */
 static json_t *
-row_json(const struct mx_node *v, size_t n, size_t i, const struct mx_view *w, json_t *fails,
+row_json(const struct mx_node *v, size_t n, size_t i, const struct mx_view *views, json_t *fails,
 	 size_t *omitted, size_t *probed)
 {
+	const struct mx_view *w = &views[i];
 	json_t *res = json_array(), *rtt = json_array();
 	/* A row not had now is unknown: nothing of it is shown, not even old cells. */
 	const struct mx_row *row = w->state == MX_ROW_SELF || w->state == MX_ROW_OK ? w->row : NULL;
@@ -471,7 +582,8 @@ row_json(const struct mx_node *v, size_t n, size_t i, const struct mx_view *w, j
 		if (c->reached == c->probed)
 			continue;
 		if (json_array_size(fails) < MX_MAX_DETAILS)
-			json_array_append_new(fails, failure_json(i, (size_t)j, c));
+			json_array_append_new(fails, failure_json(i, (size_t)j, c,
+				receiver_cause(&views[j], v[i].node_ip, c->target)));
 		else
 			++*omitted;
 	}
@@ -491,7 +603,7 @@ mx_matrix_json(const struct mx_node *v, size_t n, const struct mx_view *views,
 	char *s = NULL, summary[80];
 
 	for (size_t i = 0; nodes && fails && i < n; i++)
-		if (json_array_append_new(nodes, row_json(v, n, i, &views[i], fails, &omitted,
+		if (json_array_append_new(nodes, row_json(v, n, i, views, fails, &omitted,
 							  &probed)) < 0)
 			goto out;
 	/* No pair probed is not "0 failing": nothing was tried at all. */

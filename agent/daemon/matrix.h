@@ -31,8 +31,10 @@
 #define MX_MAX_DETAILS 512		/* failures listed with their words in one matrix */
 #define MX_MAX_AGE 1e7			/* seconds; older is nonsense */
 #define MX_MAX_RTT 1e7			/* ms */
+#define MX_MAX_DROPS 64			/* inbound drops one row names */
 
 struct agent;
+struct report_fw;
 struct report_probe;
 
 /* One node of the matrix.  Pointers are borrowed from where the node came
@@ -61,6 +63,14 @@ struct mx_cell {
 	char *detail;			/* the probe's own words, or NULL */
 };
 
+/* What this agent's firewall drops of what arrives from one node on one
+ * port: the receiver's side of a failing pair. */
+struct mx_drop {
+	uint32_t from_ip;		/* the sending node's IP (what masquerade leaves) */
+	uint16_t port;
+	char *cause;			/* "c1n2: ip filter FORWARD handle 4 drops it (forward)" */
+};
+
 /* One agent's row. */
 struct mx_row {
 	char cluster[64];
@@ -69,6 +79,8 @@ struct mx_row {
 	double age_s;			/* of the probe round; < 0: none yet */
 	struct mx_cell *cells;		/* malloc'd */
 	size_t ncells;
+	struct mx_drop *drops;		/* malloc'd; absent from older agents' rows */
+	size_t ndrops;
 };
 
 enum mx_row_state { MX_ROW_SELF, MX_ROW_OK, MX_ROW_PENDING, MX_ROW_UNREACHABLE, MX_ROW_INVALID,
@@ -104,6 +116,11 @@ int mx_node_by_ip(const struct mx_node *v, size_t n, uint32_t ip);
  * the identity fields of out are the caller's. */
 int mx_row_build(const struct mx_node *v, size_t n, const struct report_probe *p, size_t np,
 		 mx_cause_fn cause, void *ctx, struct mx_row *out);
+
+/* Fills out->drops (at most MX_MAX_DROPS) from the inbound drops among a
+ * report's firewall results; node names the receiver (this agent).
+ * Returns 0 or -ENOMEM (out->drops then empty). */
+int mx_row_drops(const struct report_fw *fw, size_t nfw, const char *node, struct mx_row *out);
 
 /* The /v1/row body of r, malloc'd (NULL: out of memory). */
 char *mx_row_json(const struct mx_row *r);

@@ -171,7 +171,10 @@ self_row(struct agent *a, const struct mx_node *v, size_t n, struct mx_row *row)
 	snprintf(row->node, sizeof(row->node), "%s", a->cfg->node_name);
 	row->node_ip = a->cfg->node_ip;
 	row->age_s = a->probes_at > 0 ? ev_now() - a->probes_at : -1;
-	return mx_row_build(v, n, a->probes, a->nprobes, cause_of, a->report, row);
+	if (mx_row_build(v, n, a->probes, a->nprobes, cause_of, a->report, row) < 0)
+		return -ENOMEM;
+	/* The receiver's side: what our firewall drops of what others send. */
+	return mx_row_drops(a->res.fw, a->res.nfw, a->cfg->node_name, row);
 }
 
 char *

@@ -2,6 +2,7 @@
 # why — both ends of a path: a forward drop on c1n2 for what arrives from cluster2 on port
 # 5000 is named by c1n2's own report (node, table, chain and the handle `nft -a` prints) and
 # by `podreach why 10.244.1.5:5000` on c2n1 (blocked, the hop c1n2 with that handle, exit 1);
+# by c2n1's /v1/matrix cause for c2n1 -> c1n2 (fetched with c1n2's row), and
 # the healthy path traces through both nodes with exit 0, and the drop is gone from both
 # within seconds of the rule's removal. Bad input exits 2, an absent agent 3.
 # shellcheck source=tests/e2e/lib.sh
@@ -50,6 +51,13 @@ assert_contains "$(json_get "$(status_c1n2)" '[p["message"] for p in j["problems
     "on c1n2: 172.18.0.4/32 -> 10.244.1.0/24 port 5000 (from node c2n1 of cluster2)" \
     "firewall-drop names the node, the source (c2n1's masqueraded address) and the port"
 
+matrix_cause() { # the cause c2n1's /v1/matrix gives for c2n1 -> c1n2, "none" when no failure
+    json_get "$(host_curl http://172.18.0.4:9750/v1/matrix)" "next((str(f['cause']) for f in j['failures'] if j['nodes'][f['from']]['node'] == 'c2n1' and j['nodes'][f['to']]['node'] == 'c1n2'), 'none')"
+}
+wait_until 20 eval '[[ $(matrix_cause) == "c1n2: ip filter FORWARD handle $handle drops it (forward)" ]]' ||
+    fail "c2n1's matrix does not name c1n2's drop: $(matrix_cause)"
+pass_check "c2n1's /v1/matrix: the pair's cause names c1n2 and handle $handle"
+
 assert_exit 1 why_c2n1 10.244.1.5:5000
 first=$(head -n1 <<<"$OUT")
 assert_contains "$first" "blocked at c1n2 (cluster1)" "the text's first line names the node"
@@ -70,6 +78,8 @@ wait_until 5 eval '[[ -z $(inbound_drops) ]]' || fail "c1n2 still reports: $(inb
 pass_check "c1n2's report cleared"
 wait_until 5 eval 'why_c2n1 10.244.1.5:5000 >/dev/null' || fail "why still fails"
 pass_check "why open again"
+wait_until 10 eval '[[ $(matrix_cause) == none ]]' || fail "the matrix still fails: $(matrix_cause)"
+pass_check "the matrix pair clears"
 
 # ---- input ------------------------------------------------------------------------------------
 assert_exit 2 why_c2n1 10.244.1.5:99999

@@ -423,6 +423,78 @@ test_matrix_json(void **state)
 	mx_row_free(&c2n1);
 }
 
+/* The receiver's side: c1n1 (this agent) drops what c2n1 sends to port
+ * 9750; c2n1's row knows no cause (it saw no answer), so the pair's cause
+ * names c1n1 and the handle.  Its drops go out on /v1/row and come back
+ * validated. */
+static void
+test_matrix_receiver_cause(void **state)
+{
+	struct mx_node v[4];
+	size_t n = lab(v);
+	struct report_fw fw[] = {
+		{ "172.18.0.4/32", "10.244.0.0/24", 9750, "forward", "accept", "", "", 0, "", "",
+		  false, true, 0 },
+		{ "172.18.0.4/32", "10.244.0.0/24", 9750, "forward", "drop", "ip filter", "FORWARD", 4,
+		  "tcp dport 9750 drop", "", false, true, 0 },
+		{ "10.245.0.0/24", "10.244.0.0/24", 9750, "forward", "drop", "ip filter", "FORWARD", 4,
+		  "tcp dport 9750 drop", "", false, true, 0 },
+		{ "10.244.0.0/24", "10.245.0.0/24", 9750, "forward", "drop", "ip x", "y", 9, "", "",
+		  false, false, 0 },	/* outbound: not the receiver's business */
+	};
+	struct mx_row self = { 0 }, c2n1, back;
+	struct mx_view w[4] = {
+		{ .state = MX_ROW_SELF, .age_s = 0.5, .row = &self },
+		{ .state = MX_ROW_PENDING, .age_s = -1 },
+		{ .state = MX_ROW_OK, .age_s = 1.5, .row = &c2n1 },
+		{ .state = MX_ROW_PENDING, .age_s = -1 },
+	};
+	char err[200], *row = bad_row("\"ip block out handle 2 drops it\"", "null"), *s;
+	json_t *j, *f;
+
+	fw[1].from_ip = fw[2].from_ip = ip("172.18.0.4");
+	assert_int_equal(mx_row_drops(fw, 4, "c1n1", &self), 0);
+	assert_int_equal(self.ndrops, 1);	/* one per sender and port */
+	assert_string_equal(self.drops[0].cause, "c1n1: ip filter FORWARD handle 4 drops it (forward)");
+	assert_true(mx_row_parse(row, strlen(row), &c2n1, err, sizeof(err)));
+	j = matrix(v, n, w);
+	f = json_array_get(json_object_get(j, "failures"), 0);
+	assert_int_equal(json_integer_value(json_object_get(f, "from")), 2);
+	assert_int_equal(json_integer_value(json_object_get(f, "to")), 0);
+	assert_string_equal(json_string_value(json_object_get(f, "cause")),
+			    "c1n1: ip filter FORWARD handle 4 drops it (forward)");
+	assert_string_equal(json_string_value(json_object_get(f, "receiver")),
+			    "c1n1: ip filter FORWARD handle 4 drops it (forward)");
+	json_decref(j);
+	/* Nothing made up: a receiver that drops nothing of c2n1's adds nothing. */
+	self.drops[0].from_ip = ip("172.18.0.5");
+	j = matrix(v, n, w);
+	f = json_array_get(json_object_get(j, "failures"), 0);
+	assert_true(json_is_null(json_object_get(f, "cause")));
+	assert_true(json_is_null(json_object_get(f, "receiver")));
+	json_decref(j);
+	snprintf(self.cluster, sizeof(self.cluster), "cluster1");
+	snprintf(self.node, sizeof(self.node), "c1n1");
+	self.node_ip = ip("172.18.0.2");
+	s = mx_row_json(&self);
+	assert_true(mx_row_parse(s, strlen(s), &back, err, sizeof(err)));
+	assert_int_equal(back.ndrops, 1);
+	assert_int_equal(back.drops[0].port, 9750);
+	assert_int_equal(back.drops[0].from_ip, ip("172.18.0.5"));
+	free(s);
+	mx_row_free(&back);
+	free(row);
+	row = bad_row("\"cells\"", "\"drops\":[{\"from\":\"172.18.0.4\",\"port\":0,\"cause\":\"x\"}],\"cells\"");
+	assert_false(mx_row_parse(row, strlen(row), &back, err, sizeof(err)));
+	assert_non_null(strstr(err, "drops[0]"));
+	free(row);
+	row = bad_row("\"cells\"", "\"drops\":[{\"from\":\"172.18.0.4\",\"port\":80}],\"cells\"");
+	assert_false(mx_row_parse(row, strlen(row), &back, err, sizeof(err)));
+	free(row);
+	mx_row_free(&self);
+	mx_row_free(&c2n1);
+}
+
 /* Rows that probed nothing are no all-clear: the matrix says "nothing
  * probed", not "0 failing". */
 static void
@@ -541,6 +613,7 @@ main(void)
 		cmocka_unit_test(test_row_parse_bounds),
 		cmocka_unit_test(test_row_sanitize),
 		cmocka_unit_test(test_matrix_json),
+		cmocka_unit_test(test_matrix_receiver_cause),
 		cmocka_unit_test(test_matrix_nothing_probed),
 		cmocka_unit_test(test_matrix_150),
 	};
