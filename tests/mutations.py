@@ -199,6 +199,10 @@ MUTATIONS = [
     ("matrix: outbound drops taken as the receiver's", "agent/daemon/matrix.c",
      "if (!f->inbound || (strcmp(f->verdict, \"drop\")", "if ((strcmp(f->verdict, \"drop\")",
      "test_matrix"),
+    ("httpd: keep-alive not re-arming the head deadline from the answer's end", "agent/io/httpd.c",
+     "\tc->served = true;\n\tc->since = ev_now();\n", "\tc->served = true;\n", "test_httpd"),
+    ("httpd: a kept-alive connection left with the answer's deadline", "agent/io/httpd.c",
+     "\tc->state = SLOT_HEAD;\n\tc->served = true;\n", "\tc->served = true;\n", "test_httpd"),
 ]
 
 def run(cmd):

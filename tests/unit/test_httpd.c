@@ -26,6 +26,21 @@ handler(const struct httpd_req *req, struct httpd_reply *out, void *arg)
 				     .body = strdup("ok\n") };
 }
 
+#define BIG (8 << 20)
+
+/* /big: a body larger than the socket buffers, so that its answer takes as
+ * long as the client takes to read it. */
+static void
+big_handler(const struct httpd_req *req, struct httpd_reply *out, void *arg)
+{
+	char *b = malloc(BIG);
+
+	calls++;
+	memset(b, 'x', BIG);
+	*out = (struct httpd_reply){ .status = 200, .content_type = "text/plain", .body = b,
+				     .len = BIG };
+}
+
 static void
 on_stop(struct ev_loop *loop, void *arg)
 {
@@ -130,6 +145,64 @@ test_per_address(void **state)
 	ev_free(loop);
 }
 
+/* Reads one answer of /big on fd (non-blocking), running the loop meanwhile. */
+static void
+read_big(struct ev_loop *loop, int fd)
+{
+	static char buf[1 << 16];
+	size_t got = 0, want = 0;
+	ssize_t n;
+
+	for (int i = 0; i < 20000 && (!want || got < want); i++) {
+		run_for(loop, 0.0005);
+		while ((n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0) {
+			got += (size_t)n;
+			if (!want && memmem(buf, (size_t)n, "\r\n\r\n", 4))
+				want = got - (size_t)n + (size_t)((char *)memmem(buf, (size_t)n,
+								  "\r\n\r\n", 4) - buf) + 4 + BIG;
+		}
+	}
+	assert_int_equal(got, want);
+}
+
+/* A kept-alive connection's next head has HTTPD_HEAD_S from its answer's
+ * end, not from its previous head: an answer read slowly does not eat into
+ * the time the client has for its next request. */
+static void
+test_keepalive_deadline(void **state)
+{
+	static const char req[] = "GET /big HTTP/1.1\r\nHost: x\r\n\r\n";
+	struct ev_loop *loop = ev_new();
+	struct httpd *h = httpd_start(loop, INADDR_LOOPBACK, 0, big_handler, NULL);
+	int fd, small = 4096;
+	struct httpd_stats st;
+
+	assert_non_null(h);
+	calls = 0;
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+	assert_int_equal(connect(fd, (struct sockaddr *)&(struct sockaddr_in){ .sin_family = AF_INET,
+			 .sin_port = htons(httpd_port(h)), .sin_addr.s_addr = htonl(INADDR_LOOPBACK) },
+			 sizeof(struct sockaddr_in)), 0);
+	assert_int_equal(write(fd, req, strlen(req)), (ssize_t)strlen(req));
+	run_for(loop, 2.0);			/* the answer waits for the reader */
+	read_big(loop, fd);
+	run_for(loop, HTTPD_HEAD_S - 1);	/* past the previous head's deadline */
+	assert_int_equal(write(fd, req, strlen(req)), (ssize_t)strlen(req));
+	read_big(loop, fd);
+	assert_int_equal(calls, 2);
+	httpd_get_stats(h, &st);
+	assert_int_equal(st.idle_closed, 0);
+	/* Idle after it: closed at the head deadline, not the answer's. */
+	run_for(loop, HTTPD_HEAD_S + 0.5);
+	httpd_get_stats(h, &st);
+	assert_int_equal(st.idle_closed, 1);
+	assert_int_equal(read(fd, &small, 1), 0);
+	close(fd);
+	httpd_stop(h);
+	ev_free(loop);
+}
+
 int
 main(void)
 {
@@ -137,6 +210,7 @@ main(void)
 		cmocka_unit_test(test_answers),
 		cmocka_unit_test(test_stop_mid_body),
 		cmocka_unit_test(test_per_address),
+		cmocka_unit_test(test_keepalive_deadline),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
