@@ -236,6 +236,7 @@ static void
 decide(const struct plan_input *in, struct plan_route *pr)
 {
 	const struct route4 *r = in->find ? in->find(in->find_ctx, &pr->dst) : find_route(in->kv, &pr->dst);
+	uint32_t prev = in->remotes[pr->remote].prev_via;
 	bool right;
 
 	if (!r) {
@@ -252,6 +253,8 @@ decide(const struct plan_input *in, struct plan_route *pr)
 	else if (pr->owned) {
 		pr->state = PLAN_WRONG_GW;
 		pr->action = ACT_REPLACE;
+		/* The node moved: following it is not a repair. */
+		pr->moved = prev && r->gw == prev;
 	} else
 		pr->state = PLAN_CONFLICT;	/* not ours: never touched */
 }

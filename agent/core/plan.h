@@ -41,6 +41,7 @@ struct plan_remote {
 	size_t ncidrs;
 	const char *cluster;	/* NULL when unknown (static --remote) */
 	const char *node;	/* NULL when unknown */
+	uint32_t prev_via;	/* the node's address before it moved; 0: none */
 };
 
 struct plan_input {
@@ -77,6 +78,7 @@ struct plan_route {
 	enum plan_action action;	/* what enforce would do */
 	int apply_err;			/* -errno from enforce, 0 */
 	bool exists;			/* enforce's add met EEXIST: there already */
+	bool moved;			/* our route via the node's previous address */
 	bool has_fib;			/* filled by the caller: `ip route get` */
 	int fib_err;
 	struct route4 fib;

@@ -108,7 +108,8 @@ observe(struct agent *a, double started, int failed)
 	for (size_t i = 0; i < a->res.plan.n; i++) {
 		enum plan_state s = a->res.plan.routes[i].state;
 
-		if (s == PLAN_INSTALLED || s == PLAN_REPAIRED) {
+		/* A route following its node to a new address is no repair. */
+		if ((s == PLAN_INSTALLED || s == PLAN_REPAIRED) && !a->res.plan.routes[i].moved) {
 			a->m.repairs++;
 			if (a->deleted_at > 0) {
 				a->m.repair_last_ms = (ev_now() - a->deleted_at) * 1000;

@@ -85,7 +85,73 @@ dn_refuse(struct dcluster *c, const char *name, const char *why)
 	snprintf(c->refused_why, sizeof(c->refused_why), "Node %.60s: %.230s", name, why);
 }
 
+/* A Node's InternalIP seen: its routes move at once, at most once per
+ * DAMP_HOLD; a Node flapping faster waits, logged once per hold.  Returns
+ * when a held move is due, 0 when none is. */
+static double
+dn_damp(const struct dcluster *c, struct dnode *dn)
+{
+	char a[CIDR_STRLEN], b[CIDR_STRLEN];
+	double due = 0;
+
+	if (damp_see(&dn->damp, dn->n.ip, ev_now(), DAMP_HOLD, &due)) {
+		if (c->kind != DC_LOCAL)
+			log_info("cluster %s: Node %s moved from %s to %s", c->name, dn->n.name,
+				 cidr_fmt_ip(dn->damp.prev, a), cidr_fmt_ip(dn->damp.routed, b));
+	} else if (dn->damp.held && !dn->damp.warned && c->kind != DC_LOCAL) {
+		dn->damp.warned = true;
+		log_warnx("cluster %s: Node %s moved again within %gs (now %s): its routes stay "
+			  "via %s until %gs after the last move", c->name, dn->n.name, DAMP_HOLD,
+			  cidr_fmt_ip(dn->n.ip, a), cidr_fmt_ip(dn->damp.routed, b), DAMP_HOLD);
+	}
+	return dn->damp.held ? due : 0;
+}
+
+/* A held move is looked at again when its hold ends (0: none held). */
 static void
+disc_damp_arm(struct discovery *d, double due)
+{
+	if (due <= 0 || (d->damp_due > 0 && d->damp_due <= due))
+		return;
+	d->damp_due = due;
+	ev_timer_arm(d->t_damp, due - ev_now() > 0.001 ? due - ev_now() : 0.001);
+}
+
+/* Holds that ended: their Nodes' routes move now. */
+static void
+disc_on_damp(struct ev_loop *loop, void *arg)
+{
+	struct discovery *d = arg;
+	bool moved = false;
+
+	d->damp_due = 0;
+	for (size_t i = 1; i < d->nc; i++)
+		for (size_t j = 0; j < d->c[i]->n; j++) {
+			struct dnode *dn = &d->c[i]->nodes[j];
+			uint32_t was = dn->damp.routed;
+
+			if (!dn->damp.held)
+				continue;
+			disc_damp_arm(d, dn_damp(d->c[i], dn));
+			moved |= dn->damp.routed != was;
+		}
+	if (moved)
+		disc_dirty(d);
+}
+
+/* Whether the Node, as routing sees it, is the same: a status update
+ * (heartbeat, conditions, an address change still held) changes nothing. */
+static bool
+dn_same(const struct dnode *dn, const struct kobj_node *n, uint32_t routed)
+{
+	return dn->damp.routed == routed && (dn->n.ip == 0) == (n->ip == 0) &&
+	       dn->n.cidrs.n == n->cidrs.n &&
+	       !memcmp(dn->n.cidrs.v, n->cidrs.v, n->cidrs.n * sizeof(n->cidrs.v[0])) &&
+	       !strcmp(dn->n.error, n->error);
+}
+
+/* Adds or updates a Node; returns whether what routing sees changed. */
+static bool
 dn_upsert(struct dcluster *c, const struct kobj_node *n)
 {
 	struct dnode *dn = dn_find(c, n->name), *nn;
@@ -93,26 +159,30 @@ dn_upsert(struct dcluster *c, const struct kobj_node *n)
 	if (n->error[0])
 		dn_refuse(c, n->name, n->error);
 	if (dn) {
+		struct dnode old = *dn;
+
 		disc_withdraw_node(c, &dn->n, n);
 		dn->n = *n;
 		dn->gen = c->gen;
-		return;
+		disc_damp_arm(c->d, dn_damp(c, dn));
+		return !dn_same(&old, n, dn->damp.routed);
 	}
 	if (c->n == DISC_MAX_NODES) {
 		dn_refuse(c, n->name, "more than 5000 Nodes in this cluster");
-		return;
+		return false;
 	}
 	if (c->n == c->cap) {
 		size_t cap = c->cap ? c->cap * 2 : 16;
 
 		if (!(nn = realloc(c->nodes, cap * sizeof(*nn)))) {
 			dn_refuse(c, n->name, "out of memory");
-			return;
+			return false;
 		}
 		c->nodes = nn;
 		c->cap = cap;
 	}
-	c->nodes[c->n++] = (struct dnode){ .n = *n, .gen = c->gen };
+	c->nodes[c->n++] = (struct dnode){ .n = *n, .gen = c->gen, .damp = { .routed = n->ip } };
+	return true;
 }
 
 /* ---- one cluster's watch ------------------------------------------------------------ */
@@ -140,12 +210,12 @@ dc_object(enum kobj_type t, const json_t *obj, void *arg)
 		return;
 	}
 	if (t == KOBJ_DELETED) {
-		if ((dn = dn_find(c, n.name))) {
-			log_info("cluster %s: Node %s deleted", c->name, n.name);
-			dn_remove(c, dn);
-		}
-	} else
-		dn_upsert(c, &n);
+		if (!(dn = dn_find(c, n.name)))
+			return;
+		log_info("cluster %s: Node %s deleted", c->name, n.name);
+		dn_remove(c, dn);
+	} else if (!dn_upsert(c, &n))
+		return;		/* nothing routing sees: no reconcile */
 	/* During a list the table is swept once it is complete. */
 	if (c->listed)
 		disc_dirty(c->d);
@@ -420,7 +490,10 @@ discovery_new(struct ev_loop *loop, struct cfg *cfg, void (*changed)(void *), vo
 {
 	struct discovery *d = calloc(1, sizeof(*d));
 
-	if (!d || !(d->t_changed = ev_timer_new(loop, disc_on_changed, d))) {
+	if (!d || !(d->t_changed = ev_timer_new(loop, disc_on_changed, d)) ||
+	    !(d->t_damp = ev_timer_new(loop, disc_on_damp, d))) {
+		if (d)
+			ev_timer_free(d->t_changed);
 		free(d);
 		snprintf(err, CFG_ERR_MAX, "starting discovery: %s", strerror(ENOMEM));
 		return NULL;
@@ -452,6 +525,7 @@ discovery_free(struct discovery *d)
 	while (d->nc)
 		disc_cluster_remove(d, d->c[d->nc - 1]);
 	ev_timer_free(d->t_changed);
+	ev_timer_free(d->t_damp);
 	kubeconfig_free(&d->local_kc);
 	free(d->wd);
 	free(d->rem);
@@ -480,7 +554,8 @@ disc_bounded(struct dcluster *c, struct clusters_budget *b, struct plan_remote *
 			c->unrouted_cidrs += nd->cidrs.n;
 			continue;
 		}
-		out[k++] = (struct plan_remote){ .node_ip = nd->ip, .cidrs = nd->cidrs.v,
+		out[k++] = (struct plan_remote){ .node_ip = c->nodes[j].damp.routed,
+			.prev_via = c->nodes[j].damp.prev, .cidrs = nd->cidrs.v,
 			.ncidrs = nd->cidrs.n, .cluster = c->name, .node = nd->name };
 	}
 	return k;
@@ -528,9 +603,9 @@ discovery_nodes(const struct discovery *d, bool with_local, struct disc_node *ou
 		for (size_t j = 0; j < c->n && k < max; j++) {
 			const struct kobj_node *nd = &c->nodes[j].n;
 
-			if (nd->ip && !nd->error[0])
+			if (nd->ip && c->nodes[j].damp.routed && !nd->error[0])
 				out[k++] = (struct disc_node){ .cluster = c->name, .name = nd->name,
-					.ip = nd->ip, .cidrs = nd->cidrs.v, .ncidrs = nd->cidrs.n,
+					.ip = c->nodes[j].damp.routed, .cidrs = nd->cidrs.v, .ncidrs = nd->cidrs.n,
 					.local = c->kind == DC_LOCAL };
 		}
 	}

@@ -4,6 +4,7 @@
 #define PODREACH_DISCOVERY_INT_H
 
 #include "agent/core/clusters.h"
+#include "agent/core/damp.h"
 #include "agent/core/kobj.h"
 #include "agent/core/kubeconfig.h"
 #include "agent/daemon/discovery.h"
@@ -14,6 +15,7 @@ enum dc_kind { DC_LOCAL, DC_FLAG, DC_SECRET };
 struct dnode {
 	struct kobj_node n;
 	unsigned gen;			/* the list or watch that last brought it */
+	struct damp damp;		/* the address its routes go via */
 };
 
 struct dcluster {
@@ -50,6 +52,8 @@ struct discovery {
 	void (*changed)(void *);
 	void *arg;
 	struct ev_timer *t_changed;
+	struct ev_timer *t_damp;	/* the earliest end of a held move */
+	double damp_due;		/* when t_damp fires; 0: not armed */
 	struct dcluster *c[DISC_MAX_CLUSTERS];	/* c[0]: the local cluster */
 	size_t nc;
 	struct kubeconfig local_kc;

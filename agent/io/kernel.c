@@ -64,7 +64,7 @@ kernel_default_source(struct route_sock *rs, const struct kview *kv)
 struct log_tally {
 	size_t n[2];				/* [0] done, [1] refused */
 	const struct plan_route *first[2], *last[2];
-	size_t added, exists;
+	size_t added, moved, exists;
 };
 
 /* Report mode plans the same actions but applies none: only what enforce
@@ -86,6 +86,8 @@ log_one(const struct kview *kv, const struct plan_route *pr)
 	report_fmt_route(kv, &want, line, sizeof(line));
 	if (pr->apply_err)
 		log_errc(pr->apply_err, "%s %s", add ? "adding" : "replacing", line);
+	else if (pr->moved)
+		log_info("moved %s (its node's address changed)", line);
 	else
 		log_info("%s %s (was %s)", add ? "added" : "replaced", line,
 			 plan_state_name(add ? PLAN_MISSING : PLAN_WRONG_GW));
@@ -101,8 +103,8 @@ log_burst(const struct kview *kv, const struct log_tally *t)
 
 		report_fmt_route(kv, &f, a, sizeof(a));
 		report_fmt_route(kv, &l, b, sizeof(b));
-		log_info("added %zu and replaced %zu routes (first %s, last %s)", t->added,
-			 t->n[0] - t->added, a, b);
+		log_info("added %zu, replaced %zu and moved %zu routes (first %s, last %s)", t->added,
+			 t->n[0] - t->added - t->moved, t->moved, a, b);
 	}
 	if (t->n[1]) {
 		struct route4 f = plan_route4(t->first[1]);
@@ -131,6 +133,7 @@ kernel_log_changes(const struct rc_result *res, const struct kview *kv)
 			t.first[k] = pr;
 		t.last[k] = pr;
 		t.added += !k && pr->action == ACT_ADD;
+		t.moved += !k && pr->moved;
 	}
 	if (t.n[0] + t.n[1] > KERNEL_LOG_BURST)
 		log_burst(kv, &t);

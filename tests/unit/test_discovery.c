@@ -21,6 +21,7 @@
 #include "agent/core/kubeconfig.h"
 #include "agent/core/plan.h"
 #include "agent/core/reconcile.h"
+#include "agent/core/report.h"
 #include "agent/daemon/discovery.h"
 #include "agent/io/ev.h"
 #include "agent/io/kwatch.h"
@@ -410,6 +411,68 @@ test_planned_when(void **state)
 	assert_int_equal(remotes(f), 1);
 }
 
+/* A Node whose InternalIP keeps changing: the first move is followed at
+ * once (the planner told where the route was), later ones wait for the
+ * hold; a status update changing nothing routed is no change. */
+static void
+test_node_moves_damped(void **state)
+{
+	struct fixture *f = *state;
+	struct kwatch *c2;
+	const struct plan_remote *r;
+	size_t n;
+
+	two_clusters(f, "https://10.0.0.2:6443");
+	c2 = watch("https://10.0.0.2:6443", "/nodes");
+	event(c2, KOBJ_MODIFIED, node("m0", "172.18.0.20", "10.250.0.0/24"));
+	r = discovery_remotes(f->d, &n);
+	assert_int_equal(n, 2);
+	assert_int_equal(r[0].node_ip, 0xac120014);
+	assert_int_equal(r[0].prev_via, 0xac120009);
+	event(c2, KOBJ_MODIFIED, node("m0", "172.18.0.9", "10.250.0.0/24"));
+	event(c2, KOBJ_MODIFIED, node("m0", "172.18.0.21", "10.250.0.0/24"));
+	r = discovery_remotes(f->d, &n);
+	assert_int_equal(r[0].node_ip, 0xac120014);	/* held */
+	assert_string_equal(withdrawn(f), "");
+}
+
+/* Nodes past the bounds are not routed, and the cluster says how many:
+ * 5 pod CIDRs refuse a Node; 2,501 Nodes of 4 cross 10,000 routes. */
+static void
+test_bounds(void **state)
+{
+	struct fixture *f = *state;
+	static json_t *objs[2503];
+	struct report_cluster rc[4];
+	char name[16], ip[20], c[4][24];
+	size_t n;
+
+	list(watch("https://127.0.0.1:6443", "/nodes"), (json_t *[]){ NULL });
+	list(watch("https://127.0.0.1:6443", "/secrets"),
+	     (json_t *[]){ secret("s1", 0, "c2", "https://10.0.0.2:6443", "t1", NULL), NULL });
+	objs[0] = json_pack("{s:{s:s},s:{s:[s,s,s,s,s]},s:{s:[{s:s,s:s}]}}", "metadata", "name",
+			    "five", "spec", "podCIDRs", "10.99.0.0/28", "10.99.0.16/28",
+			    "10.99.0.32/28", "10.99.0.48/28", "10.99.0.64/28", "status", "addresses",
+			    "type", "InternalIP", "address", "172.18.200.1");
+	for (int i = 0; i < 2501; i++) {
+		snprintf(name, sizeof(name), "m%d", i);
+		snprintf(ip, sizeof(ip), "172.18.%d.%d", 1 + i / 250, 1 + i % 250);
+		for (int k = 0; k < 4; k++)
+			snprintf(c[k], sizeof(c[k]), "10.%d.%d.%d/26", 100 + i / 64, i % 64,
+				 k * 64);
+		objs[1 + i] = json_pack("{s:{s:s},s:{s:[s,s,s,s]},s:{s:[{s:s,s:s}]}}", "metadata",
+					"name", name, "spec", "podCIDRs", c[0], c[1], c[2], c[3],
+					"status", "addresses", "type", "InternalIP", "address", ip);
+	}
+	list(watch("https://10.0.0.2:6443", "/nodes"), objs);
+	discovery_remotes(f->d, &n);
+	assert_int_equal(n, 2500);
+	n = discovery_clusters(f->d, rc, 4);
+	assert_int_equal(rc[1].unrouted[BOUND_NODE], 1);
+	assert_int_equal(rc[1].unrouted[BOUND_CLUSTER], 1);
+	assert_int_equal(rc[1].unrouted_cidrs, 9);
+}
+
 int
 main(void)
 {
@@ -420,6 +483,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_secret_rotated, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_relist_removes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_planned_when, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_node_moves_damped, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bounds, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

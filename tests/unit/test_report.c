@@ -61,11 +61,11 @@ setup(void **state)
 	r4[0] = fx_p("10.244.2.0/24");
 	r4[1] = fx_p("0.0.0.0/0");
 	r5[0] = fx_p("10.250.0.0/24");
-	remotes[0] = (struct plan_remote){ IP4(172, 18, 0, 2), r1, 1, "cluster1", "cluster1-control-plane" };
-	remotes[1] = (struct plan_remote){ IP4(172, 18, 0, 3), r2, 1, NULL, NULL };
-	remotes[2] = (struct plan_remote){ IP4(172, 18, 0, 6), r3, 1, NULL, NULL };
-	remotes[3] = (struct plan_remote){ IP4(172, 18, 0, 7), r4, 2, NULL, NULL };
-	remotes[4] = (struct plan_remote){ IP4(192, 168, 50, 2), r5, 1, NULL, NULL };
+	remotes[0] = (struct plan_remote){ IP4(172, 18, 0, 2), r1, 1, "cluster1", "cluster1-control-plane", 0 };
+	remotes[1] = (struct plan_remote){ IP4(172, 18, 0, 3), r2, 1, NULL, NULL, 0 };
+	remotes[2] = (struct plan_remote){ IP4(172, 18, 0, 6), r3, 1, NULL, NULL, 0 };
+	remotes[3] = (struct plan_remote){ IP4(172, 18, 0, 7), r4, 2, NULL, NULL, 0 };
+	remotes[4] = (struct plan_remote){ IP4(192, 168, 50, 2), r5, 1, NULL, NULL, 0 };
 	in = fx_input(remotes, 5);
 	assert_int_equal(plan_build(&in, &plan), 0);
 	/* What `ip route get 10.244.0.1` would have said: the default route. */

@@ -10,9 +10,11 @@
 #include <cmocka.h>
 
 #include "agent/core/clusters.h"
+#include "agent/core/damp.h"
 #include "agent/core/diag.h"
 #include "agent/core/report.h"
 #include "agent/core/strpool.h"
+#include "plan_fixture.h"
 
 /* Equal strings come back as one pointer, however many times and through
  * however many growths; distinct ones stay distinct. */
@@ -96,6 +98,58 @@ test_bounds_reported(void **state)
 			    "cluster");
 }
 
+/* A Node flapping every 10 ms for 25 s: its routes move at once the first
+ * time, then at most once per hold, to the latest address; back where it is
+ * routed is no move. */
+static void
+test_damping(void **state)
+{
+	struct damp d = { .routed = IP4(172, 18, 0, 2) };
+	double due = -1;
+	int moves = 0;
+
+	assert_false(damp_see(&d, IP4(172, 18, 0, 2), 1.0, DAMP_HOLD, &due));
+	assert_true(damp_see(&d, IP4(172, 18, 0, 9), 1.0, DAMP_HOLD, &due));
+	assert_int_equal(d.prev, IP4(172, 18, 0, 2));
+	assert_int_equal(d.routed, IP4(172, 18, 0, 9));
+	assert_false(damp_see(&d, IP4(172, 18, 0, 2), 1.5, DAMP_HOLD, &due));
+	assert_true(d.held);
+	assert_true(due == 1.0 + DAMP_HOLD);
+	assert_false(damp_see(&d, IP4(172, 18, 0, 9), 1.6, DAMP_HOLD, &due));
+	assert_false(d.held);
+	for (int i = 0; i < 2500; i++)
+		moves += damp_see(&d, i % 2 ? IP4(172, 18, 0, 9) : IP4(172, 18, 0, 2),
+				  2.0 + i * 0.01, DAMP_HOLD, &due);
+	assert_int_equal(moves, 2);	/* at 11.0 and at 21.0 */
+	assert_int_equal(d.moved_at, 21.0);
+}
+
+/* Our route via the node's previous address is a move, not a repair; via
+ * anything else it is still a repair. */
+static void
+test_move_is_not_repair(void **state)
+{
+	struct prefix4 c[] = { fx_p("10.244.0.0/24") };
+	struct plan_remote rm[] = { { .node_ip = IP4(172, 18, 0, 3), .prev_via = IP4(172, 18, 0, 2),
+				      .cidrs = c, .ncidrs = 1 } };
+	struct plan_input in;
+	struct plan p;
+
+	fx_reset();
+	fx_add_route((struct route4){ .dst = c[0], .gw = IP4(172, 18, 0, 2), .oif = 2,
+				      .protocol = PODREACH_RTPROT });
+	in = fx_input(rm, 1);
+	assert_int_equal(plan_build(&in, &p), 0);
+	assert_int_equal(p.routes[0].action, ACT_REPLACE);
+	assert_true(p.routes[0].moved);
+	plan_free(&p);
+	fx_routes[fx_kv.nroutes - 1].gw = IP4(172, 18, 0, 7);
+	assert_int_equal(plan_build(&in, &p), 0);
+	assert_int_equal(p.routes[0].action, ACT_REPLACE);
+	assert_false(p.routes[0].moved);
+	plan_free(&p);
+}
+
 int
 main(void)
 {
@@ -103,6 +157,8 @@ main(void)
 		cmocka_unit_test(test_strpool_interns),
 		cmocka_unit_test(test_bounds),
 		cmocka_unit_test(test_bounds_reported),
+		cmocka_unit_test(test_damping),
+		cmocka_unit_test(test_move_is_not_repair),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
