@@ -1494,7 +1494,8 @@ static struct route4 in_routes[] = { { .dst = { IP4(10, 244, 1, 5), 32 }, .oif =
 				       .type = RTN_UNICAST } };
 static struct kview in_kv = { in_links, 3, in_addrs, 2, in_routes, 1 };
 static struct prefix4 in_c2 = { IP4(10, 245, 0, 0), 24 };
-static struct plan_remote in_rm = { IP4(172, 18, 0, 4), &in_c2, 1, "cluster2", "c2n1" };
+static struct plan_remote in_rm = { .node_ip = IP4(172, 18, 0, 4), .cidrs = &in_c2, .ncidrs = 1,
+				    .cluster = "cluster2", .node = "c2n1" };
 static struct cfg in_cfg;
 
 static void in_setup_cfg(void)
