@@ -109,14 +109,14 @@ body = json.dumps({"cluster": "cluster2", "node": "liar", "node_ip": "172.18.0.1
                    "pod_cidrs": ["10.245.9.0/24", "10.245.8.0/24"], "service_cidr": None,
                    "pod_ips": ["10.245.9.5", "10.245.8.5"], "probe_addrs": ["172.18.0.1:9750"],
                    "version": "liar"}).encode()
+peers = b'{"peers": []}'
 class H(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
-        ok = self.path == "/v1/node"
-        self.send_response(200 if ok else 404)
-        self.send_header("Content-Length", str(len(body) if ok else 0))
+        b = {"/v1/node": body, "/v1/peers": peers}.get(self.path, b"")
+        self.send_response(200 if b else 404)
+        self.send_header("Content-Length", str(len(b)))
         self.end_headers()
-        if ok:
-            self.wfile.write(body)
+        self.wfile.write(b)
     def log_message(self, *a):
         pass
 http.server.HTTPServer(("172.18.0.1", 9750), H).serve_forever()
