@@ -30,21 +30,8 @@ fi
 e2e_setup
 
 # ---- two API servers, RBAC as the manifests ask for it, the lab's Nodes ------------------------
-kubeapi_up cluster1 172.18.0.1 6443 0 || fail "cluster1's API server did not come up"
-kubeapi_up cluster2 172.18.0.1 6444 1 || fail "cluster2's API server did not come up"
-pass_check "two kube-apiservers answer /readyz"
-
-kubeapi_rbac cluster1 || fail "RBAC on cluster1"
-kubeapi_rbac cluster2 || fail "RBAC on cluster2"
-for n in c1n1 c1n2 c2n1 c2n2; do
-    kubeapi_node "$(lab_cluster_of "$n")" "$n" "$(lab_node_ip "$n")" "$(lab_pod_cidr "$n")" ||
-        fail "creating Node $n"
-done
-pass_check "Nodes c1n1 c1n2 in cluster1, c2n1 c2n2 in cluster2"
-
-for c in cluster1 cluster2; do
-    kubeapi_kubeconfig "$c" podreach "$(kubeapi_token "$c" podreach)" >"$LAB_DIR/$c-agent.kubeconfig"
-done
+kubeapi_lab || fail "the lab's API servers"
+pass_check "two kube-apiservers answer /readyz; Nodes c1n1 c1n2 in cluster1, c2n1 c2n2 in cluster2"
 kubeapi_remote_secret cluster2 cluster1 || fail "remote secret for cluster2 in cluster1"
 
 # ---- agents: no --peers, no --remote, no --cluster-cidr -----------------------------------

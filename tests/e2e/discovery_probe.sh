@@ -19,17 +19,7 @@ if ! why=$(kubeapi_have); then
 fi
 e2e_setup
 
-kubeapi_up cluster1 172.18.0.1 6443 0 || fail "cluster1's API server did not come up"
-kubeapi_up cluster2 172.18.0.1 6444 1 || fail "cluster2's API server did not come up"
-kubeapi_rbac cluster1 || fail "RBAC on cluster1"
-kubeapi_rbac cluster2 || fail "RBAC on cluster2"
-for n in c1n1 c1n2 c2n1 c2n2; do
-    kubeapi_node "$(lab_cluster_of "$n")" "$n" "$(lab_node_ip "$n")" "$(lab_pod_cidr "$n")" ||
-        fail "creating Node $n"
-done
-for c in cluster1 cluster2; do
-    kubeapi_kubeconfig "$c" podreach "$(kubeapi_token "$c" podreach)" >"$LAB_DIR/$c-agent.kubeconfig"
-done
+kubeapi_lab || fail "the lab's API servers"
 pass_check "two kube-apiservers with Nodes c1n1 c1n2 | c2n1 c2n2"
 
 for n in c1n1 c1n2 c2n1 c2n2; do

@@ -11,6 +11,7 @@
 #   kubeapi_kubeconfig NAME USER TOKEN   an istioctl-style kubeconfig (token, CA data, server)
 #   kubeapi_node NAME NODE IP CIDR      create a Node with spec.podCIDR and an InternalIP
 #   kubeapi_node_ip NAME NODE IP        move a Node's InternalIP (the status subresource)
+#   kubeapi_lab                   both clusters of the lab, RBAC, Nodes, agent kubeconfigs
 # State lives in $LAB_DIR/kube-NAME; processes die with the lab's namespaces (lab_down).
 # shellcheck shell=bash
 
@@ -160,6 +161,27 @@ _KUBEAPI_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 kubeapi_rbac() {
     kubeapi_kubectl "$1" apply -k "$_KUBEAPI_ROOT/manifests/base" >/dev/null &&
         kubeapi_kubectl "$1" apply -k "$_KUBEAPI_ROOT/manifests/remote-reader" >/dev/null
+}
+
+# kubeapi_lab — the lab's two clusters as the discovery tests want them: cluster1's API on
+# 172.18.0.1:6443 and cluster2's on :6444, the manifests' RBAC, the Nodes c1n1 c1n2 | c2n1
+# c2n2 with their node IPs and pod CIDRs, and $LAB_DIR/CLUSTER-agent.kubeconfig holding the
+# agent's token for each. Says what failed on stderr.
+kubeapi_lab() {
+    local c n
+    kubeapi_up cluster1 172.18.0.1 6443 0 || { echo "cluster1's API server did not come up" >&2; return 1; }
+    kubeapi_up cluster2 172.18.0.1 6444 1 || { echo "cluster2's API server did not come up" >&2; return 1; }
+    for c in cluster1 cluster2; do
+        kubeapi_rbac "$c" || { echo "RBAC on $c" >&2; return 1; }
+    done
+    for n in c1n1 c1n2 c2n1 c2n2; do
+        kubeapi_node "$(lab_cluster_of "$n")" "$n" "$(lab_node_ip "$n")" "$(lab_pod_cidr "$n")" ||
+            { echo "creating Node $n" >&2; return 1; }
+    done
+    for c in cluster1 cluster2; do
+        kubeapi_kubeconfig "$c" podreach "$(kubeapi_token "$c" podreach)" >"$LAB_DIR/$c-agent.kubeconfig" ||
+            return 1
+    done
 }
 
 # kubeapi_token NAME SA — a token for podreach/SA from the TokenRequest API (no token
