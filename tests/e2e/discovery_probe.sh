@@ -7,7 +7,8 @@
 # every Node of the other cluster (its agent on the node IP and on its pod gateway) and the
 # real pod IPs that Node's agent names, on 5000: helloworld open, the idle pods refused.
 # /v1/matrix on one agent: all 4 nodes, rows fetched, a result for every cross-cluster pair.
-# A Node whose agent names a pod outside the Node's API-given pod CIDR: that pod is not probed.
+# A Node with no agent: in the matrix, its row unknown. A Node whose agent names a pod outside
+# the Node's API-given pod CIDR: that pod is not probed.
 # shellcheck source=tests/e2e/lib.sh
 source "$(dirname "$0")/lib.sh"
 # shellcheck source=tests/lab/kubeapi.sh
@@ -89,6 +90,14 @@ assert_eq "0 of 8 probed pairs failing" "$(json_get "$m" 'j["summary"]')" "8 pai
 echo "# c1n1's /v1/matrix results:"
 json_get "$m" '"\n".join("#   %s %s" % (n["node"], n["result"]) for n in j["nodes"])'
 pass_check "/v1/matrix on c1n1: 4 nodes, rows fetched, every cross-cluster pair probed"
+
+# ---- a Node with no agent: in the matrix (from the API), its row unknown, not a failure -------
+kubeapi_node cluster2 ghost 172.18.0.6 10.245.6.0/24 || fail "creating Node ghost"
+ghost_row() { json_get "$(matrix c1n1)" 'next((n["row"] for n in j["nodes"] if n["node"] == "ghost"), "absent")'; }
+wait_until 10 eval '[[ $(ghost_row) == unreachable ]]' || fail "Node ghost's row: $(ghost_row)"
+kubeapi_kubectl cluster2 delete node ghost >/dev/null
+wait_until 10 eval '[[ $(ghost_row) == absent ]]' || fail "the deleted Node ghost stays in the matrix"
+pass_check "a Node without an agent is in the matrix, its row unreachable; gone with its Node"
 
 # ---- a Node whose agent names pods outside the Node's API-given pod CIDR -----------------------
 # A stand-in agent in the docker host answers /v1/node for Node "liar" (172.18.0.1): the API
