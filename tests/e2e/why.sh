@@ -1,23 +1,50 @@
 #!/usr/bin/env bash
 # why — both ends of a path: a forward drop on c1n2 for what arrives from cluster2 on port
-# 5000 is named by c1n2's own report (node, table, chain and the handle `nft -a` prints) and
-# by `podreach why 10.244.1.5:5000` on c2n1 (blocked, the hop c1n2 with that handle, exit 1);
-# by c2n1's /v1/matrix cause for c2n1 -> c1n2 (fetched with c1n2's row), and
-# the healthy path traces through both nodes with exit 0, and the drop is gone from both
+# 5000 is named by c1n2's own report (node, table, chain and the handle `nft -a` prints),
+# by c2n1's /v1/matrix cause for c2n1 -> c1n2 (fetched with c1n2's row), and by
+# `podreach why 10.244.1.5:5000` on c2n1 (blocked, the hop c1n2 with that handle, exit 1);
+# the healthy path traces through both nodes with exit 0, and the drop is gone from all three
 # within seconds of the rule's removal. Bad input exits 2, an absent agent 3.
+# Agents learn each other from --peers; WHY_DISCOVERY=kubernetes (e2e/why_k8s) has them watch
+# two real kube-apiservers instead, each cluster's Nodes through an Istio-shaped remote secret.
 # shellcheck source=tests/e2e/lib.sh
 source "$(dirname "$0")/lib.sh"
 
-e2e_setup
+common=(--interval 1 --timeout 0.5 --probe-port 9750,5000)
+if [[ ${WHY_DISCOVERY:-peers} == kubernetes ]]; then
+    # shellcheck source=tests/lab/kubeapi.sh
+    source "$E2E_REPO_ROOT/tests/lab/kubeapi.sh"
+    if ! missing=$(kubeapi_have); then
+        echo "skipped: $missing (bash tests/k8s/build-k8s.sh builds them)"
+        exit 77
+    fi
+    e2e_setup
+    kubeapi_up cluster1 172.18.0.1 6443 0 || fail "cluster1's API server did not come up"
+    kubeapi_up cluster2 172.18.0.1 6444 1 || fail "cluster2's API server did not come up"
+    for c in cluster1 cluster2; do
+        kubeapi_rbac "$c" || fail "RBAC on $c"
+        kubeapi_kubeconfig "$c" podreach "$(kubeapi_token "$c" podreach)" >"$LAB_DIR/$c-agent.kubeconfig"
+    done
+    for n in c1n1 c1n2 c2n1 c2n2; do
+        kubeapi_node "$(lab_cluster_of "$n")" "$n" "$(lab_node_ip "$n")" "$(lab_pod_cidr "$n")" ||
+            fail "creating Node $n"
+    done
+    kubeapi_remote_secret cluster2 cluster1 || fail "remote secret for cluster2 in cluster1"
+    kubeapi_remote_secret cluster1 cluster2 || fail "remote secret for cluster1 in cluster2"
+    for n in c1n1 c1n2 c2n1 c2n2; do
+        pr_agent "$n" --kubeconfig "$LAB_DIR/$(lab_cluster_of "$n")-agent.kubeconfig" \
+            --remote-secrets podreach "${common[@]}"
+    done
+else
+    e2e_setup
+    pr_agent c1n1 --peers 172.18.0.4 "${common[@]}"
+    pr_agent c1n2 --peers 172.18.0.4 "${common[@]}"
+    pr_agent c2n1 --peers 172.18.0.2 "${common[@]}"
+    pr_agent c2n2 --peers 172.18.0.2 "${common[@]}"
+fi
 # A listener on c1n2's idle pod, so that the healthy path answers.
 _lab_server c1n2-idle v3 idle-c1n2
 _lab_wait_server c1n2-idle || fail "no listener on 10.244.1.5:5000"
-
-common=(--interval 1 --timeout 0.5 --probe-port 9750,5000)
-pr_agent c1n1 --peers 172.18.0.4 "${common[@]}"
-pr_agent c1n2 --peers 172.18.0.4 "${common[@]}"
-pr_agent c2n1 --peers 172.18.0.2 "${common[@]}"
-pr_agent c2n2 --peers 172.18.0.2 "${common[@]}"
 wait_ready c2n1
 wait_ready c1n2
 
