@@ -364,6 +364,49 @@ diag_no_probes(struct report *r)
 			   "theirs may be probed", r->probe_nodes);
 }
 
+static const struct link *
+link_of(const struct kview *kv, int index)
+{
+	for (size_t i = 0; i < kv->nlinks; i++)
+		if (kv->links[i].index == index)
+			return &kv->links[i];
+	return NULL;
+}
+
+/* A pod whose interface carries more than the bridge: its full-size packets
+ * (DF set, as TCP's are) cannot leave the node, and where the node's ICMP
+ * "fragmentation needed" is dropped on the way back the connection hangs
+ * after its handshake — a PMTU black hole.  The pod side of a veth has the
+ * MTU of its node side (the CNI sets both). */
+static void
+diag_mtu(struct report *r)
+{
+	const struct kview *kv = r->kv;
+	const struct link *br = NULL, *pod = NULL, *l;
+
+	if (!kv || !r->cfg || !r->cfg->pod_cidrs.n)
+		return;
+	for (size_t i = 0; i < kv->naddrs && !br; i++)
+		if (kv->addrs[i].local == r->cfg->node_ip)
+			br = link_of(kv, kv->addrs[i].ifindex);
+	for (size_t i = 0; br && br->mtu && i < kv->nroutes; i++) {
+		const struct route4 *rt = &kv->routes[i];
+
+		if (rt->dst.len == 32 && !rt->gw && rt->oif != br->index &&
+		    cidr_contains_ip(&r->cfg->pod_cidrs.v[0], rt->dst.addr) &&
+		    (l = link_of(kv, rt->oif)) && l->mtu > br->mtu && (!pod || l->mtu > pod->mtu))
+			pod = l;
+	}
+	if (pod)
+		report_add(r, PC_MTU_MISMATCH, SEV_WARNING, -1,
+			   "give the pods the bridge's MTU (kindnet takes the node's eth0 MTU; a docker "
+			   "network made with com.docker.network.driver.mtu sets it for kind), or raise "
+			   "the bridge's",
+			   "pods here have MTU %u (%s), the bridge %s only %u: packets of the pod MTU "
+			   "cannot cross, and where ICMP \"fragmentation needed\" is dropped connections "
+			   "hang after the handshake", pod->mtu, pod->name, br->name, br->mtu);
+}
+
 /* A peer whose claim the trust rules refused (README, "Trust model"). */
 static void
 diag_refused(struct report *r, const struct report_peer *p)
@@ -463,4 +506,5 @@ diag_run(struct report *r)
 	for (size_t i = 0; i < r->nprobes; i++)
 		diag_probe(r, &r->probes[i]);
 	diag_no_probes(r);
+	diag_mtu(r);
 }

@@ -27,6 +27,7 @@ static const char *const code_names[PC_COUNT] = {
 	[PC_API_FORBIDDEN] = "api-forbidden",
 	[PC_PEER_CONFLICT] = "peer-conflict",
 	[PC_NO_PROBE_TARGETS] = "no-probe-targets",
+	[PC_MTU_MISMATCH] = "mtu-mismatch",
 };
 
 const char *

@@ -202,6 +202,35 @@ test_eexist_is_done(void **state)
 	rc_result_free(&res);
 }
 
+/* A pod interface that carries more than the bridge: mtu-mismatch, naming
+ * both; equal MTUs say nothing. */
+static void
+test_mtu_mismatch(void **state)
+{
+	struct rc_input in;
+	struct rc_result res;
+	static struct report r;
+
+	setup_cfg("report");
+	in = input();
+	assert_int_equal(rc_run(&in, &kern, &res), 0);
+	memset(&r, 0, sizeof(r));
+	rc_report(&r, &in, &res);
+	assert_false(has_problem(&r, PC_MTU_MISMATCH));
+	fx_links[2].mtu = 9000;		/* the pod's veth */
+	memset(&r, 0, sizeof(r));
+	rc_report(&r, &in, &res);
+	fx_links[2].mtu = 1500;
+	assert_true(has_problem(&r, PC_MTU_MISMATCH));
+	for (size_t i = 0; i < r.nproblems; i++)
+		if (r.problems[i].code == PC_MTU_MISMATCH) {
+			assert_non_null(strstr(r.problems[i].message, "MTU 9000 (veth1a2b3c4d)"));
+			assert_non_null(strstr(r.problems[i].message, "bridge eth0 only 1500"));
+			assert_int_equal(r.problems[i].sev, SEV_WARNING);
+		}
+	rc_result_free(&res);
+}
+
 /* A route that is not ours is never touched, even in enforce mode. */
 static void
 test_foreign_route_is_left_alone(void **state)
@@ -244,6 +273,7 @@ main(void)
 		cmocka_unit_test(test_refused_change_is_reported),
 		cmocka_unit_test(test_eexist_is_done),
 		cmocka_unit_test(test_foreign_route_is_left_alone),
+		cmocka_unit_test(test_mtu_mismatch),
 		cmocka_unit_test(test_verdict_to_problem),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
