@@ -99,6 +99,13 @@ assert_eq "unknown refused" "$(json_get "$OUT" 'j["verdict"] + " " + j["probe"][
     "port 9750 is not blocked: the pod refuses (no listener), verdict unknown"
 why_c2n1 10.244.1.5:5000 | sed 's/^/    | /' || true
 
+# A client that leaves before the answer (the probe takes its 0.5 s): the agent carries on.
+host_curl --max-time 0.1 'http://172.18.0.4:9750/v1/why?dst=10.244.1.5:5000' >/dev/null || true
+sleep 1
+host_curl -f -o /dev/null http://172.18.0.4:9750/readyz || fail "c2n1's agent after a client left"
+assert_exit 1 why_c2n1 10.244.1.5:5000
+pass_check "a client gone before its answer: the agent carries on"
+
 # ---- cleared within seconds -----------------------------------------------------------------
 lab_node_exec c1n2 iptables-nft -D FORWARD -d 10.244.0.0/16 -p tcp --dport 5000 -j DROP
 wait_until 5 eval '[[ -z $(inbound_drops) ]]' || fail "c1n2 still reports: $(inbound_drops)"
@@ -116,3 +123,18 @@ assert_exit 2 why_c2n1 10.244.1.5:5000 --output yaml
 assert_exit 3 why_c2n1 10.244.1.5:5000 --agent http://127.0.0.1:9
 assert_contains "$(host_curl -i 'http://172.18.0.4:9750/v1/why?dst=10.244.1.5:5000%0a')" "400" \
     "/v1/why refuses a bad dst"
+
+# ---- stopped while a trace waits: answered 503, exits 0 (and no sanitizer report) -------------
+lab_node_exec c1n2 iptables-nft -I FORWARD -d 10.244.0.0/16 -p tcp --dport 5000 -j DROP
+why_c2n1 10.244.1.5:5000 >"$LAB_DIR/why-stopped.out" 2>&1 &
+why_pid=$!
+sleep 0.2
+kill -TERM "$(agent_pid c2n1)"
+wait_until 5 eval '! _lab_alive "$(agent_pid c2n1)"' || fail "c2n1's agent did not stop"
+rc=0
+wait "$(agent_pid c2n1)" || rc=$?
+assert_eq 0 "$rc" "c2n1's agent exits 0 with a trace waiting"
+rc=0
+wait "$why_pid" || rc=$?
+[[ $rc == 3 || $rc == 1 ]] || fail "why while the agent stops: exit $rc: $(cat "$LAB_DIR/why-stopped.out")"
+pass_check "the agent stopped with a trace waiting (why: exit $rc)"
