@@ -256,7 +256,7 @@ pass_check "/v1/matrix on cluster2-worker: 4x4, every row fetched, every cross-c
 # ---- what the agents cost: RSS and CPU from /proc on this host ---------------------------------
 # The agents are processes of this kernel (in the nodes' nested containers): found by their
 # executable (/usr/bin/podreach, the image's; the netns lab's agents are build/podreach) and named
-# by the NODE_NAME the DaemonSet gives them. Prints "node rss_kB hwm_kB cpu_ticks" per agent.
+# by the NODE_NAME the DaemonSet gives them. Prints "node rss_kB hwm_kB cpu_ticks start_ticks".
 agents_proc() {
     local pid exe node
     for pid in $(pgrep -x podreach); do
@@ -264,7 +264,8 @@ agents_proc() {
         [[ $exe == /usr/bin/podreach ]] || continue
         node=$(tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null | sed -n 's/^NODE_NAME=//p')
         [[ -n $node ]] || continue
-        echo "$node $(awk '/^VmRSS:/ { r = $2 } /^VmHWM:/ { h = $2 } END { print r, h }' "/proc/$pid/status") $(awk '{ print $14 + $15 }' "/proc/$pid/stat")"
+        # utime + stime, and the start, in clock ticks (stat fields 14, 15, 22)
+        echo "$node $(awk '/^VmRSS:/ { r = $2 } /^VmHWM:/ { h = $2 } END { print r, h }' "/proc/$pid/status") $(awk '{ print $14 + $15, $22 }' "/proc/$pid/stat")"
     done | sort
 }
 res0=$(agents_proc)
@@ -275,10 +276,13 @@ hz=$(getconf CLK_TCK)
 limit_mi=$(sed -n 's/.*limits: { *memory: *\([0-9]*\)Mi *}.*/\1/p' "$root/manifests/base/daemonset.yaml")
 [[ $limit_mi =~ ^[0-9]+$ ]] || fail "no memory limit in manifests/base/daemonset.yaml"
 res=()
-while read -r n r h c; do
+up_ticks=$(awk -v hz="$hz" '{ printf "%d", $1 * hz }' /proc/uptime)
+while read -r n r h c st; do
     c0=$(awk -v n="$n" '$1 == n { print $4 }' <<<"$res0")
     [[ -n $c0 ]] || fail "$n's agent changed during the measurement"
-    res+=("$n: RSS $((r / 1024)) MiB, peak $((h / 1024)) MiB, CPU $(((c - c0) * 1000 / hz / 60)) millicores over 60 s idle")
+    res+=("$n: $(awk -v r="$r" -v h="$h" -v c="$c" -v c0="$c0" -v st="$st" -v up="$up_ticks" 'BEGIN {
+        printf "RSS %.1f MiB, peak %.1f MiB; CPU %.1f millicores over 60 s steady, %.1f over its %d s life",
+            r / 1024, h / 1024, (c - c0) * 1000 / 60 / '"$hz"', c * 1000 / (up - st), (up - st) / '"$hz"' }')")
     ((h < limit_mi * 1024)) || fail "$n's agent peaked at $h kB, over the DaemonSet's ${limit_mi}Mi limit"
 done <<<"$res1"
 pass_check "every agent's peak RSS is under the DaemonSet's ${limit_mi}Mi memory limit"
