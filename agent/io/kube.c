@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agent/core/jscan.h"
+#include "agent/core/kobj.h"
 #include "agent/io/curlev.h"
 #include "agent/io/kube.h"
 
@@ -11,13 +13,16 @@ bool
 kube_parse_node(const char *json, size_t len, struct cidr_list *out, char *err, size_t errlen)
 {
 	json_error_t je;
-	json_t *root = json_loadb(json, len, 0, &je), *spec, *list, *v;
+	json_t *root, *spec, *list, *v;
 	char why[160];
 	bool ok = false;
 	size_t i;
 
 	out->n = 0;
-	if (!root) {
+	/* The same bounds as every Node the watches read (agent/core/kobj.h). */
+	if (!jscan_bounded(json, len, KOBJ_MAX_DEPTH, KOBJ_MAX_VALUES, "the Node", err, errlen))
+		return false;
+	if (!(root = json_loadb(json, len, 0, &je))) {
 		snprintf(err, errlen, "the Node is not JSON: %s", je.text);
 		return false;
 	}

@@ -180,6 +180,7 @@ test_error_text_printable(void **state)
 static void
 test_kube_node(void **state)
 {
+	static const char deep[] = "{\"spec\":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}";
 	static const char node[] = "{\"kind\":\"Node\",\"spec\":{\"podCIDR\":\"10.244.2.0/24\","
 				   "\"podCIDRs\":[\"10.244.2.0/24\",\"fd00:10:244:2::/64\"]}}";
 	static const char old[] = "{\"spec\":{\"podCIDR\":\"10.244.3.0/24\"}}";
@@ -199,6 +200,9 @@ test_kube_node(void **state)
 	assert_non_null(strstr(err, "host bits"));
 	assert_false(kube_parse_node("nope", 4, &l, err, sizeof(err)));
 	assert_non_null(strstr(err, "not JSON"));
+	/* Bounded by shape before decoding, as the watches' Nodes are. */
+	assert_false(kube_parse_node(deep, strlen(deep), &l, err, sizeof(err)));
+	assert_string_equal(err, "the Node nested deeper than 32");
 }
 
 int
