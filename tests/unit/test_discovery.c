@@ -370,6 +370,13 @@ test_secret_rotated(void **state)
 	event(watch("https://127.0.0.1:6443", "/secrets"), KOBJ_MODIFIED,
 	      secret("s1", 0, "c2", "https://10.0.0.2:6443", "t2", NULL));
 	assert_ptr_equal(watch("https://10.0.0.2:6443", "/nodes"), w);
+	/* Changed into one that cannot be used: invalid, its routes kept. */
+	event(watch("https://127.0.0.1:6443", "/secrets"), KOBJ_MODIFIED,
+	      secret("s1", 0, "c2", "http://10.0.0.2:6443", "t2", NULL));
+	assert_null(watch("https://10.0.0.2:6443", "/nodes"));
+	assert_false(w->live);
+	assert_int_equal(remotes(f), 1);
+	assert_string_equal(withdrawn(f), "");
 }
 
 /* A relist is the whole truth: Nodes it did not bring are gone. */
