@@ -43,7 +43,7 @@ void nft_rule_clear(struct nft_rule *r)
 	free(r->comment);
 }
 
-static void nft_set_clear(struct nft_set *s)
+void nft_set_clear(struct nft_set *s)
 {
 	for (size_t i = 0; i < s->nelems; i++)
 		free(s->elems[i].chain);
@@ -51,7 +51,7 @@ static void nft_set_clear(struct nft_set *s)
 	free(s->ranges);
 }
 
-static void nft_table_clear(struct nft_table *t)
+void nft_table_clear(struct nft_table *t)
 {
 	for (size_t i = 0; i < t->nchains; i++) {
 		for (size_t j = 0; j < t->chains[i].nrules; j++)
@@ -371,7 +371,7 @@ static int nft_derive_intervals(struct nft_set *s, const size_t *order)
 
 /* Rebuilt after every element message: one set's elements may span several
  * dump messages and only the whole list says where the ranges end. */
-static int nft_derive_ranges(struct nft_set *s)
+int nft_derive_ranges(struct nft_set *s)
 {
 	size_t *order;
 	int ret = 0;
@@ -443,7 +443,7 @@ static bool nft_elem_data(const struct nlattr *a, struct nft_bytes *b, struct nf
 	       (verdict->chain = strdup(mnl_attr_get_str(v.tb[NFTA_VERDICT_CHAIN])));
 }
 
-static int nft_add_elem(struct nft_set *s, const struct nlattr *nest)
+int nft_add_elem(struct nft_set *s, const struct nlattr *nest)
 {
 	struct nft_elem *e = nft_grow(&s->elems, &s->nelems, sizeof(*e));
 	struct nft_attrs at = { 0 };
@@ -728,7 +728,7 @@ static int nft_parse_gen(struct nft_ruleset *rs, const struct nlmsghdr *nlh)
 	return ret;
 }
 
-static int nft_parse_one(struct nft_ruleset *rs, const struct nlmsghdr *nlh)
+int nft_parse_one(struct nft_ruleset *rs, const struct nlmsghdr *nlh)
 {
 	if (nlh->nlmsg_type < NLMSG_MIN_TYPE)
 		return 0;

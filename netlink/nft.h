@@ -215,6 +215,30 @@ extern bool nft_parse_fast;
 
 int nft_ruleset_add_msg(struct nft_ruleset *rs, const void *buf, size_t len);
 
+/* What one commit's notifications touched, for the caller to decide what
+ * to re-evaluate. */
+struct nft_change {
+	size_t msgs;		/* nftables messages applied */
+	uint32_t families;	/* 1u << NFPROTO_* of every table touched */
+};
+
+/* Applies the notifications of one commit (NEW and DEL of tables, chains,
+ * rules, sets and elements; NEWGEN) to rs as the kernel applied them: a rule
+ * where NFTA_RULE_POSITION / NLM_F_APPEND put it, a replaced rule where the
+ * old one was, a renamed chain by its handle.  What chg touched is added to
+ * *chg (may be NULL).  Returns 0, -EINVAL for a malformed message, -ENOENT
+ * when it names a table, chain, set or position rs does not hold (rs is not
+ * the kernel's any more), -ENOMEM.  After an error rs is partly changed:
+ * re-seed it from a dump.  A deletion of what rs lacks is not an error: the
+ * outcome is the same. */
+int nft_ruleset_apply(struct nft_ruleset *rs, const void *buf, size_t len,
+		      struct nft_change *chg);
+
+/* How many tables, chains, rules and sets differ between a and b: rules in
+ * order, tables, chains, sets and set elements in any order (elements as
+ * the key ranges they make).  0 when the evaluator would see the same. */
+size_t nft_ruleset_diff(const struct nft_ruleset *a, const struct nft_ruleset *b);
+
 /* Lookups by name; NULL when absent. */
 const struct nft_table *nft_table_find(const struct nft_ruleset *rs, uint32_t family,
 				       const char *name);

@@ -266,6 +266,10 @@ bool nft_msg_ok(const struct nlmsghdr *nlh)
 		{ NFT_MSG_NEWTABLE, &pol_table }, { NFT_MSG_NEWCHAIN, &pol_chain },
 		{ NFT_MSG_NEWSET, &pol_set }, { NFT_MSG_NEWSETELEM, &pol_elem_list },
 		{ NFT_MSG_NEWRULE, &pol_rule }, { NFT_MSG_NEWGEN, &pol_gen },
+		/* Notifications of deletions carry what the dump would. */
+		{ NFT_MSG_DELTABLE, &pol_table }, { NFT_MSG_DELCHAIN, &pol_chain },
+		{ NFT_MSG_DELSET, &pol_set }, { NFT_MSG_DELSETELEM, &pol_elem_list },
+		{ NFT_MSG_DELRULE, &pol_rule },
 	};
 	struct walk w = { .ok = true };
 

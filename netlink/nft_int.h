@@ -22,8 +22,18 @@ void *nft_grow(void *arr_p, size_t *n, size_t size);
 void nft_copy_str(char *dst, size_t len, const char *src);
 /* b = data[0..len); len 0 when data is NULL or too long. */
 void nft_bytes_set(struct nft_bytes *b, const void *data, uint32_t len);
-/* Frees what r holds (not r). */
+/* Free what r, s, t hold (not r, s, t themselves). */
 void nft_rule_clear(struct nft_rule *r);
+void nft_set_clear(struct nft_set *s);
+void nft_table_clear(struct nft_table *t);
+/* Parses one nftables message (a NEW* one) into rs: nft_ruleset_add_msg()
+ * for one message.  Returns 0 or what nft_ruleset_add_msg() does. */
+int nft_parse_one(struct nft_ruleset *rs, const struct nlmsghdr *nlh);
+/* Appends the element of one NFTA_LIST_ELEM to s (its ranges untouched).
+ * Returns 0, -EINVAL or -ENOMEM. */
+int nft_add_elem(struct nft_set *s, const struct nlattr *nest);
+/* Rebuilds s's ranges from its elements.  Returns 0 or -ENOMEM. */
+int nft_derive_ranges(struct nft_set *s);
 
 /* Fills e from libnftnl's parse of one expression: kind NFT_EXPR_UNKNOWN
  * (name only) for a type podreach does not read.  Returns 0 or -ENOMEM. */

@@ -1,21 +1,36 @@
 #include <errno.h>
+#include <arpa/inet.h>
 #include <libmnl/libmnl.h>
+#include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 
 #include "netlink/nftwatch.h"
 
-#define NFTWATCH_MAX_READS 256	/* per call; the fd stays readable past it */
+#define NFTWATCH_MAX_READS 256		/* per call; the fd stays readable past it */
+#define NFTWATCH_MAX_COMMIT (256u << 20)	/* bytes kept of one commit */
+#define NFTWATCH_RECV (1 << 17)
 
 struct nftwatch {
 	struct mnl_socket *nl;
+	char *pend;		/* the unfinished commit's messages */
+	size_t npend, cap;
+	bool overflow;		/* ... did not fit: it is reported lost */
+	_Alignas(8) char buf[NFTWATCH_RECV];	/* messages are read in place */
 };
+
+struct nftwatch *
+nftwatch_alloc(void)
+{
+	return calloc(1, sizeof(struct nftwatch));
+}
 
 struct nftwatch *
 nftwatch_open(void)
 {
-	struct nftwatch *w = calloc(1, sizeof(*w));
+	struct nftwatch *w = nftwatch_alloc();
 	int group = NFNLGRP_NFTABLES, err;
 
 	if (!w)
@@ -28,6 +43,13 @@ nftwatch_open(void)
 		errno = err;
 		return NULL;
 	}
+	/* kube-proxy rewriting a large ruleset is one burst of messages: room
+	 * for it (SO_RCVBUFFORCE needs CAP_NET_ADMIN, which the agent has), else
+	 * what rmem_max allows.  An overflow only costs a re-read. */
+	if (setsockopt(mnl_socket_get_fd(w->nl), SOL_SOCKET, SO_RCVBUFFORCE, &(int){ 64 << 20 },
+		       sizeof(int)) < 0)
+		setsockopt(mnl_socket_get_fd(w->nl), SOL_SOCKET, SO_RCVBUF, &(int){ 4 << 20 },
+			   sizeof(int));
 	return w;
 }
 
@@ -38,6 +60,7 @@ nftwatch_close(struct nftwatch *w)
 		return;
 	if (w->nl)
 		mnl_socket_close(w->nl);
+	free(w->pend);
 	free(w);
 }
 
@@ -47,36 +70,105 @@ nftwatch_fd(const struct nftwatch *w)
 	return mnl_socket_get_fd(w->nl);
 }
 
-/* Counts the messages of one datagram; a truncated one counts too. */
-static int
-count_msgs(const void *buf, ssize_t got)
+static void
+forget(struct nftwatch *w)
 {
-	const struct nlmsghdr *nlh = buf;
-	int len = (int)got, n = 0;
+	w->npend = 0;
+	w->overflow = false;
+}
 
-	for (; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len))
-		n++;
-	return n ? n : 1;
+static void
+keep(struct nftwatch *w, const struct nlmsghdr *nlh)
+{
+	size_t need = w->npend + NLMSG_ALIGN(nlh->nlmsg_len);
+
+	if (w->overflow)
+		return;
+	if (need > w->cap) {
+		size_t cap = w->cap ? w->cap : 1 << 16;
+		char *p;
+
+		while (cap < need)
+			cap *= 2;
+		if (need > NFTWATCH_MAX_COMMIT || !(p = realloc(w->pend, cap))) {
+			w->overflow = true;
+			return;
+		}
+		w->pend = p;
+		w->cap = cap;
+	}
+	memcpy(w->pend + w->npend, nlh, nlh->nlmsg_len);
+	memset(w->pend + w->npend + nlh->nlmsg_len, 0, NLMSG_ALIGN(nlh->nlmsg_len) - nlh->nlmsg_len);
+	w->npend = need;
+}
+
+static int
+gen_cb(const struct nlattr *a, void *data)
+{
+	if (mnl_attr_get_type(a) == NFTA_GEN_ID && mnl_attr_validate(a, MNL_TYPE_U32) == 0)
+		*(uint32_t *)data = ntohl(mnl_attr_get_u32(a));
+	return MNL_CB_OK;
+}
+
+/* NEWGEN ends a commit: hand it over (lost if it did not fit). */
+static void
+commit(struct nftwatch *w, const struct nlmsghdr *nlh, nftwatch_cb cb, void *arg)
+{
+	struct nftwatch_commit c = { .msgs = w->pend, .len = w->npend };
+
+	mnl_attr_parse(nlh, sizeof(struct nfgenmsg), gen_cb, &c.genid);
+	if (w->overflow)
+		c = (struct nftwatch_commit){ .lost = true };
+	forget(w);
+	cb(&c, arg);
 }
 
 int
-nftwatch_read(struct nftwatch *w)
+nftwatch_feed(struct nftwatch *w, const void *buf, size_t len, nftwatch_cb cb, void *arg)
 {
-	static char buf[65536];
-	int n = 0;
+	const struct nlmsghdr *nlh = buf;
+	int left = (int)len, n = 0;
+
+	for (; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left), n++) {
+		if (nlh->nlmsg_type < NLMSG_MIN_TYPE ||
+		    NFNL_SUBSYS_ID(nlh->nlmsg_type) != NFNL_SUBSYS_NFTABLES)
+			continue;
+		if (NFNL_MSG_TYPE(nlh->nlmsg_type) == NFT_MSG_NEWGEN)
+			commit(w, nlh, cb, arg);
+		else
+			keep(w, nlh);
+	}
+	return w->overflow ? -ENOMEM : n;
+}
+
+void
+nftwatch_discard(struct nftwatch *w)
+{
+	forget(w);
+	while (w->nl && mnl_socket_recvfrom(w->nl, w->buf, sizeof(w->buf)) > 0)
+		;
+}
+
+int
+nftwatch_read(struct nftwatch *w, nftwatch_cb cb, void *arg)
+{
+	int n = 0, got_n;
 
 	for (int i = 0; i < NFTWATCH_MAX_READS; i++) {
-		ssize_t got = mnl_socket_recvfrom(w->nl, buf, sizeof(buf));
+		ssize_t got = mnl_socket_recvfrom(w->nl, w->buf, sizeof(w->buf));
 
 		if (got < 0 && (errno == ENOBUFS || errno == ENOSPC)) {
 			/* Lost some, or a datagram longer than buf (libmnl says
-			 * ENOSPC): the ruleset changed, that is all we need. */
+			 * ENOSPC): what is kept is incomplete. */
+			forget(w);
+			cb(&(struct nftwatch_commit){ .lost = true }, arg);
 			n++;
 			continue;
 		}
 		if (got < 0)
 			return errno == EAGAIN || errno == EWOULDBLOCK ? n : -errno;
-		n += count_msgs(buf, got);
+		if ((got_n = nftwatch_feed(w, w->buf, (size_t)got, cb, arg)) > 0)
+			n += got_n;
 	}
 	return n;
 }

@@ -44,7 +44,12 @@ struct agent_metrics {
 	uint64_t view_checks;		/* --resync comparisons of the view with a dump */
 	uint64_t view_checks_skipped;	/* ... put off: notifications came during the dump */
 	uint64_t divergences;		/* view entries a --resync dump found wrong */
-	uint64_t nft_events;		/* nftables notifications */
+	uint64_t nft_events;		/* nftables notifications applied */
+	uint64_t nft_commits;		/* nftables generations applied */
+	uint64_t nft_resyncs;		/* ruleset re-read: lost notifications, a gap */
+	uint64_t nft_checks;		/* --resync comparisons of the ruleset view */
+	uint64_t nft_checks_skipped;	/* ... put off: a commit came during the dump */
+	uint64_t nft_divergences;	/* entries of the ruleset view a dump found wrong */
 	uint64_t buckets[API_RECONCILE_BUCKETS];	/* reconcile duration */
 	double dur_sum;
 	uint64_t http_requests;
@@ -78,15 +83,17 @@ struct agent {
 	bool lost;			/* notifications were lost: drop the queue first */
 	bool self_check;		/* ... and compared with it first (--resync) */
 	struct nftwatch *nftw;		/* nftables change notifications, or NULL */
-	struct ev_timer *t_rules;	/* coalesces them */
-	bool rules_pending, rules_dirty;
+	struct ev_timer *t_rules;	/* retries a failed read; polls without nftw */
+	bool rules_pending;
+	bool rules_dirty;		/* the ruleset view must be re-read from a dump */
+	bool rules_check;		/* ... and compared with it first (--resync) */
 	struct rc_result res;		/* the last reconcile: decisions, firewall, settings */
 	char *status_json;		/* the last report, rendered */
 	char *status_text;
 	size_t problems[PC_COUNT];	/* the last report's problems by code, for /metrics */
 	struct pdiff pkeys;		/* ... and by code and subject, for the log */
 	bool ready;
-	struct nft_ruleset *rules;	/* the last ruleset read, or NULL */
+	struct nft_ruleset *rules;	/* the ruleset view (rules.c), or NULL */
 	double rules_at;		/* when it was read (ev_now()), 0: never */
 	bool fw_warned;			/* the ruleset could not be read: said once */
 	struct report *report;		/* reused by every reconcile */

@@ -64,6 +64,7 @@ on_resync_timer(struct ev_loop *loop, void *arg)
 	ev_timer_arm(a->t_resync, a->cfg->resync);
 	a->need_dump = true;
 	a->self_check = true;
+	a->rules_check = true;
 	reconcile(a);
 }
 

@@ -203,8 +203,23 @@ metrics_counters(const struct agent *a, FILE *f)
 	metric(f, "view_divergences_total", "counter",
 	       "Entries of the incremental kernel view a --resync dump found wrong (should stay 0).");
 	fprintf(f, "podreach_view_divergences_total %llu\n", (unsigned long long)m->divergences);
-	metric(f, "nft_events_total", "counter", "nftables change notifications.");
+	metric(f, "nft_events_total", "counter", "nftables change notifications applied.");
 	fprintf(f, "podreach_nft_events_total %llu\n", (unsigned long long)m->nft_events);
+	metric(f, "nft_commits_total", "counter", "nftables generations applied to the ruleset view.");
+	fprintf(f, "podreach_nft_commits_total %llu\n", (unsigned long long)m->nft_commits);
+	metric(f, "nft_resyncs_total", "counter",
+	       "Ruleset re-reads after lost notifications or a missed generation.");
+	fprintf(f, "podreach_nft_resyncs_total %llu\n", (unsigned long long)m->nft_resyncs);
+	metric(f, "nft_view_checks_total", "counter", "Comparisons of the ruleset view with a dump.");
+	fprintf(f, "podreach_nft_view_checks_total %llu\n", (unsigned long long)m->nft_checks);
+	metric(f, "nft_view_checks_skipped_total", "counter",
+	       "Comparisons put off because a commit came during the dump.");
+	fprintf(f, "podreach_nft_view_checks_skipped_total %llu\n",
+		(unsigned long long)m->nft_checks_skipped);
+	metric(f, "nft_view_divergences_total", "counter",
+	       "Entries of the ruleset view a --resync dump found wrong (should stay 0).");
+	fprintf(f, "podreach_nft_view_divergences_total %llu\n",
+		(unsigned long long)m->nft_divergences);
 	metric(f, "repair_latency_seconds", "gauge", "From an owned route's deletion to its repair, last seen.");
 	fprintf(f, "podreach_repair_latency_seconds %.6f\n", m->repair_last_ms / 1000);
 	metric(f, "http_requests_total", "counter", "HTTP requests answered.");
