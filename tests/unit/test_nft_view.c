@@ -1,0 +1,405 @@
+/*
+ * The nftables view kept from notifications: commits built with libnftnl
+ * as the kernel (6.x) announces them — NFTA_RULE_POSITION, NLM_F_APPEND,
+ * a replacement's DELRULE and NEWRULE with one handle, a position naming a
+ * rule announced later in the commit — applied with nft_ruleset_apply(),
+ * then compared with nft_ruleset_diff() to the same ruleset built the way
+ * a dump sends it.  nftwatch_feed() cuts datagrams into commits at NEWGEN.
+ * No root, no kernel.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <cmocka.h>
+
+#include <linux/netfilter.h>
+#include <linux/netfilter/nfnetlink.h>
+
+#include <libmnl/libmnl.h>
+#include <libnftnl/chain.h>
+#include <libnftnl/expr.h>
+#include <libnftnl/rule.h>
+#include <libnftnl/set.h>
+#include <libnftnl/table.h>
+
+#include "netlink/nft.h"
+#include "netlink/nftwatch.h"
+
+/* One commit's messages, back to back as a datagram holds them. */
+static char commit[1 << 16];
+static size_t clen;
+static struct nft_ruleset *view;
+
+static struct nlmsghdr *msg(uint16_t type, uint16_t flags)
+{
+	assert_true(clen + 4096 < sizeof(commit));
+	return nftnl_nlmsg_build_hdr(commit + clen, type, NFPROTO_IPV4, flags, 1);
+}
+
+static void done(struct nlmsghdr *nlh)
+{
+	clen += NLMSG_ALIGN(nlh->nlmsg_len);
+}
+
+static int apply(void)
+{
+	struct nft_change chg = { 0 };
+	int ret = nft_ruleset_apply(view, commit, clen, &chg);
+
+	clen = 0;
+	return ret;
+}
+
+static void table(uint16_t type, const char *name)
+{
+	struct nftnl_table *t = nftnl_table_alloc();
+	struct nlmsghdr *nlh = msg(type, 0);
+
+	nftnl_table_set_str(t, NFTNL_TABLE_NAME, name);
+	nftnl_table_set_u64(t, NFTNL_TABLE_HANDLE, 1);
+	nftnl_table_nlmsg_build_payload(nlh, t);
+	nftnl_table_free(t);
+	done(nlh);
+}
+
+/* hook < 0: a regular chain. */
+static void chain(uint16_t type, const char *name, uint64_t handle, int hook, uint32_t policy)
+{
+	struct nftnl_chain *c = nftnl_chain_alloc();
+	struct nlmsghdr *nlh = msg(type, 0);
+
+	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, "t");
+	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, name);
+	nftnl_chain_set_u64(c, NFTNL_CHAIN_HANDLE, handle);
+	if (hook >= 0) {
+		nftnl_chain_set_u32(c, NFTNL_CHAIN_HOOKNUM, (uint32_t)hook);
+		nftnl_chain_set_s32(c, NFTNL_CHAIN_PRIO, 0);
+		nftnl_chain_set_u32(c, NFTNL_CHAIN_POLICY, policy);
+		nftnl_chain_set_str(c, NFTNL_CHAIN_TYPE, "filter");
+	}
+	nftnl_chain_nlmsg_build_payload(nlh, c);
+	nftnl_chain_free(c);
+	done(nlh);
+}
+
+/* A rule of chain c whose verdict says which version it is (accept or
+ * drop); pos 0: no NFTA_RULE_POSITION. */
+static void rule(uint16_t type, uint16_t flags, const char *c, uint64_t handle, uint64_t pos,
+		 int32_t verdict)
+{
+	struct nftnl_rule *r = nftnl_rule_alloc();
+	struct nftnl_expr *e = nftnl_expr_alloc("immediate");
+	struct nlmsghdr *nlh = msg(type, flags);
+
+	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, "t");
+	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, c);
+	nftnl_rule_set_u64(r, NFTNL_RULE_HANDLE, handle);
+	if (pos)
+		nftnl_rule_set_u64(r, NFTNL_RULE_POSITION, pos);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, (uint32_t)verdict);
+	nftnl_rule_add_expr(r, e);
+	nftnl_rule_nlmsg_build_payload(nlh, r);
+	nftnl_rule_free(r);
+	done(nlh);
+}
+
+#define ADD(c, h, pos) rule(NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND, c, h, pos, NF_ACCEPT)
+#define INS(c, h, pos) rule(NFT_MSG_NEWRULE, NLM_F_CREATE, c, h, pos, NF_ACCEPT)
+#define DEL(c, h) rule(NFT_MSG_DELRULE, 0, c, h, 0, NF_ACCEPT)
+/* What `nft replace rule` sends: the old one deleted, the new with its handle. */
+#define REPL(c, h, pos) rule(NFT_MSG_NEWRULE, NLM_F_APPEND, c, h, pos, NF_DROP)
+
+static void set(uint16_t type, const char *name, uint64_t handle)
+{
+	struct nftnl_set *s = nftnl_set_alloc();
+	struct nlmsghdr *nlh = msg(type, 0);
+
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, "t");
+	nftnl_set_set_str(s, NFTNL_SET_NAME, name);
+	nftnl_set_set_u64(s, NFTNL_SET_HANDLE, handle);
+	nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_INTERVAL);
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, 4);
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, 7);
+	nftnl_set_nlmsg_build_payload(nlh, s);
+	nftnl_set_free(s);
+	done(nlh);
+}
+
+/* The range [lo, end) as the rbtree backend announces it: a start and an
+ * INTERVAL_END element. */
+static void elems(uint16_t type, const char *name, uint32_t lo, uint32_t end)
+{
+	struct nlmsghdr *nlh = msg(type, 0);
+	uint32_t keys[2] = { htonl(lo), htonl(end) };
+	struct nlattr *list;
+
+	mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, "t");
+	mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, name);
+	list = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_LIST_ELEMENTS);
+	for (int i = 0; i < 2; i++) {
+		struct nftnl_set_elem *e = nftnl_set_elem_alloc();
+
+		nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, &keys[i], 4);
+		if (i)
+			nftnl_set_elem_set_u32(e, NFTNL_SET_ELEM_FLAGS, NFT_SET_ELEM_INTERVAL_END);
+		nftnl_set_elem_nlmsg_build(nlh, e, NFTA_LIST_ELEM);
+		nftnl_set_elem_free(e);
+	}
+	mnl_attr_nest_end(nlh, list);
+	done(nlh);
+}
+
+static void gen(uint32_t id)
+{
+	struct nlmsghdr *nlh = msg(NFT_MSG_NEWGEN, 0);
+
+	mnl_attr_put_u32(nlh, NFTA_GEN_ID, htonl(id));
+	done(nlh);
+}
+
+/* The handles of chain c of table t, in order, as "1 2 3". */
+static const char *order(const char *c)
+{
+	static char out[256];
+	const struct nft_chain *ch = nft_chain_find(nft_table_find(view, NFPROTO_IPV4, "t"), c);
+	size_t n = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; ch && i < ch->nrules; i++)
+		n += (size_t)snprintf(out + n, sizeof(out) - n, "%s%llu", i ? " " : "",
+				      (unsigned long long)ch->rules[i].handle);
+	return ch ? out : "(no chain)";
+}
+
+static int32_t verdict_of(const char *c, size_t i)
+{
+	const struct nft_chain *ch = nft_chain_find(nft_table_find(view, NFPROTO_IPV4, "t"), c);
+
+	return ch->rules[i].exprs[0].u.imm.verdict;
+}
+
+static int setup(void **state)
+{
+	view = nft_ruleset_new();
+	clen = 0;
+	table(NFT_MSG_NEWTABLE, "t");
+	chain(NFT_MSG_NEWCHAIN, "c", 2, 2, NF_ACCEPT);
+	ADD("c", 3, 0);
+	ADD("c", 4, 3);
+	ADD("c", 5, 4);
+	return apply();
+}
+
+static int teardown(void **state)
+{
+	nft_ruleset_free(view);
+	view = NULL;
+	return 0;
+}
+
+static void test_rule_positions(void **state)
+{
+	assert_string_equal(order("c"), "3 4 5");
+	INS("c", 6, 0);		/* nft insert: at the head, no position */
+	assert_int_equal(apply(), 0);
+	assert_string_equal(order("c"), "6 3 4 5");
+	INS("c", 7, 3);		/* nft insert ... position 4: after 3 */
+	ADD("c", 8, 0);		/* nft add: at the end */
+	ADD("c", 9, 7);		/* nft add ... position 7 */
+	assert_int_equal(apply(), 0);
+	assert_string_equal(order("c"), "6 3 7 9 4 5 8");
+	DEL("c", 3);
+	DEL("c", 8);
+	DEL("c", 99);		/* not there: the outcome is the same */
+	assert_int_equal(apply(), 0);
+	assert_string_equal(order("c"), "6 7 9 4 5");
+}
+
+/* Two rules inserted at the head in one commit: the first is announced
+ * with the second (not yet announced) as the rule before it. */
+static void test_rule_position_later_in_commit(void **state)
+{
+	INS("c", 7, 6);
+	INS("c", 6, 0);
+	assert_int_equal(apply(), 0);
+	assert_string_equal(order("c"), "6 7 3 4 5");
+	INS("c", 8, 42);	/* a position that never comes: not the kernel's */
+	assert_int_equal(apply(), -ENOENT);
+}
+
+static void test_rule_replace(void **state)
+{
+	/* the first rule: no position, NLM_F_APPEND, yet it stays first */
+	DEL("c", 3);
+	REPL("c", 3, 0);
+	assert_int_equal(apply(), 0);
+	assert_string_equal(order("c"), "3 4 5");
+	assert_int_equal(verdict_of("c", 0), NF_DROP);
+	/* announced before its DELRULE: the old one (after it) goes */
+	REPL("c", 4, 3);
+	DEL("c", 4);
+	assert_int_equal(apply(), 0);
+	assert_string_equal(order("c"), "3 4 5");
+	assert_int_equal(verdict_of("c", 1), NF_DROP);
+	/* the first one again, announced before its DELRULE, no position */
+	rule(NFT_MSG_NEWRULE, NLM_F_APPEND, "c", 3, 0, NF_QUEUE);
+	DEL("c", 3);
+	assert_int_equal(apply(), 0);
+	assert_string_equal(order("c"), "3 4 5");
+	assert_int_equal(verdict_of("c", 0), NF_QUEUE);
+	/* replaced twice in one commit, the first replacement placed after
+	 * the second (kernel 6.18: DEL, NEW pos itself, DEL, NEW) */
+	DEL("c", 5);
+	REPL("c", 5, 5);
+	DEL("c", 5);
+	REPL("c", 5, 4);
+	assert_int_equal(apply(), 0);
+	assert_string_equal(order("c"), "3 4 5");
+}
+
+static void test_chains_tables(void **state)
+{
+	chain(NFT_MSG_NEWCHAIN, "old", 10, -1, 0);
+	assert_int_equal(apply(), 0);
+	chain(NFT_MSG_NEWCHAIN, "new", 10, -1, 0);	/* rename: same handle */
+	ADD("new", 11, 0);
+	chain(NFT_MSG_NEWCHAIN, "c", 2, 2, NF_DROP);	/* policy changed */
+	assert_int_equal(apply(), 0);
+	assert_string_equal(order("old"), "(no chain)");
+	assert_string_equal(order("new"), "11");
+	assert_int_equal(nft_chain_find(&view->tables[0], "c")->policy, NF_DROP);
+	ADD("nochain", 12, 0);
+	assert_int_equal(apply(), -ENOENT);
+	DEL("new", 11);
+	chain(NFT_MSG_DELCHAIN, "new", 10, -1, 0);
+	assert_int_equal(apply(), 0);
+	assert_int_equal(view->tables[0].nchains, 1);
+	table(NFT_MSG_DELTABLE, "t");
+	assert_int_equal(apply(), 0);
+	assert_int_equal(view->ntables, 0);
+}
+
+static void test_sets(void **state)
+{
+	const struct nft_set *s;
+
+	set(NFT_MSG_NEWSET, "s", 20);
+	elems(NFT_MSG_NEWSETELEM, "s", 0x0a000000, 0x0b000000);
+	elems(NFT_MSG_NEWSETELEM, "s", 0x0c000000, 0x0d000000);
+	assert_int_equal(apply(), 0);
+	s = nft_set_find(&view->tables[0], "s");
+	assert_int_equal(s->nranges, 2);
+	elems(NFT_MSG_DELSETELEM, "s", 0x0a000000, 0x0b000000);
+	assert_int_equal(apply(), 0);
+	assert_int_equal(s->nranges, 1);
+	assert_int_equal(s->ranges[0].lo.b[0], 0x0c);
+	assert_int_equal(s->ranges[0].hi.b[0], 0x0c);
+	/* the name again with another handle (anonymous sets' __set%d are
+	 * reused): a new set, none of the old elements */
+	set(NFT_MSG_NEWSET, "s", 21);
+	assert_int_equal(apply(), 0);
+	assert_int_equal(s->nranges, 0);
+	set(NFT_MSG_DELSET, "s", 21);
+	assert_int_equal(apply(), 0);
+	assert_null(nft_set_find(&view->tables[0], "s"));
+}
+
+/* The view after a commit against the same ruleset as a dump sends it. */
+static void test_diff(void **state)
+{
+	struct nft_ruleset *dump = nft_ruleset_new(), *keep = view;
+	struct nft_chain *ch;
+	struct nft_rule r;
+
+	view = dump;
+	table(NFT_MSG_NEWTABLE, "t");
+	chain(NFT_MSG_NEWCHAIN, "c", 2, 2, NF_ACCEPT);
+	ADD("c", 3, 0);
+	ADD("c", 4, 0);
+	ADD("c", 5, 0);
+	assert_int_equal(nft_ruleset_add_msg(dump, commit, clen), 0);
+	clen = 0;
+	view = keep;
+	assert_int_equal(nft_ruleset_diff(view, dump), 0);
+	ch = (struct nft_chain *)nft_chain_find(&view->tables[0], "c");
+	r = ch->rules[0];	/* the same rules in another order */
+	ch->rules[0] = ch->rules[1];
+	ch->rules[1] = r;
+	assert_int_equal(nft_ruleset_diff(view, dump), 1);
+	ch->rules[1] = ch->rules[0];
+	ch->rules[0] = r;
+	DEL("c", 4);
+	assert_int_equal(apply(), 0);
+	assert_int_equal(nft_ruleset_diff(view, dump), 1);
+	assert_int_equal(nft_ruleset_diff(dump, view), 1);
+	ADD("c", 4, 3);
+	chain(NFT_MSG_NEWCHAIN, "c", 2, 2, NF_DROP);
+	assert_int_equal(apply(), 0);
+	assert_int_equal(nft_ruleset_diff(view, dump), 1);	/* the policy */
+	nft_ruleset_free(dump);
+}
+
+struct seen {
+	uint32_t gen[4];
+	size_t len[4];
+	int n, lost;
+};
+
+static void on_commit(const struct nftwatch_commit *c, void *arg)
+{
+	struct seen *s = arg;
+
+	s->lost += c->lost;
+	if (!c->lost && s->n < 4) {
+		s->gen[s->n] = c->genid;
+		s->len[s->n++] = c->len;
+	}
+}
+
+/* Messages are kept until their commit's NEWGEN, across datagrams. */
+static void test_watch_commits(void **state)
+{
+	struct nftwatch *w = nftwatch_alloc();
+	struct seen s = { 0 };
+	size_t first, before_gen;
+
+	ADD("c", 6, 0);
+	first = clen;
+	DEL("c", 6);
+	before_gen = clen;
+	gen(8);
+	ADD("c", 7, 0);
+	gen(9);
+	assert_int_equal(nftwatch_feed(w, commit, first, on_commit, &s), 1);
+	assert_int_equal(s.n, 0);	/* no NEWGEN yet */
+	assert_int_equal(nftwatch_feed(w, commit + first, clen - first, on_commit, &s), 4);
+	assert_int_equal(s.n, 2);
+	assert_int_equal(s.gen[0], 8);
+	assert_int_equal(s.len[0], before_gen);	/* both rule messages, not NEWGEN */
+	assert_int_equal(s.gen[1], 9);
+	assert_int_equal(s.lost, 0);
+	nftwatch_close(w);
+	clen = 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_rule_positions, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rule_position_later_in_commit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rule_replace, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_chains_tables, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sets, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_diff, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_watch_commits, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
