@@ -215,11 +215,33 @@ extern bool nft_parse_fast;
 
 int nft_ruleset_add_msg(struct nft_ruleset *rs, const void *buf, size_t len);
 
+/* A chain or set by family, table and name, as one number (FNV-1a), so
+ * that what a commit touched and what an evaluation read can be compared.
+ * Two objects may share a key: a caller then only does more than needed. */
+static inline uint64_t nft_key(uint32_t family, const char *table, const char *name)
+{
+	uint64_t h = 0xcbf29ce484222325ull ^ (family & 0xff);
+	const char *parts[2] = { table ? table : "", name ? name : "" };
+
+	h *= 0x100000001b3ull;
+	for (int i = 0; i < 2; i++) {
+		for (const unsigned char *p = (const unsigned char *)parts[i]; *p; p++)
+			h = (h ^ *p) * 0x100000001b3ull;
+		h *= 0x100000001b3ull;	/* the separator */
+	}
+	return h;
+}
+
+#define NFT_CHANGE_KEYS 64
+
 /* What one commit's notifications touched, for the caller to decide what
  * to re-evaluate. */
 struct nft_change {
 	size_t msgs;		/* nftables messages applied */
 	uint32_t families;	/* 1u << NFPROTO_* of every table touched */
+	bool all;		/* a table, a base chain, or more than fit in keys */
+	size_t nkeys;
+	uint64_t keys[NFT_CHANGE_KEYS];	/* nft_key() of each chain and set touched */
 };
 
 /* Applies the notifications of one commit (NEW and DEL of tables, chains,

@@ -46,6 +46,7 @@ struct nft_apply {
 		struct nft_rule rule;
 	} *wait;
 	size_t nwait;
+	struct nft_change *chg;	/* NULL: not kept */
 };
 
 /* The names and handle of one message (nft_msg_ok() checked the types). */
@@ -234,8 +235,13 @@ static int nft_del_rule(struct nft_ruleset *rs, const struct nlmsghdr *nlh, stru
 
 /* ---- tables, chains, sets --------------------------------------------- */
 
-/* A chain renamed keeps its handle: the notification has the new name. */
-static int nft_new_chain(struct nft_ruleset *rs, const struct nlmsghdr *nlh)
+static void nft_note_key(struct nft_change *chg, uint32_t family, const char *table,
+			 const char *name);
+
+/* A chain renamed keeps its handle: the notification has the new name (a
+ * jump to the old one now finds nothing: that is a change too). */
+static int nft_new_chain(struct nft_ruleset *rs, const struct nlmsghdr *nlh,
+			 const struct nft_apply *ap)
 {
 	struct nft_ids id;
 	struct nft_table *t;
@@ -247,9 +253,12 @@ static int nft_new_chain(struct nft_ruleset *rs, const struct nlmsghdr *nlh)
 	t = nft_table_at(rs, &id, NFTA_CHAIN_TABLE);
 	h = nft_id_u64(&id, NFTA_CHAIN_HANDLE);
 	for (size_t i = 0; t && h && id.tb[NFTA_CHAIN_NAME] && i < t->nchains; i++)
-		if (t->chains[i].handle == h)
+		if (t->chains[i].handle == h) {
+			if (ap->chg)
+				nft_note_key(ap->chg, t->family, t->name, t->chains[i].name);
 			nft_copy_str(t->chains[i].name, sizeof(t->chains[i].name),
 				     nft_id_str(&id, NFTA_CHAIN_NAME));
+		}
 	return nft_parse_one(rs, nlh);
 }
 
@@ -395,7 +404,7 @@ static int nft_apply_one(struct nft_ruleset *rs, const struct nlmsghdr *nlh, str
 	switch (type) {
 	case NFT_MSG_NEWRULE: return nft_new_rule(rs, nlh, ap);
 	case NFT_MSG_DELRULE: return nft_del_rule(rs, nlh, ap);
-	case NFT_MSG_NEWCHAIN: return nft_new_chain(rs, nlh);
+	case NFT_MSG_NEWCHAIN: return nft_new_chain(rs, nlh, ap);
 	case NFT_MSG_DELCHAIN: return nft_del_chain(rs, nlh);
 	case NFT_MSG_NEWSET: return nft_new_set(rs, nlh);
 	case NFT_MSG_DELSET: return nft_del_set(rs, nlh);
@@ -405,10 +414,60 @@ static int nft_apply_one(struct nft_ruleset *rs, const struct nlmsghdr *nlh, str
 	return nft_parse_one(rs, nlh);	/* NEWTABLE, NEWSETELEM, NEWGEN */
 }
 
+static void nft_note_key(struct nft_change *chg, uint32_t family, const char *table,
+			 const char *name)
+{
+	for (size_t i = 0; i < chg->nkeys; i++)
+		if (chg->keys[i] == nft_key(family, table, name))
+			return;
+	if (chg->nkeys == NFT_CHANGE_KEYS)
+		chg->all = true;
+	else
+		chg->keys[chg->nkeys++] = nft_key(family, table, name);
+}
+
+/* What the message touched: the chain of a rule, a chain (a base chain, a
+ * hook moved or a table: anything), a set. */
+static void nft_note(struct nft_change *chg, const struct nlmsghdr *nlh)
+{
+	struct nft_ids id;
+
+	chg->msgs++;
+	if (nft_ids(nlh, &id)) {
+		chg->all = true;
+		return;
+	}
+	chg->families |= 1u << (id.family & 31);
+	switch (NFNL_MSG_TYPE(nlh->nlmsg_type)) {
+	case NFT_MSG_NEWRULE:
+	case NFT_MSG_DELRULE:
+		nft_note_key(chg, id.family, nft_id_str(&id, NFTA_RULE_TABLE),
+			     nft_id_str(&id, NFTA_RULE_CHAIN));
+		return;
+	case NFT_MSG_NEWCHAIN:
+	case NFT_MSG_DELCHAIN:
+		chg->all |= id.tb[NFTA_CHAIN_HOOK] != NULL;
+		nft_note_key(chg, id.family, nft_id_str(&id, NFTA_CHAIN_TABLE),
+			     nft_id_str(&id, NFTA_CHAIN_NAME));
+		return;
+	case NFT_MSG_NEWSET:
+	case NFT_MSG_DELSET:
+		nft_note_key(chg, id.family, nft_id_str(&id, NFTA_SET_TABLE),
+			     nft_id_str(&id, NFTA_SET_NAME));
+		return;
+	case NFT_MSG_NEWSETELEM:
+	case NFT_MSG_DELSETELEM:
+		nft_note_key(chg, id.family, nft_id_str(&id, NFTA_SET_ELEM_LIST_TABLE),
+			     nft_id_str(&id, NFTA_SET_ELEM_LIST_SET));
+		return;
+	}
+	chg->all = true;	/* a table: dormant, gone */
+}
+
 int nft_ruleset_apply(struct nft_ruleset *rs, const void *buf, size_t len, struct nft_change *chg)
 {
 	const struct nlmsghdr *nlh = buf;
-	struct nft_apply ap = { 0 };
+	struct nft_apply ap = { .chg = chg };
 	int left = (int)len, ret;
 
 	if (!rs || !buf || len > INT32_MAX)
@@ -423,10 +482,8 @@ int nft_ruleset_apply(struct nft_ruleset *rs, const void *buf, size_t len, struc
 			ret = -EINVAL;
 		else
 			ret = nft_apply_one(rs, nlh, &ap);
-		if (chg && NFNL_MSG_TYPE(nlh->nlmsg_type) != NFT_MSG_NEWGEN) {
-			chg->msgs++;
-			chg->families |= 1u << (nfg->nfgen_family & 31);
-		}
+		if (chg && NFNL_MSG_TYPE(nlh->nlmsg_type) != NFT_MSG_NEWGEN)
+			nft_note(chg, nlh);
 	}
 	if (!ret && left != 0)
 		ret = -EINVAL;

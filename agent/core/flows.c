@@ -65,6 +65,7 @@ struct flow_ends {
 	const struct kview *kv;
 	const struct nft_ruleset *rs;
 	struct strpool *pool;
+	struct fw_trace *trace;
 	bool nomem;
 	uint32_t pod, probe_src, daddr;
 	int iif, oif;
@@ -75,7 +76,7 @@ struct flow_ends {
 static size_t
 flows_port(struct flow_ends *e, uint16_t port, struct report_fw *out)
 {
-	struct fw_ctx ctx = { e->kv->addrs, e->kv->naddrs };
+	struct fw_ctx ctx = { e->kv->addrs, e->kv->naddrs, e->trace };
 	struct fw_result res[3];
 	struct fw_flow f;
 	char dev[IF_NAMESIZE + 8];
@@ -104,6 +105,7 @@ struct in_ends {
 	const struct kview *kv;
 	const struct nft_ruleset *rs;
 	struct strpool *pool;
+	struct fw_trace *trace;
 	bool nomem;
 	uint32_t pod, node_ip;		/* the local destinations */
 	int pod_oif;			/* the pod's veth, 0 without a pod */
@@ -139,7 +141,7 @@ keep_in(struct in_ends *e, const struct fw_result *res, size_t got, const char *
 static size_t
 flows_in_port(struct in_ends *e, uint16_t port, struct report_fw *out)
 {
-	struct fw_ctx ctx = { e->kv->addrs, e->kv->naddrs };
+	struct fw_ctx ctx = { e->kv->addrs, e->kv->naddrs, e->trace };
 	struct fw_result res[3];
 	struct fw_flow f;
 	char dev[IF_NAMESIZE + 8];
@@ -205,10 +207,11 @@ flows_in_route(struct in_ends *e, const struct cfg *c, const struct plan *p,
 int
 flows_evaluate(const struct cfg *c, const struct kview *kv, const struct plan *p,
 	       const struct plan_remote *rm, const struct nft_ruleset *rs,
-	       struct report_fw **out, size_t *nout, struct strpool **pool)
+	       struct report_fw **out, size_t *nout, struct strpool **pool,
+	       struct fw_trace *trace)
 {
-	struct flow_ends e = { .kv = kv, .rs = rs };
-	struct in_ends in = { .kv = kv, .rs = rs, .node_ip = c->node_ip };
+	struct flow_ends e = { .kv = kv, .rs = rs, .trace = trace };
+	struct in_ends in = { .kv = kv, .rs = rs, .trace = trace, .node_ip = c->node_ip };
 	struct report_fw *fw;
 	char ip[CIDR_STRLEN];
 	bool is_pod;
@@ -217,6 +220,8 @@ flows_evaluate(const struct cfg *c, const struct kview *kv, const struct plan *p
 	*out = NULL;
 	*nout = 0;
 	*pool = NULL;
+	if (trace)
+		memset(trace, 0, sizeof(*trace));
 	if (!rs || p->n == 0 || c->pod_cidrs.n == 0)
 		return 0;
 	/* Sized for the worst case; only the pages written are ever touched.

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 struct cfg;
+struct fw_trace;
 struct kview;
 struct nft_ruleset;
 struct plan;
@@ -37,10 +38,12 @@ uint32_t flows_local_pod(const struct cfg *c, const struct kview *kv, int *iif);
  * masquerade leaves), to a pod here and to the node.  Inbound flows every
  * hook accepts are kept for the first node of each cluster of rm (p's
  * remotes) only.  *out is malloc'd, its strings live in *pool; the caller
- * frees both (NULL when there is nothing to evaluate).  Returns 0 or
+ * frees both (NULL when there is nothing to evaluate).  The chains and
+ * sets read are noted in *trace (reset first; may be NULL).  Returns 0 or
  * -ENOMEM (nothing then to free). */
 int flows_evaluate(const struct cfg *c, const struct kview *kv, const struct plan *p,
 		   const struct plan_remote *rm, const struct nft_ruleset *rs,
-		   struct report_fw **out, size_t *nout, struct strpool **pool);
+		   struct report_fw **out, size_t *nout, struct strpool **pool,
+		   struct fw_trace *trace);
 
 #endif

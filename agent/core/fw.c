@@ -58,6 +58,34 @@ struct fw_eval {
 
 /* ---- names ----------------------------------------------------------- */
 
+/* ---- what an evaluation read ------------------------------------------ */
+
+bool fw_trace_has(const struct fw_trace *t, uint64_t key)
+{
+	if (t->full)
+		return true;
+	for (size_t i = 0; i < t->n; i++)
+		if (t->keys[i] == key)
+			return true;
+	return false;
+}
+
+static void fw_note(const struct fw_eval *ev, const char *name)
+{
+	struct fw_trace *t = ev->ctx->trace;
+	uint64_t key;
+
+	if (!t || t->full)
+		return;
+	key = nft_key(ev->table->family, ev->table->name, name);
+	if (fw_trace_has(t, key))
+		return;
+	if (t->n == FW_TRACE_KEYS)
+		t->full = true;
+	else
+		t->keys[t->n++] = key;
+}
+
 const char *fw_verdict_name(enum fw_verdict v)
 {
 	static const char *const names[] = {
@@ -315,6 +343,7 @@ static enum fw_step fw_lookup(struct fw_eval *ev, const struct nft_expr *e)
 	const struct nft_elem *el;
 	const uint8_t *k;
 
+	fw_note(ev, e->str);
 	if (!s)
 		return fw_unknown(ev, "set %s not found", e->str ? e->str : "?");
 	if (s->flags & (NFT_SET_TIMEOUT | NFT_SET_EVAL))
@@ -820,6 +849,7 @@ static bool fw_enter(struct fw_eval *ev, struct fw_walk *w, struct fw_decision *
 {
 	const struct nft_chain *to = nft_chain_find(ev->table, ev->target);
 
+	fw_note(ev, ev->target);	/* found or not: a new chain of that name counts */
 	d->v = FW_UNKNOWN;
 	if (!to) {
 		fw_unknown(ev, "chain %.64s not found", ev->target ? ev->target : "?");
@@ -862,6 +892,7 @@ static void fw_chain(struct fw_eval *ev, const struct nft_chain *base, struct fw
 	enum fw_step s;
 
 	w.recent[0] = base->name;
+	fw_note(ev, base->name);
 	for (;;) {
 		if (w.i >= w.c->nrules) {
 			if (!fw_pop(&w))

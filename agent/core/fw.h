@@ -56,12 +56,29 @@ struct fw_flow {
 	uint32_t ctmark;
 };
 
+#define FW_TRACE_KEYS 256
+
+/* The chains and sets an evaluation read, as nft_key()s: a ruleset change
+ * that touches none of them cannot change its verdicts (a new base chain
+ * aside, which the caller knows from nft_change.all).  full: more than fit,
+ * treat every change as touching. */
+struct fw_trace {
+	uint64_t keys[FW_TRACE_KEYS];
+	size_t n;
+	bool full;
+};
+
 /* What `fib ... type` and addrtype consult: the node's IPv4 addresses
- * (local table: the addresses, their subnet broadcasts, 127/8 on lo). */
+ * (local table: the addresses, their subnet broadcasts, 127/8 on lo); and
+ * where to note what the evaluation read (NULL: nowhere). */
 struct fw_ctx {
 	const struct addr4 *addrs;
 	size_t naddrs;
+	struct fw_trace *trace;
 };
+
+/* Whether t holds key (always when full). */
+bool fw_trace_has(const struct fw_trace *t, uint64_t key);
 
 #define FW_TABLE_LEN	(8 + 256)	/* "inet " + NFT_NAME_MAXLEN */
 #define FW_CHAIN_LEN	256

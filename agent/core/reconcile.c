@@ -96,7 +96,7 @@ rc_run(const struct rc_input *in, const struct rc_kernel *k, struct rc_result *r
 	/* Routes may have changed by now: a firewall view we cannot afford is
 	 * reported, not a reason to lose the rest. */
 	res->fw_err = flows_evaluate(c, in->kv, &res->plan, in->remotes, in->rules, &res->fw,
-				     &res->nfw, &res->fw_pool);
+				     &res->nfw, &res->fw_pool, &res->fw_trace);
 	return 0;
 }
 

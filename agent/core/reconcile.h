@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "agent/core/fw.h"
 #include "agent/core/plan.h"
 #include "agent/core/sysctl.h"
 
@@ -57,6 +58,7 @@ struct rc_result {
 	char bridge_dev[IF_NAMESIZE + 8];	/* the interface holding the node IP */
 	int failed;			/* route changes the kernel refused */
 	int fw_err;			/* -ENOMEM: the firewall was not evaluated */
+	struct fw_trace fw_trace;	/* the chains and sets the flows read */
 };
 
 /* Runs one reconcile into res (which must be zeroed or freed).  Returns 0,

@@ -28,6 +28,22 @@ reseed(struct agent *a, const char *why)
 	agent_schedule(a, why);
 }
 
+/* Whether the last evaluation read what chg touched: a chain a flow entered
+ * or jumped to, a set it looked up, a base chain or table anywhere.  kube-
+ * proxy rewriting a service's chains touches none of them: no evaluation. */
+static bool
+reads(const struct agent *a, const struct nft_change *chg)
+{
+	if (!(chg->families & RULES_FAMILIES))
+		return false;
+	if (chg->all || !a->ready)
+		return true;
+	for (size_t i = 0; i < chg->nkeys; i++)
+		if (fw_trace_has(&a->res.fw_trace, chg->keys[i]))
+			return true;
+	return false;
+}
+
 /* One commit: the next generation is applied; one the view already holds
  * (it was in the dump) is skipped; a gap means commits were missed. */
 static void
@@ -56,7 +72,7 @@ on_commit(const struct nftwatch_commit *c, void *arg)
 	if (err < 0) {
 		log_errc(err, "applying nftables generation %u; re-reading the ruleset", c->genid);
 		reseed(a, "nftables notification not applied");
-	} else if (chg.families & RULES_FAMILIES) {
+	} else if (reads(a, &chg)) {
 		agent_schedule(a, "nftables change");
 	}
 }

@@ -12,7 +12,8 @@ source "$(dirname "$0")/lib.sh"
 e2e_setup
 pr_agent c2n1 --remote "$(pr_remotes c2n1)" --probe-port 5000 --interval 30 --resync 2
 wait_ready c2n1
-get() { host_curl "http://172.18.0.4:9750$1"; }
+# A loaded machine and an ASan build: the agent may take a while to answer after the churn.
+get() { host_curl --max-time 20 "http://172.18.0.4:9750$1"; }
 metric() { get /metrics | awk -v m="$1" '$1==m {print $2}'; }
 verdicts() { json_get "$1" \
     '"\n".join(sorted("%s %s %s %s %s %s %s" % (f["src"], f["dst"], f["hook"], f["verdict"], f["table"], f["chain"], f["handle"]) for f in j["firewall"]))'; }

@@ -28,6 +28,7 @@
 #include <libnftnl/set.h>
 #include <libnftnl/table.h>
 
+#include "agent/core/fw.h"
 #include "netlink/nft.h"
 #include "netlink/nftwatch.h"
 
@@ -90,6 +91,8 @@ static void chain(uint16_t type, const char *name, uint64_t handle, int hook, ui
 
 /* A rule of chain c whose verdict says which version it is (accept or
  * drop); pos 0: no NFTA_RULE_POSITION. */
+static const char *jump_to;	/* the chain of an NFT_JUMP verdict */
+
 static void rule(uint16_t type, uint16_t flags, const char *c, uint64_t handle, uint64_t pos,
 		 int32_t verdict)
 {
@@ -104,6 +107,8 @@ static void rule(uint16_t type, uint16_t flags, const char *c, uint64_t handle, 
 		nftnl_rule_set_u64(r, NFTNL_RULE_POSITION, pos);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, (uint32_t)verdict);
+	if (verdict == NFT_JUMP)
+		nftnl_expr_set_str(e, NFTNL_EXPR_IMM_CHAIN, jump_to);
 	nftnl_rule_add_expr(r, e);
 	nftnl_rule_nlmsg_build_payload(nlh, r);
 	nftnl_rule_free(r);
@@ -346,6 +351,64 @@ static void test_diff(void **state)
 	nft_ruleset_free(dump);
 }
 
+/* Whether what chg touched is something a forwarded flow read. */
+static bool touches(const struct nft_change *chg)
+{
+	struct fw_trace trace;
+	struct fw_ctx ctx = { NULL, 0, &trace };
+	struct fw_result res[3];
+	struct fw_flow f;
+
+	memset(&trace, 0, sizeof(trace));
+	fw_flow_init(&f, 0x0af50005, 0x0af40002, 5000);
+	fw_eval_forward(view, &ctx, &f, res);
+	if (chg->all)
+		return true;
+	for (size_t i = 0; i < chg->nkeys; i++)
+		if (fw_trace_has(&trace, chg->keys[i]))
+			return true;
+	return false;
+}
+
+static struct nft_change change(void)
+{
+	struct nft_change chg = { 0 };
+
+	assert_int_equal(nft_ruleset_apply(view, commit, clen, &chg), 0);
+	clen = 0;
+	return chg;
+}
+
+/* A rule of a chain no flow enters changes nothing the flows read; one of
+ * the base chain, a chain a rule jumps to (even one not there yet), a new
+ * base chain do. */
+static void test_trace(void **state)
+{
+	struct nft_change chg;
+
+	chain(NFT_MSG_NEWCHAIN, "unused", 10, -1, 0);
+	ADD("unused", 11, 0);
+	chg = change();
+	assert_int_equal(chg.msgs, 2);
+	assert_false(touches(&chg));
+	ADD("c", 12, 0);
+	chg = change();
+	assert_true(touches(&chg));
+	DEL("c", 3);		/* the first rule accepted: now the jump is reached */
+	DEL("c", 4);
+	DEL("c", 5);
+	DEL("c", 12);
+	jump_to = "later";
+	rule(NFT_MSG_NEWRULE, NLM_F_APPEND, "c", 13, 0, NFT_JUMP);
+	assert_int_equal(apply(), 0);
+	chain(NFT_MSG_NEWCHAIN, "later", 14, -1, 0);
+	chg = change();
+	assert_true(touches(&chg));
+	chain(NFT_MSG_NEWCHAIN, "base2", 15, 0, NF_ACCEPT);
+	chg = change();
+	assert_true(chg.all);
+}
+
 struct seen {
 	uint32_t gen[4];
 	size_t len[4];
@@ -399,6 +462,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_sets, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_diff, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_watch_commits, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_trace, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
