@@ -156,7 +156,7 @@ route_hop(struct why_trace *t, const struct why_out *in)
 void
 why_sender(const struct why_out *in, struct why_trace *t, uint32_t *leaves_as)
 {
-	struct fw_ctx ctx = { in->n.kv->addrs, in->n.kv->naddrs };
+	struct fw_ctx ctx = { in->n.kv->addrs, in->n.kv->naddrs, NULL };
 	struct fw_result res[3];
 	struct fw_flow f;
 	char dev[IF_NAMESIZE + 8], a[CIDR_STRLEN];
@@ -232,7 +232,7 @@ back_hops(struct why_trace *t, const struct why_in *in)
 static void
 return_hops(struct why_trace *t, const struct why_in *in, bool local)
 {
-	struct fw_ctx ctx = { in->n.kv->addrs, in->n.kv->naddrs };
+	struct fw_ctx ctx = { in->n.kv->addrs, in->n.kv->naddrs, NULL };
 	struct fw_result res[3];
 	struct fw_flow f;
 	char dev[IF_NAMESIZE + 8];
@@ -257,7 +257,7 @@ void
 why_receiver(const struct why_in *in, struct why_trace *t)
 {
 	const struct cfg *c = in->n.cfg;
-	struct fw_ctx ctx = { in->n.kv->addrs, in->n.kv->naddrs };
+	struct fw_ctx ctx = { in->n.kv->addrs, in->n.kv->naddrs, NULL };
 	struct fw_result res[3];
 	struct fw_flow f;
 	char dev[IF_NAMESIZE + 8], d[CIDR_STRLEN];

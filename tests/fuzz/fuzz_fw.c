@@ -278,7 +278,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		{ .ifindex = 1, .local = 0x7f000001, .len = 8 },
 		{ .ifindex = 2, .local = 0xac120002, .len = 16 },
 	};
-	static const struct fw_ctx ctx = { addrs, 2 };
+	static const struct fw_ctx ctx = { addrs, 2, NULL };
 	struct fz f = { data, size };
 	struct nft_ruleset *rs = make_ruleset(&f);
 	struct fw_result out[3];

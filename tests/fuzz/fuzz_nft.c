@@ -112,7 +112,7 @@ static void evaluate(const struct nft_ruleset *rs)
 		{ .ifindex = 1, .local = 0x7f000001, .len = 8 },
 		{ .ifindex = 2, .local = 0xac120002, .len = 16 },
 	};
-	static const struct fw_ctx ctx = { addrs, 2 };
+	static const struct fw_ctx ctx = { addrs, 2, NULL };
 	struct fw_result out[3];
 	struct fw_flow flow;
 

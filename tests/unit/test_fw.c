@@ -52,7 +52,7 @@ static const struct addr4 node_addrs[] = {
 	{ .ifindex = 1, .local = IP4(127, 0, 0, 1), .len = 8 },
 	{ .ifindex = 2, .local = IP4(172, 18, 0, 2), .len = 16 },
 };
-static const struct fw_ctx ctx = { node_addrs, 2 };
+static const struct fw_ctx ctx = { node_addrs, 2, NULL };
 
 /* Every message is also parsed through libnftnl alone into shadow: the
  * fast rule parser must fill exactly what the libnftnl path fills. */
@@ -1554,7 +1554,7 @@ static void test_inbound_flows(void **state)
 
 	in_setup_cfg();
 	in_drop_5000(NF_INET_FORWARD, "FORWARD");
-	assert_int_equal(flows_evaluate(&in_cfg, &in_kv, &p, &in_rm, rs, &fw, &n, &pool), 0);
+	assert_int_equal(flows_evaluate(&in_cfg, &in_kv, &p, &in_rm, rs, &fw, &n, &pool, NULL), 0);
 	assert_non_null(f = in_find(fw, n, "172.18.0.4/32", "forward", 5000));
 	assert_string_equal(f->verdict, "drop");
 	assert_string_equal(f->table, "ip filter");
@@ -1598,7 +1598,7 @@ static void test_inbound_input(void **state)
 
 	in_setup_cfg();
 	in_drop_5000(NF_INET_LOCAL_IN, "INPUT");
-	assert_int_equal(flows_evaluate(&in_cfg, &in_kv, &p, &in_rm, rs, &fw, &n, &pool), 0);
+	assert_int_equal(flows_evaluate(&in_cfg, &in_kv, &p, &in_rm, rs, &fw, &n, &pool, NULL), 0);
 	assert_non_null(f = in_find(fw, n, "172.18.0.4/32", "input", 5000));
 	assert_string_equal(f->verdict, "drop");
 	assert_int_equal(f->handle, 4);

@@ -63,7 +63,7 @@ static const char iptables[] =
 static const struct addr4 node_addrs[] = {
 	{ .ifindex = 2, .local = IP4(172, 18, 0, 2), .len = 16 },
 };
-static const struct fw_ctx ctx = { node_addrs, 1 };
+static const struct fw_ctx ctx = { node_addrs, 1, NULL };
 static struct nft_ruleset *rs;
 
 /* Why this test cannot run here, or NULL when it can.  Leaves this process
