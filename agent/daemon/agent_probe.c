@@ -118,8 +118,9 @@ discovered_targets(struct agent *a, const struct remotes_probe_rules *rules)
 		}
 		k = remotes_node_targets(&cl, &said, rules, t, API_MAX_TARGETS, &refused);
 		if (refused)
-			log_debug("node %s of cluster %s: %zu addresses its agent names are outside "
-				  "its pod CIDRs (API): not probed", nd[i].name, nd[i].cluster, refused);
+			log_debug("node %s of cluster %s: %zu addresses its agent names not probed "
+				  "(outside the Node's pod CIDRs, or refused by the rails)", nd[i].name,
+				  nd[i].cluster, refused);
 		for (size_t j = 0; j < k; j++)
 			add_target(a, PROBE_TCP, t[j].ip, t[j].port, NULL);
 	}
