@@ -4,7 +4,8 @@
 # CIDR on the probe port. c1n1 serves /ui; headless Chromium loads it from the docker host
 # and the rendered DOM must name every node, mark c2n1 -> c1n1 failing with the rule's
 # handle as `nft -a` shows it (that row comes from c2n1's agent through /v1/row), and show
-# every other cross-cluster pair ok. A screenshot is saved. Then: a row that cannot be
+# every other cross-cluster pair ok (and, before, a lone agent's page says "nothing probed",
+# not "0 failing pairs"). A screenshot is saved. Then: a row that cannot be
 # fetched is unknown, not a failure; and a hostile "agent" whose row carries HTML gets it
 # shown as text, never as markup.
 # shellcheck source=tests/e2e/lib.sh
@@ -38,6 +39,24 @@ chrome() {
 : >"$OUT_DIR/chromium.log"
 out=$(chrome --dump-dom 'data:text/html,<p id=x>alive</p>') || true
 [[ $out == *alive* ]] || skip "chromium does not run here: $(tail -n 3 "$OUT_DIR/chromium.log")"
+
+# ---- nothing probed: the page says so, not "0 failing pairs" ---------------------------------
+# A lone agent (no peers, no --probe) on c1n1's second port.
+ip netns exec "$(lab_ns c1n1)" "$PODREACH" agent --cluster cluster1 --node-name c1n1 \
+    --cni-conf-dir "$(lab_cni_dir c1n1)" --listen 0.0.0.0:9751 --interval 0.5 --timeout 0.3 --resync 60 \
+    >>"$LAB_DIR/agent-lone.log" 2>&1 </dev/null &
+lone=$!
+L=http://172.18.0.2:9751
+wait_until 10 eval '[[ $(json_get "$(host_curl $L/v1/matrix)" "j[\"summary\"]") == "nothing probed" ]]' ||
+    fail "the lone agent's matrix: $(host_curl $L/v1/matrix; tail -5 "$LAB_DIR/agent-lone.log")"
+chrome --virtual-time-budget=2000 --dump-dom "$L/ui" >"$OUT_DIR/dom-lone.html" ||
+    fail "chromium could not load $L/ui: $(tail -n 5 "$OUT_DIR/chromium.log")"
+status=$(python3 -c 'import re,sys; print(re.search(r"id=\"status\"[^>]*>([^<]*)<", open(sys.argv[1]).read()).group(1))' \
+    "$OUT_DIR/dom-lone.html") || fail "no status line in $OUT_DIR/dom-lone.html"
+assert_contains "$status" "1 clusters · nothing probed" "the page says nothing was probed"
+assert_not_contains "$status" "failing" "... and no count of failing pairs"
+kill -TERM "$lone"
+wait "$lone" || fail "the lone agent did not stop cleanly"
 
 common=(--interval 1 --timeout 0.5 --resync 60)
 pr_agent c1n1 --peers 172.18.0.4 "${common[@]}"
