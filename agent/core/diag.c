@@ -105,8 +105,15 @@ diag_rejected(struct report *r, int i, const struct plan_route *pr, const char *
 	case WHY_SERVICE_OVERLAP:
 		report_add(r, PC_CIDR_REJECTED, SEV_ERROR, i,
 			   "give the clusters distinct networking.serviceSubnet values",
-			   "%s advertises %s, which overlaps this cluster's service CIDR %s: refused",
-			   by, d, c);
+			   "%s advertises %s, which overlaps this cluster's service CIDR %s%s: refused",
+			   by, d, c, pr->clash_assumed ? " (kind's default serviceSubnet, assumed: "
+			   "give --service-cidr if this cluster uses another)" : "");
+		break;
+	case WHY_GW_SPECIAL:
+		report_add(r, PC_PEER_INVALID, SEV_ERROR, i,
+			   "check the Node's InternalIP: no node can hold its subnet's network or "
+			   "broadcast address",
+			   "%s is the network or broadcast address of its subnet; %s refused", by, d);
 		break;
 	case WHY_IFACE_OVERLAP:
 		report_add(r, PC_CIDR_REJECTED, SEV_ERROR, i,

@@ -191,6 +191,20 @@ remote_overlaps(struct plan *p)
 	return 0;
 }
 
+/* A gateway at its subnet's network or broadcast address: the kernel
+ * refuses such a route (EINVAL), and no node can hold the address. */
+static bool
+gw_special(const struct kview *kv, uint32_t ip)
+{
+	const struct addr4 *a = kview_onlink(kv, ip);
+	uint32_t host;
+
+	if (!a || a->len >= 31)
+		return false;
+	host = ip & ~cidr_mask(a->len);
+	return host == 0 || host == ~cidr_mask(a->len);
+}
+
 /* The rails of SPEC: returns the reason to refuse pr, or WHY_NONE. */
 static enum plan_why
 rails(const struct plan_input *in, size_t ri, struct plan_route *pr)
@@ -204,14 +218,18 @@ rails(const struct plan_input *in, size_t ri, struct plan_route *pr)
 	if (overlaps_any(&pr->dst, in->pod_cidrs, in->npod, &pr->clash) ||
 	    overlaps_any(&pr->dst, in->cluster_cidrs, in->ncluster, &pr->clash))
 		return WHY_POD_OVERLAP;
-	if (in->service_cidr && overlaps_any(&pr->dst, in->service_cidr, 1, &pr->clash))
+	if (in->service_cidr && overlaps_any(&pr->dst, in->service_cidr, 1, &pr->clash)) {
+		pr->clash_assumed = in->service_assumed;
 		return WHY_SERVICE_OVERLAP;
+	}
 	if (overlaps_iface(in->kv, &pr->dst, pr))
 		return WHY_IFACE_OVERLAP;
 	if (rm->node_ip == in->node_ip || kview_is_local(in->kv, rm->node_ip))
 		return WHY_SELF;
 	if (!pr->oif)
 		return WHY_NOT_ONLINK;
+	if (gw_special(in->kv, rm->node_ip))
+		return WHY_GW_SPECIAL;
 	return WHY_NONE;
 }
 

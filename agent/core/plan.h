@@ -31,6 +31,7 @@ enum plan_why {
 	WHY_REMOTE_OVERLAP,	/* two remote nodes claim overlapping ranges */
 	WHY_SELF,		/* the remote node IP is one of ours */
 	WHY_NOT_ONLINK,		/* no local subnet holds the remote node IP */
+	WHY_GW_SPECIAL,		/* the remote node IP is its subnet's network or broadcast */
 };
 
 enum plan_action { ACT_NONE, ACT_ADD, ACT_REPLACE };
@@ -52,6 +53,7 @@ struct plan_input {
 	const struct prefix4 *cluster_cidrs;
 	size_t ncluster;
 	const struct prefix4 *service_cidr;	/* NULL when none */
+	bool service_assumed;	/* service_cidr is kind's default, --service-cidr not given */
 	const struct prefix4 *allow;
 	size_t nallow;
 	const struct plan_remote *remotes;
@@ -72,6 +74,7 @@ struct plan_route {
 	struct prefix4 clash;		/* what it overlaps (WHY_*_OVERLAP) */
 	int clash_ifindex;		/* WHY_IFACE_OVERLAP */
 	uint32_t clash_node;		/* WHY_REMOTE_OVERLAP: the other node */
+	bool clash_assumed;		/* WHY_SERVICE_OVERLAP: with kind's default range */
 	bool has_observed;		/* a route for dst is in the kernel */
 	struct route4 observed;		/* the one the kernel uses for dst */
 	bool owned;			/* observed carries PODREACH_RTPROT */

@@ -73,12 +73,16 @@ bridge_dev(const struct kview *kv, uint32_t node_ip, char dev[static IF_NAMESIZE
 int
 rc_run(const struct rc_input *in, const struct rc_kernel *k, struct rc_result *res)
 {
+	static const struct prefix4 kind_services = { RC_KIND_SERVICES, 12 };
 	const struct cfg *c = in->cfg;
 	struct plan_input pin = {
 		.kv = in->kv, .node_ip = c->node_ip,
 		.pod_cidrs = c->pod_cidrs.v, .npod = c->pod_cidrs.n,
 		.cluster_cidrs = c->cluster_cidrs.v, .ncluster = c->cluster_cidrs.n,
-		.service_cidr = c->has_service_cidr ? &c->service_cidr : NULL,
+		/* Without --service-cidr, kind's default serviceSubnet is taken
+		 * as ours: a remote range there would hijack ClusterIPs. */
+		.service_cidr = c->has_service_cidr ? &c->service_cidr : &kind_services,
+		.service_assumed = !c->has_service_cidr,
 		.allow = c->allow_cidrs.v, .nallow = c->allow_cidrs.n,
 		.remotes = in->remotes, .nremotes = in->nremotes,
 		.find = in->find, .find_ctx = in->find_ctx,

@@ -27,6 +27,10 @@ struct strpool;
 
 enum rc_op { RC_ADD, RC_REPLACE, RC_DEL };
 
+/* kind's (and kubeadm's) default serviceSubnet, 10.96.0.0/12: the local
+ * service range when --service-cidr does not say. */
+#define RC_KIND_SERVICES 0x0a600000u
+
 struct rc_kernel {
 	/* Applies op to r in the main table with podreach's protocol and
 	 * returns the kernel's verdict: 0 or -errno. */

@@ -284,14 +284,21 @@ disc_cluster_add(struct discovery *d, const char *name, enum dc_kind kind, const
 {
 	struct dcluster *c;
 
-	if (d->nc == DISC_MAX_CLUSTERS || !(c = calloc(1, sizeof(*c))))
+	if (d->nc == DISC_MAX_CLUSTERS) {
+		errno = ENOSPC;
 		return NULL;
+	}
+	if (!(c = calloc(1, sizeof(*c)))) {
+		errno = ENOMEM;
+		return NULL;
+	}
 	c->d = d;
 	c->kind = kind;
 	snprintf(c->name, sizeof(c->name), "%s", name);
 	snprintf(c->origin, sizeof(c->origin), "%s", origin);
 	if (dc_watch(d, c, kc, why) < 0) {
 		free(c);
+		errno = ENOMEM;
 		return NULL;
 	}
 	d->c[d->nc++] = c;

@@ -72,8 +72,9 @@ struct discovery {
 
 /* Coalesces changes into one changed() call from the loop. */
 void disc_dirty(struct discovery *d);
-/* A new cluster watching through kc (NULL: invalid, with why); NULL when
- * there is no room or memory. */
+/* A new cluster watching through kc (NULL: invalid, with why); NULL with
+ * errno ENOSPC when DISC_MAX_CLUSTERS are watched already, ENOMEM when out of
+ * memory. */
 struct dcluster *disc_cluster_add(struct discovery *d, const char *name, enum dc_kind kind,
 				  const char *origin, const struct kubeconfig *kc, const char *why);
 /* Watches c through kc from now on (NULL: invalid, with why), keeping its

@@ -98,8 +98,13 @@ dsec_entry(struct discovery *d, const struct kobj_secret *s, const struct kobj_s
 	} else {
 		if (ok)
 			log_info("cluster %s: from %s, API %s", e->cluster, origin, kc.server);
-		if (!(c = disc_cluster_add(d, e->cluster, DC_SECRET, origin, ok ? &kc : NULL, why)))
-			log_errc(ENOMEM, "starting cluster %s from %s", e->cluster, origin);
+		if (!(c = disc_cluster_add(d, e->cluster, DC_SECRET, origin, ok ? &kc : NULL, why))) {
+			if (errno == ENOSPC)
+				log_warnx("cluster %s from %s not watched: at most %d clusters are",
+					  e->cluster, origin, DISC_MAX_CLUSTERS);
+			else
+				log_errc(ENOMEM, "starting cluster %s from %s", e->cluster, origin);
+		}
 	}
 	if (ok)
 		kubeconfig_free(&kc);

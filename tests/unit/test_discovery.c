@@ -4,6 +4,7 @@
  * each watch the code starts is recorded with its callbacks, and the test
  * plays the API server's lists, events and failures into them.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -23,6 +24,7 @@
 #include "agent/core/reconcile.h"
 #include "agent/core/report.h"
 #include "agent/daemon/discovery.h"
+#include "agent/daemon/discovery_int.h"
 #include "agent/io/ev.h"
 #include "agent/io/kwatch.h"
 #include "netlink/kview.h"
@@ -480,6 +482,23 @@ test_bounds(void **state)
 	assert_int_equal(rc[1].unrouted_cidrs, 9);
 }
 
+/* The 65th cluster: refused as "no room" (ENOSPC), not as out of memory. */
+static void
+test_cluster_cap(void **state)
+{
+	struct fixture *f = *state;
+	struct discovery *d = f->d;
+	char name[16];
+
+	for (int i = 1; i < DISC_MAX_CLUSTERS; i++) {
+		snprintf(name, sizeof(name), "x%d", i);
+		assert_non_null(disc_cluster_add(d, name, DC_SECRET, "test", NULL, "invalid"));
+	}
+	errno = 0;
+	assert_null(disc_cluster_add(d, "one-too-many", DC_SECRET, "test", NULL, "invalid"));
+	assert_int_equal(errno, ENOSPC);
+}
+
 int
 main(void)
 {
@@ -492,6 +511,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_planned_when, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_node_moves_damped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bounds, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cluster_cap, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

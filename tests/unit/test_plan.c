@@ -148,6 +148,13 @@ test_self_and_not_on_link(void **state)
 	/* Any address of ours, not only the node IP: the pod gateway here. */
 	pr = plan_one(IP4(10, 245, 0, 1), "10.244.0.0/24", NULL);
 	assert_int_equal(pr.why, WHY_SELF);
+	/* The bridge's network and broadcast addresses are nobody's: refused
+	 * (the kernel would answer EINVAL for ever); their neighbours pass. */
+	assert_int_equal(plan_one(IP4(172, 18, 0, 0), "10.244.0.0/24", NULL).why, WHY_GW_SPECIAL);
+	assert_int_equal(plan_one(IP4(172, 18, 255, 255), "10.244.0.0/24", NULL).why,
+			 WHY_GW_SPECIAL);
+	assert_int_equal(plan_one(IP4(172, 18, 0, 1), "10.244.0.0/24", NULL).why, WHY_NONE);
+	assert_int_equal(plan_one(IP4(172, 18, 255, 254), "10.244.0.0/24", NULL).why, WHY_NONE);
 	pr = plan_one(IP4(192, 168, 9, 9), "10.244.0.0/24", NULL);
 	assert_int_equal(pr.why, WHY_NOT_ONLINK);
 	assert_int_equal(pr.state, PLAN_REJECTED);

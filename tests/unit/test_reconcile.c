@@ -202,6 +202,36 @@ test_eexist_is_done(void **state)
 	rc_result_free(&res);
 }
 
+/* Without --service-cidr, kind's default serviceSubnet 10.96.0.0/12 is
+ * taken as ours: a remote range inside it is refused and the problem says
+ * the range was assumed; with --service-cidr elsewhere it is routed. */
+static void
+test_default_service_range(void **state)
+{
+	struct rc_input in;
+	struct rc_result res;
+	static struct report r;
+
+	setup_cfg("report");
+	c1[0] = fx_p("10.100.0.0/24");
+	in = input();
+	assert_int_equal(rc_run(&in, &kern, &res), 0);
+	assert_int_equal(res.plan.routes[0].why, WHY_SERVICE_OVERLAP);
+	assert_int_equal(res.plan.routes[1].state, PLAN_MISSING);
+	memset(&r, 0, sizeof(r));
+	rc_report(&r, &in, &res);
+	assert_true(has_problem(&r, PC_CIDR_REJECTED));
+	assert_non_null(strstr(r.problems[0].message, "10.96.0.0/12 (kind's default serviceSubnet, "
+			       "assumed"));
+	rc_result_free(&res);
+	cfg.has_service_cidr = true;
+	cfg.service_cidr = fx_p("10.97.0.0/16");
+	in = input();
+	assert_int_equal(rc_run(&in, &kern, &res), 0);
+	assert_int_equal(res.plan.routes[0].state, PLAN_MISSING);
+	rc_result_free(&res);
+}
+
 /* A pod interface that carries more than the bridge: mtu-mismatch, naming
  * both; equal MTUs say nothing. */
 static void
@@ -272,6 +302,7 @@ main(void)
 		cmocka_unit_test(test_report_mode_changes_nothing),
 		cmocka_unit_test(test_refused_change_is_reported),
 		cmocka_unit_test(test_eexist_is_done),
+		cmocka_unit_test(test_default_service_range),
 		cmocka_unit_test(test_foreign_route_is_left_alone),
 		cmocka_unit_test(test_mtu_mismatch),
 		cmocka_unit_test(test_verdict_to_problem),
