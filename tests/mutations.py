@@ -250,6 +250,11 @@ MUTATIONS = [
     ("diag: a pod MTU above the bridge's is fine", "agent/core/diag.c",
      "(l = link_of(kv, rt->oif)) && l->mtu > br->mtu", "(l = link_of(kv, rt->oif)) && l->mtu > 65535",
      "test_reconcile"),
+    ("mtu: a lost small datagram taken as proof", "agent/core/diag.c",
+     "if (!m->small || !m->big || strcmp(m->small, \"arrived\") ||", "if (!m->small || !m->big ||",
+     "test_mtuprobe"),
+    ("mtu: port unreachable read as lost", "agent/io/mtuprobe.c",
+     "case ECONNREFUSED: return MTU_ARRIVED;", "case ECONNREFUSED: return MTU_LOST;", "test_mtuprobe"),
 ]
 
 def run(cmd):

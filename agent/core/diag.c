@@ -414,6 +414,28 @@ diag_mtu(struct report *r)
 			   "hang after the handshake", pod->mtu, pod->name, br->name, br->mtu);
 }
 
+/* A small datagram crosses, one of the pod MTU does not: a link on the way
+ * carries less than the pods send (a PMTU black hole when nothing says so,
+ * "fragmentation needed" when a router does). */
+static void
+diag_mtu_path(struct report *r, const struct report_mtu *m)
+{
+	char who[160];
+
+	if (!m->small || !m->big || strcmp(m->small, "arrived") ||
+	    (strcmp(m->big, "lost") && strcmp(m->big, "too-big")))
+		return;
+	who_ip(r, m->node_ip, who, sizeof(who));
+	report_add(r, PC_MTU_MISMATCH, SEV_WARNING, -1,
+		   "give every node and pod of both clusters the MTU of the narrowest link between "
+		   "them (kind: one docker network MTU for all), or raise that link's",
+		   "packets of the pod MTU (%u bytes, DF set) to %s %s, smaller ones arrive: a link "
+		   "on the way carries less%s", m->size, who,
+		   !strcmp(m->big, "lost") ? "are lost" : "are refused as too big",
+		   !strcmp(m->big, "lost") ? " and nothing says so (a PMTU black hole: connections "
+		   "hang after the handshake)" : "");
+}
+
 /* A peer whose claim the trust rules refused (README, "Trust model"). */
 static void
 diag_refused(struct report *r, const struct report_peer *p)
@@ -514,4 +536,6 @@ diag_run(struct report *r)
 		diag_probe(r, &r->probes[i]);
 	diag_no_probes(r);
 	diag_mtu(r);
+	for (size_t i = 0; i < r->nmtu; i++)
+		diag_mtu_path(r, &r->mtu[i]);
 }

@@ -95,6 +95,15 @@ struct report_peer {
 	char refused[280];
 };
 
+/* A DF probe of the path to one remote node (agent/io/mtuprobe.h): a small
+ * datagram and one of the pod MTU. */
+struct report_mtu {
+	uint32_t node_ip;
+	uint16_t size;		/* the pod MTU probed */
+	const char *small;	/* "arrived", "too-big", "lost", "error" */
+	const char *big;
+};
+
 #define REPORT_MAX_PROBLEMS 512
 
 struct report {
@@ -115,6 +124,8 @@ struct report {
 	 * having looked at probe_nodes remote nodes */
 	bool no_probe_targets;
 	size_t probe_nodes;
+	const struct report_mtu *mtu;	/* agent: the last DF probe round */
+	size_t nmtu;
 	const struct report_peer *peers;	/* agent: replaces the static list */
 	size_t npeers;
 	const struct report_cluster *clusters;	/* agent: where nodes come from */

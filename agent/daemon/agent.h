@@ -24,6 +24,8 @@ struct ev_loop;
 struct ev_timer;
 struct httpd;
 struct matrix;
+struct mtu_round;
+struct mtu_target;
 struct nft_ruleset;
 struct nftwatch;
 struct route_sock;
@@ -118,6 +120,14 @@ struct agent {
 	bool probe_none;		/* the last round found nothing to probe */
 	struct agent_series series[API_PROBE_SERIES + 1];	/* the last one is "other" */
 	size_t nseries;
+	struct mtu_round *mtu;		/* the DF probes of the path MTU (agent_probe.c) */
+	bool mtu_busy;			/* ... still running */
+	double mtu_at;			/* when the last round started (ev_now()) */
+	struct mtu_target *mtu_targets;	/* two per remote node: small, the pod MTU */
+	struct report_mtu *mtu_res;	/* the last finished round's, per remote node */
+	size_t nmtu;
+	struct report_mtu *mtu_next;	/* the running round's */
+	size_t nmtu_next;
 	struct matrix *matrix;		/* /v1/matrix: the other agents' rows (matrix_fetch.c) */
 	struct whyd *why;		/* /v1/why (whyd.c) */
 };

@@ -13,6 +13,7 @@
 #include "agent/daemon/agent.h"
 #include "agent/io/ev.h"
 #include "agent/io/log.h"
+#include "agent/io/mtuprobe.h"
 
 const double api_rtt_buckets[API_RTT_BUCKETS] = {
 	0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.25, 1e9,
@@ -219,6 +220,91 @@ nothing_to_probe(struct agent *a)
 		agent_schedule(a, "no probe targets");
 }
 
+#define MTU_MAX_NODES 128	/* remote nodes DF-probed per round */
+/* The kernel answers at most one ICMP error a second per destination (a
+ * burst of 6, net.ipv4.icmp_ratelimit): two datagrams every 5 s stay well
+ * inside, so a missing answer is the path's doing, not the limit's. */
+#define MTU_EVERY_S 5.0
+
+/* The largest MTU of a pod interface here, else the bridge's; 0: unknown. */
+static unsigned
+pod_mtu(const struct agent *a)
+{
+	const struct kview *kv = &a->kv;
+	unsigned mtu = 0, bridge = 0;
+
+	for (size_t i = 0; i < kv->nlinks; i++)
+		for (size_t k = 0; k < kv->naddrs; k++)
+			if (kv->addrs[k].ifindex == kv->links[i].index &&
+			    kv->addrs[k].local == a->cfg->node_ip)
+				bridge = kv->links[i].mtu;
+	for (size_t i = 0; i < kv->nroutes; i++) {
+		const struct route4 *r = &kv->routes[i];
+
+		if (r->dst.len != 32 || r->gw || !a->cfg->pod_cidrs.n ||
+		    !cidr_contains_ip(&a->cfg->pod_cidrs.v[0], r->dst.addr))
+			continue;
+		for (size_t k = 0; k < kv->nlinks; k++)
+			if (kv->links[k].index == r->oif && kv->links[k].mtu > mtu)
+				mtu = kv->links[k].mtu;
+	}
+	return mtu ? mtu : bridge;
+}
+
+static void
+on_mtu(const struct mtu_result *res, size_t n, void *arg)
+{
+	struct agent *a = arg;
+
+	for (size_t i = 0; i + 1 < n; i += 2) {
+		a->mtu_next[i / 2].big = mtu_outcome_name(res[i].outcome);
+		a->mtu_next[i / 2].small = mtu_outcome_name(res[i + 1].outcome);
+	}
+	/* Published whole: the report keeps the last round's until this one is in. */
+	memcpy(a->mtu_res, a->mtu_next, a->nmtu_next * sizeof(*a->mtu_res));
+	a->nmtu = a->nmtu_next;
+	a->mtu_busy = false;
+	agent_schedule(a, "mtu probes");
+}
+
+/* Every remote node a route goes via, once: a datagram of the pod MTU, then
+ * a small one, both with DF (should an answer be rate-limited after all, it
+ * is the small one's, and nothing is concluded).  The round before is freed
+ * here, not in its own callback. */
+static void
+mtu_round(struct agent *a)
+{
+	unsigned mtu = pod_mtu(a);
+	size_t n = 0;
+
+	if (a->mtu_busy || mtu <= MTU_PROBE_SMALL || mtu > 65535 || ev_now() - a->mtu_at < MTU_EVERY_S)
+		return;
+	a->mtu_at = ev_now();
+	mtu_round_free(a->mtu);
+	a->mtu = NULL;
+	for (size_t i = 0; i < a->res.plan.n && n < MTU_MAX_NODES; i++) {
+		const struct plan_route *pr = &a->res.plan.routes[i];
+		bool seen = false;
+
+		for (size_t k = 0; k < n; k++)
+			seen |= a->mtu_next[k].node_ip == pr->via;
+		if (pr->state == PLAN_REJECTED || !pr->oif || seen)
+			continue;
+		a->mtu_next[n] = (struct report_mtu){ .node_ip = pr->via, .size = (uint16_t)mtu };
+		a->mtu_targets[2 * n] = (struct mtu_target){ pr->via, (uint16_t)mtu };
+		a->mtu_targets[2 * n + 1] = (struct mtu_target){ pr->via, MTU_PROBE_SMALL };
+		n++;
+	}
+	a->nmtu_next = n;
+	if (!n) {
+		a->nmtu = 0;
+		return;
+	}
+	a->mtu = mtu_round_start(a->loop, a->mtu_targets, 2 * n, a->probe_opts.src,
+				 a->cfg->timeout, on_mtu, a);
+	a->mtu_busy = a->mtu != NULL;
+}
+
 static void
 on_probe_timer(struct ev_loop *loop, void *arg)
 {
@@ -238,6 +324,7 @@ on_probe_timer(struct ev_loop *loop, void *arg)
 			return;
 		}
 	}
+	mtu_round(a);
 	build_targets(a);
 	if (a->ntargets == 0) {
 		nothing_to_probe(a);
@@ -252,8 +339,11 @@ int
 agent_probe_start(struct agent *a)
 {
 	a->targets = calloc(API_MAX_TARGETS, sizeof(*a->targets));
+	a->mtu_targets = calloc(2 * MTU_MAX_NODES, sizeof(*a->mtu_targets));
+	a->mtu_res = calloc(MTU_MAX_NODES, sizeof(*a->mtu_res));
+	a->mtu_next = calloc(MTU_MAX_NODES, sizeof(*a->mtu_next));
 	a->t_probe = ev_timer_new(a->loop, on_probe_timer, a);
-	if (!a->targets || !a->t_probe)
+	if (!a->targets || !a->mtu_targets || !a->mtu_res || !a->mtu_next || !a->t_probe)
 		return -ENOMEM;
 	return ev_timer_arm(a->t_probe, probe_jitter(a->cfg->interval, 0.1, (uint32_t)random()));
 }
@@ -263,6 +353,15 @@ agent_probe_stop(struct agent *a)
 {
 	probe_engine_free(a->probe);
 	a->probe = NULL;
+	mtu_round_free(a->mtu);
+	a->mtu = NULL;
+	free(a->mtu_targets);
+	a->mtu_targets = NULL;
+	free(a->mtu_res);
+	a->mtu_res = NULL;
+	free(a->mtu_next);
+	a->mtu_next = NULL;
+	a->nmtu = 0;
 	ev_timer_free(a->t_probe);
 	a->t_probe = NULL;
 	free(a->targets);

@@ -255,6 +255,8 @@ reconcile(struct agent *a)
 		r->nprobes = a->nprobes;
 		r->no_probe_targets = a->probe_none;
 		r->probe_nodes = a->probe_nodes;
+		r->mtu = a->mtu_res;
+		r->nmtu = a->nmtu;
 		rc_report(r, &in, &a->res);
 		render(a, r);
 		log_problems(a, r);
