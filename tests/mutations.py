@@ -58,6 +58,8 @@ MUTATIONS = [
      "&c->service_cidr : &kind_services,", "&c->service_cidr : NULL,", "test_reconcile"),
     ("discovery: the cluster cap said as out of memory", "agent/daemon/discovery.c",
      "\t\terrno = ENOSPC;\n", "\t\terrno = ENOMEM;\n", "test_discovery"),
+    ("kwatch: a URL too long for its buffer is truncated", "agent/io/kwatch.c",
+     "return n >= 0 && (size_t)n < len &&", "return n >= 0 &&", "test_kwatch"),
     ("reconcile: enforce in report mode", "agent/core/reconcile.c",
      "if (c->mode == CFG_MODE_ENFORCE)", "if (1)", "test_reconcile"),
     ("diag: a policy drop's fix deletes a rule (handle 0)", "agent/core/diag.c",

@@ -136,25 +136,30 @@ kw_token(struct kwatch *w, char *hdr, size_t len)
 static size_t kw_list_write(char *data, size_t size, size_t nmemb, void *arg);
 static size_t kw_watch_write(char *data, size_t size, size_t nmemb, void *arg);
 
-static void
+/* The request's URL into url; false when it does not fit (a continue token
+ * or selector that long) or escaping ran out of memory: never a truncated
+ * URL, which would ask for a page the server never offered. */
+static bool
 kw_url(struct kwatch *w, CURL *e, char *url, size_t len)
 {
 	char *sel = w->selector[0] ? curl_easy_escape(e, w->selector, 0) : NULL;
 	char *cont = w->cont[0] ? curl_easy_escape(e, w->cont, 0) : NULL;
+	int n;
 
 	if (w->phase == KW_LIST)
-		snprintf(url, len, "%s%s?limit=%d%s%s%s%s", w->server, w->path, KW_PAGE,
-			 cont ? "&continue=" : "", cont ? cont : "", sel ? "&labelSelector=" : "",
-			 sel ? sel : "");
+		n = snprintf(url, len, "%s%s?limit=%d%s%s%s%s", w->server, w->path, KW_PAGE,
+			     cont ? "&continue=" : "", cont ? cont : "", sel ? "&labelSelector=" : "",
+			     sel ? sel : "");
 	else
-		snprintf(url, len, "%s%s?watch=1&allowWatchBookmarks=true&timeoutSeconds=%d"
-			 "&resourceVersion=%s%s%s", w->server, w->path, KW_WATCH_SECONDS, w->rv,
-			 sel ? "&labelSelector=" : "", sel ? sel : "");
+		n = snprintf(url, len, "%s%s?watch=1&allowWatchBookmarks=true&timeoutSeconds=%d"
+			     "&resourceVersion=%s%s%s", w->server, w->path, KW_WATCH_SECONDS, w->rv,
+			     sel ? "&labelSelector=" : "", sel ? sel : "");
 	curl_free(sel);
 	curl_free(cont);
+	return n >= 0 && (size_t)n < len && (!w->selector[0] || sel) &&
+	       (w->phase != KW_LIST || !w->cont[0] || cont);
 }
 
-/* Only the kubeconfig's CA is trusted; false when curl refuses to be told. */
 static bool
 kw_tls(struct kwatch *w, CURL *e)
 {
@@ -169,6 +174,26 @@ kw_tls(struct kwatch *w, CURL *e)
 		curl_easy_setopt(e, CURLOPT_SSLKEY_BLOB, &key);
 		curl_easy_setopt(e, CURLOPT_SSLKEYTYPE, "PEM");
 	}
+	return true;
+}
+
+/* The request's headers into w->hdrs; false when out of memory.  A failed
+ * curl_slist_append leaves the list it was given to us: freed, not lost. */
+static bool
+kw_headers(struct kwatch *w, const char *auth)
+{
+	struct curl_slist *h;
+
+	curl_slist_free_all(w->hdrs);
+	w->hdrs = curl_slist_append(NULL, "Accept: application/json");
+	if (!w->hdrs || !auth[0])
+		return w->hdrs != NULL;
+	if (!(h = curl_slist_append(w->hdrs, auth))) {
+		curl_slist_free_all(w->hdrs);
+		w->hdrs = NULL;
+		return false;
+	}
+	w->hdrs = h;
 	return true;
 }
 
@@ -187,15 +212,20 @@ kw_start(struct kwatch *w)
 		kw_retry_later(w);
 		return;
 	}
-	curl_slist_free_all(w->hdrs);
-	w->hdrs = curl_slist_append(NULL, "Accept: application/json");
-	if (auth[0] && w->hdrs)
-		w->hdrs = curl_slist_append(w->hdrs, auth);
-	if (!w->hdrs || !(e = curl_easy_init())) {
+	if (!kw_headers(w, auth) || !(e = curl_easy_init())) {
 		kw_retry_later(w);
 		return;
 	}
-	kw_url(w, e, url, sizeof(url));
+	if (!kw_url(w, e, url, sizeof(url))) {
+		curl_easy_cleanup(e);
+		kw_state(w, KW_INVALID, "%s%s: a continue token of %zu bytes makes a URL longer than "
+			 "%zu bytes: listing again from the first page", w->server, w->path,
+			 strlen(w->cont), sizeof(url));
+		w->cont[0] = '\0';
+		w->listed = 0;
+		kw_retry_later(w);
+		return;
+	}
 	curl_easy_setopt(e, CURLOPT_URL, url);
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, w->hdrs);
 	curl_easy_setopt(e, CURLOPT_PRIVATE, w);

@@ -213,7 +213,8 @@ static struct pki ca1, ca2, srv1, srv2;	/* srv1 signed by ca1, srv2 by ca2 */
 static struct fake fk;
 
 struct seen {
-	int relists, listed, objects;
+	int relists, listed, objects, invalid;
+	char invalid_err[600];		/* the first KW_INVALID's */
 	enum kwatch_state st;
 	char err[600];
 	char names[256];
@@ -249,6 +250,8 @@ cb_state(enum kwatch_state st, const char *err, void *arg)
 
 	s->st = st;
 	snprintf(s->err, sizeof(s->err), "%s", err);
+	if (st == KW_INVALID && !s->invalid++)
+		snprintf(s->invalid_err, sizeof(s->invalid_err), "%s", err);
 }
 
 static struct ev_loop *loop;
@@ -369,6 +372,41 @@ test_resume(void **state)
 	assert_non_null(strstr(fk.req[2], "resourceVersion=15 "));
 	assert_string_equal(s.names, "ADDEDa ADDEDb ");
 	assert_int_equal(s.relists, 1);
+}
+
+/* ---- a continue token too long for the URL --------------------------------------------- */
+
+static const char *
+resp_longcont(int n, const char *line)
+{
+	static char page[2000], tok[1001];
+
+	if (n > 0)
+		return PAGE("10");
+	/* 1,000 '%' escape to 3,000 bytes: the 2,048-byte URL cannot hold them. */
+	memset(tok, '%', sizeof(tok) - 1);
+	snprintf(page, sizeof(page), "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+		 "Connection: close\r\n\r\n{\"kind\":\"NodeList\",\"metadata\":{\"resourceVersion\":"
+		 "\"9\",\"continue\":\"%s\"},\"items\":[]}", tok);
+	return page;
+}
+
+/* Never a truncated URL: the list starts over from its first page, and the
+ * cluster says why meanwhile. */
+static void
+test_long_continue(void **state)
+{
+	struct seen s;
+
+	fake_start(&fk, &srv1, resp_longcont);
+	run_watch(&ca1, 2, 10, &s);
+	fake_stop(&fk);
+	assert_true(fk.nreq >= 2);
+	assert_null(strstr(fk.req[1], "continue="));
+	assert_non_null(strstr(fk.req[1], "limit=500 "));
+	assert_int_equal(s.invalid, 1);
+	assert_non_null(strstr(s.invalid_err, "a continue token of 1000 bytes makes a URL longer "
+			       "than 2048 bytes"));
 }
 
 /* ---- failures back off, growing ------------------------------------------------------- */
@@ -523,6 +561,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_gone_relists),
 		cmocka_unit_test(test_resume),
+		cmocka_unit_test(test_long_continue),
 		cmocka_unit_test(test_backoff_grows),
 		cmocka_unit_test(test_only_its_ca),
 		cmocka_unit_test(test_no_answer_uniform),
