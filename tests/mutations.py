@@ -188,7 +188,7 @@ MUTATIONS = [
     ("discovery: routes planned before the local cluster is listed", "agent/daemon/discovery.c",
      "d->c[0]->listed && i < d->nc", "i < d->nc", "test_discovery"),
     ("discovery: Nodes with a parse error or no InternalIP routed", "agent/daemon/discovery.c",
-     "if (nd->ip && nd->cidrs.n && !nd->error[0])", "if (nd->cidrs.n)", "test_discovery"),
+     "if (!nd->ip || !nd->cidrs.n || nd->error[0])", "if (!nd->cidrs.n)", "test_discovery"),
     ("kubeconfig: a refused server with credentials repeated", "agent/core/kubeconfig.c",
      "if (strpbrk(out->server, \"@?#\"))", "if (0)", "test_kubeconfig"),
     ("curlev: the system's CA directory still trusted", "agent/io/curlev.c",

@@ -91,8 +91,11 @@ kube_node_pod_cidrs(const struct kube_api *api, const char *node, double timeout
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
+	if (curlev_trust_only(e, NULL, 0, ca) != CURLE_OK) {
+		snprintf(err, errlen, "libcurl cannot trust %s alone", ca);
+		goto out;
+	}
 	curl_easy_setopt(e, CURLOPT_URL, url);
-	curlev_trust_only(e, NULL, 0, ca);
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, h);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, curlev_body_write);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, &b);

@@ -76,6 +76,8 @@ kw_state(struct kwatch *w, enum kwatch_state st, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(err, sizeof(err), fmt, ap);
 	va_end(ap);
+	if (st == KW_SYNCED)
+		w->why_logged[0] = '\0';	/* the next failure is news */
 	if (st == w->st && !strcmp(err, w->err))
 		return;
 	w->st = st;
