@@ -40,6 +40,7 @@ bash "$root/tests/k8s/base-image.sh" || fail "no debian:12 base image"
 # Every image but podreach:0.1.0 (tagged or not): the build must add none, nor leave the one it
 # replaced.
 others() { docker images --format '{{.ID}} {{.Repository}}:{{.Tag}}' | grep -v ' podreach:0\.1\.0$' | sort; }
+podreach_image_clean_stages
 others_before=$(others)
 start=$SECONDS
 podreach_image_build podreach:0.1.0 "$root" || fail "docker build . failed"

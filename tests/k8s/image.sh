@@ -3,6 +3,7 @@
 #
 #   podreach_image_build TAG [ROOT]   docker build -t TAG ROOT, leaving no image behind but TAG
 #   podreach_image_size TAG           its size in bytes
+#   podreach_image_clean_stages       remove build stages a killed run left (done by _build)
 #
 # A multi-stage build with the legacy builder keeps the build stage (gcc and every -dev
 # package, about 500 MB) as an untagged image, and a rebuild leaves the image it replaced
@@ -14,6 +15,7 @@
 podreach_image_build() {
     local tag=$1 root=${2:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
     local stage=podreach-build-stage:$$ old new log rc=0
+    podreach_image_clean_stages
     old=$(docker image inspect -f '{{.Id}}' "$tag" 2>/dev/null) || old=
     log=$(mktemp)
     docker build --target build -t "$stage" "$root" >"$log" 2>&1 &&
@@ -24,6 +26,13 @@ podreach_image_build() {
     # The replaced image, unless a container still uses it (then it stays, named by its ID).
     [[ -n $old && $old != "$new" ]] && docker rmi "$old" >/dev/null 2>&1
     return $rc
+}
+
+# podreach_image_clean_stages — build stages a killed run left behind (ours by name) removed.
+podreach_image_clean_stages() {
+    docker images --format '{{.Repository}}:{{.Tag}}' | grep '^podreach-build-stage:' |
+        xargs -r docker rmi >/dev/null 2>&1
+    return 0
 }
 
 podreach_image_size() {
