@@ -49,6 +49,8 @@ cp "$mon/podreach-alerts.yaml" "$tmp/"
 out=$(promtool check config "$tmp/prometheus.yml" 2>&1) || fail "promtool check config: $out"
 pass_check "promtool check config: the example (static target for its pod discovery), with the rules"
 pass_check "the example selects the DaemonSet's label in namespace podreach and keeps its port"
+rm -rf -- "$tmp"
+trap - EXIT
 
 # ---- a real agent, a real Prometheus ------------------------------------------------------------
 e2e_setup
@@ -82,9 +84,10 @@ pass_check "every metric the rules use is on /metrics"
 
 # Prometheus in the lab's docker-host namespace, scraping c2n1's agent every second, with the
 # shipped rules made immediate.
-mkdir -p "$tmp/prom/data"
-sed 's/^\( *for:\).*/\1 0s/' "$mon/podreach-alerts.yaml" >"$tmp/prom/podreach-alerts.yaml"
-cat >"$tmp/prom/prometheus.yml" <<PROM
+prom=$LAB_DIR/prometheus # lab_down removes $LAB_DIR
+mkdir -p "$prom/data"
+sed 's/^\( *for:\).*/\1 0s/' "$mon/podreach-alerts.yaml" >"$prom/podreach-alerts.yaml"
+cat >"$prom/prometheus.yml" <<PROM
 global: { scrape_interval: 1s, evaluation_interval: 1s }
 rule_files: [podreach-alerts.yaml]
 scrape_configs:
@@ -92,8 +95,8 @@ scrape_configs:
     static_configs: [{ targets: ["172.18.0.4:9750"], labels: { node: c2n1 } }]
 PROM
 port=19090
-ip netns exec "$(lab_ns host)" prometheus --config.file "$tmp/prom/prometheus.yml" \
-    --storage.tsdb.path "$tmp/prom/data" --web.listen-address "127.0.0.1:$port" \
+ip netns exec "$(lab_ns host)" prometheus --config.file "$prom/prometheus.yml" \
+    --storage.tsdb.path "$prom/data" --web.listen-address "127.0.0.1:$port" \
     >"$LAB_DIR/prometheus.log" 2>&1 </dev/null &
 echo $! >"$LAB_DIR/prometheus.pid" # lab_down ends it with the namespace
 alerts() { host_curl "http://127.0.0.1:$port/api/v1/alerts"; }
