@@ -60,6 +60,8 @@ MUTATIONS = [
      "\t\terrno = ENOSPC;\n", "\t\terrno = ENOMEM;\n", "test_discovery"),
     ("kwatch: a URL too long for its buffer is truncated", "agent/io/kwatch.c",
      "return n >= 0 && (size_t)n < len &&", "return n >= 0 &&", "test_kwatch"),
+    ("reconcile: a burst applied whole", "agent/core/reconcile.c",
+     "if (max && tried++ >= max) {", "if (0) {", "test_reconcile"),
     ("reconcile: enforce in report mode", "agent/core/reconcile.c",
      "if (c->mode == CFG_MODE_ENFORCE)", "if (1)", "test_reconcile"),
     ("diag: a policy drop's fix deletes a rule (handle 0)", "agent/core/diag.c",

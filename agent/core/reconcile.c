@@ -16,8 +16,9 @@
  * not refused: retrying it would only meet EEXIST again, and the notification
  * now queued reconciles once more, with the route as it really is. */
 static int
-enforce(const struct rc_kernel *k, struct plan *p)
+enforce(const struct rc_kernel *k, struct plan *p, size_t max, size_t *deferred)
 {
+	size_t tried = 0;
 	int failed = 0;
 
 	for (size_t i = 0; i < p->n; i++) {
@@ -27,6 +28,10 @@ enforce(const struct rc_kernel *k, struct plan *p)
 
 		if (pr->action == ACT_NONE)
 			continue;
+		if (max && tried++ >= max) {
+			++*deferred;	/* left as planned: the next run does it */
+			continue;
+		}
 		err = k->apply(k->ctx, pr->action == ACT_ADD ? RC_ADD : RC_REPLACE, &want);
 		if (err == -EEXIST && pr->action == ACT_ADD) {
 			pr->state = PLAN_OK;
@@ -93,7 +98,9 @@ rc_run(const struct rc_input *in, const struct rc_kernel *k, struct rc_result *r
 	if ((err = plan_build(&pin, &res->plan)) < 0)
 		return err;
 	if (c->mode == CFG_MODE_ENFORCE)
-		res->failed = enforce(k, &res->plan);
+		res->failed = enforce(k, &res->plan, in->max_changes, &res->deferred);
+	if (res->deferred)
+		return 0;
 	lookup_fib(k, &res->plan);
 	bridge_dev(in->kv, c->node_ip, res->bridge_dev);
 	k->settings(k->ctx, res->bridge_dev, &res->sysctl);

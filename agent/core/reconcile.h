@@ -51,6 +51,10 @@ struct rc_input {
 	/* An index over kv's routes (plan_input.find), or NULL. */
 	const struct route4 *(*find)(const void *ctx, const struct prefix4 *dst);
 	const void *find_ctx;
+	/* At most this many route changes (0: no limit); the rest are left for
+	 * the next run, so that a burst of thousands does not hold the caller's
+	 * loop (and its /healthz) for seconds. */
+	size_t max_changes;
 };
 
 struct rc_result {
@@ -61,6 +65,8 @@ struct rc_result {
 	struct node_sysctl sysctl;
 	char bridge_dev[IF_NAMESIZE + 8];	/* the interface holding the node IP */
 	int failed;			/* route changes the kernel refused */
+	size_t deferred;		/* changes past max_changes: the report is then
+					 * not built (no FIB lookup, no firewall) */
 	int fw_err;			/* -ENOMEM: the firewall was not evaluated */
 	struct fw_trace fw_trace;	/* the chains and sets the flows read */
 };

@@ -43,6 +43,8 @@
 
 extern char **environ;
 
+/* Route changes per reconcile: about 0.1-0.2 s of the kernel's time. */
+#define AGENT_BURST_CHUNK 1000
 #define AGENT_MAX_REMOTES (2 * PEER_MAX + CFG_MAX_REMOTES)	/* pods, services, --remote */
 
 static void reconcile(struct agent *a);
@@ -231,7 +233,8 @@ reconcile(struct agent *a)
 	rules_refresh(a);
 	agent_judge(a, &ac);
 	in = (struct rc_input){ .cfg = a->cfg, .kv = &a->kv, .remotes = rem, .rules = a->rules,
-				.find = ksync_find, .find_ctx = &a->view };
+				.find = ksync_find, .find_ctx = &a->view,
+				.max_changes = AGENT_BURST_CHUNK };
 	kernel_seam(&k, a->rs);
 	/* --discovery kubernetes: the API servers' Nodes, never a peer's claim. */
 	if (a->disc) {
@@ -246,7 +249,13 @@ reconcile(struct agent *a)
 	}
 	if ((err = rc_run(&in, &k, &a->res)) < 0)
 		log_errc(err, "planning");
-	else {
+	else if (a->res.deferred) {
+		/* A burst, a chunk at a time: the loop serves /healthz in between;
+		 * the report waits for the last chunk. */
+		kernel_log_changes(&a->res, &a->kv);
+		a->pending = true;	/* not through the storm guard: our own pace */
+		ev_timer_arm(a->t_reconcile, 0.0005);
+	} else {
 		kernel_log_changes(&a->res, &a->kv);
 		r->version = PODREACH_VERSION;
 		r->peers = rp;

@@ -202,6 +202,32 @@ test_eexist_is_done(void **state)
 	rc_result_free(&res);
 }
 
+/* A burst is cut at max_changes: the rest left as planned for the next run,
+ * and no report work (FIB lookups, firewall) until the last chunk. */
+static void
+test_burst_in_chunks(void **state)
+{
+	struct rc_input in;
+	struct rc_result res;
+
+	setup_cfg("enforce");
+	in = input();
+	in.max_changes = 1;
+	assert_int_equal(rc_run(&in, &kern, &res), 0);
+	assert_int_equal(fk.ncalls, 1);
+	assert_int_equal(res.deferred, 1);
+	assert_int_equal(res.failed, 0);
+	assert_int_equal(res.plan.routes[0].state, PLAN_INSTALLED);
+	assert_int_equal(res.plan.routes[1].state, PLAN_MISSING);
+	assert_int_equal(fk.lookups, 0);
+	rc_result_free(&res);
+	in.max_changes = 2;
+	assert_int_equal(rc_run(&in, &kern, &res), 0);
+	assert_int_equal(res.deferred, 0);
+	assert_int_equal(fk.lookups, 2);
+	rc_result_free(&res);
+}
+
 /* Without --service-cidr, kind's default serviceSubnet 10.96.0.0/12 is
  * taken as ours: a remote range inside it is refused and the problem says
  * the range was assumed; with --service-cidr elsewhere it is routed. */
@@ -303,6 +329,7 @@ main(void)
 		cmocka_unit_test(test_refused_change_is_reported),
 		cmocka_unit_test(test_eexist_is_done),
 		cmocka_unit_test(test_default_service_range),
+		cmocka_unit_test(test_burst_in_chunks),
 		cmocka_unit_test(test_foreign_route_is_left_alone),
 		cmocka_unit_test(test_mtu_mismatch),
 		cmocka_unit_test(test_verdict_to_problem),
