@@ -253,6 +253,37 @@ for x in j["nodes"]: print("#   %-24s %-5s %s" % (x["node"], x["row"], x["result
 assert_contains "$m" '"summary":"0 of 8 probed pairs failing"' "8 cross-cluster pairs probed, none failing"
 pass_check "/v1/matrix on cluster2-worker: 4x4, every row fetched, every cross-cluster pair open"
 
+# ---- where is it dropped: the receiving node, the sender's matrix, podreach why ----------------
+# A drop on helloworld's node of what arrives for the pods on 5000 (docs/kind-istio.md, 5.).
+hello_node=$(k cluster1 -n sample get pods -l app=helloworld -o jsonpath='{.items[0].spec.nodeName}')
+h_ip=$(docker inspect -f "{{.NetworkSettings.Networks.$K8S_NET.IPAddress}}" "$hello_node")
+drop=(FORWARD -d 10.244.0.0/16 -p tcp --dport 5000 -j DROP)
+docker exec "$hello_node" iptables-nft -I "${drop[@]}" || fail "iptables-nft on $hello_node"
+named() { # "handle" of the inbound drop on 5000 in $hello_node's own report, "" when none
+    curl -sS -m 5 "http://$h_ip:9750/v1/status" | python3 -c 'import json,sys
+print(" ".join(sorted(set(str(f["handle"]) for f in json.load(sys.stdin)["firewall"] if f.get("direction") == "in" and f["verdict"] == "drop" and f["dport"] == 5000))))'
+}
+wait_until 30 eval '[[ -n $(named) ]]' || fail "$hello_node does not name its drop"
+handle=$(named)
+pass_check "$hello_node's own report: ip filter FORWARD handle $handle drops what arrives on 5000"
+cause() {
+    curl -sS -m 5 "http://$w_ip:9750/v1/matrix" | python3 -c 'import json,sys; j=json.load(sys.stdin); n=j["nodes"]
+print(next((str(f["cause"]) for f in j["failures"] if n[f["from"]]["node"] == "cluster2-worker" and n[f["to"]]["node"] == sys.argv[1]), "none"))' "$hello_node"
+}
+wait_until 60 eval '[[ $(cause) == "$hello_node: ip filter FORWARD handle $handle drops it (forward)" ]]' ||
+    fail "cluster2-worker's matrix: $(cause)"
+pass_check "cluster2-worker's /v1/matrix: the pair's cause names $hello_node and handle $handle"
+rc=0
+out=$(k cluster2 exec -n podreach "${p#pod/}" -- podreach why "$hello_ip:5000" 2>&1) || rc=$?
+echo "$out" | sed 's/^/#   /'
+assert_eq 1 "$rc" "podreach why $hello_ip:5000 in cluster2-worker's pod: exit 1"
+assert_contains "$(head -n1 <<<"$out")" "blocked at $hello_node (cluster1): firewall forward ip filter FORWARD handle $handle" \
+    "... its first line names $hello_node and handle $handle"
+docker exec "$hello_node" iptables-nft -D "${drop[@]}" || fail "removing the drop"
+wait_until 30 eval 'k cluster2 exec -n podreach "${p#pod/}" -- podreach why "$hello_ip:5000" >/dev/null 2>&1' ||
+    fail "podreach why does not clear"
+pass_check "the rule removed: podreach why $hello_ip:5000 exits 0"
+
 # ---- what the agents cost: RSS and CPU from /proc on this host ---------------------------------
 # The agents are processes of this kernel (in the nodes' nested containers): found by their
 # executable (/usr/bin/podreach, the image's; the netns lab's agents are build/podreach) and named
