@@ -75,6 +75,27 @@ assert_contains "$ERR" "podreach: error: " "check in a bare container says what 
 # empty namespace is reported (nothing remote: no error), not a runtime failure (3).
 assert_exit 0 run check --cluster c1 --pod-cidr 10.244.0.0/24 --node-ip 127.0.0.1 --node-name n1
 assert_contains "$OUT" "cluster c1" "the report of a check inside the container"
+# Names resolve in the image (glibc's files and dns are in libc.so.6; nsswitch.conf says the
+# order) and libcurl, its resolver thread and OpenSSL run: the API named in /etc/hosts is
+# reached (refused on port 1), a name nobody knows is said so. The service account is made
+# here: a throwaway CA and token, mounted read-only.
+sa=$(mktemp -d)
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$sa/key" -out "$sa/ca.crt" -subj /CN=podreach-test \
+    -days 1 2>/dev/null || fail "openssl req failed"
+echo token >"$sa/token"
+chmod -R a+rX "$sa"
+api() {
+    docker run --rm --network none --cap-drop ALL --cap-add NET_ADMIN --read-only \
+        --add-host api.podreach.test:127.0.0.1 -v "$sa:/sa:ro" -e PODREACH_KUBE_SA_DIR=/sa \
+        -e KUBERNETES_SERVICE_HOST="$1" -e KUBERNETES_SERVICE_PORT=1 podreach:0.1.0 \
+        check --cluster c1 --node-name n1 --node-ip 127.0.0.1 --cni-conf-dir /sa
+}
+assert_exit 2 api api.podreach.test
+assert_contains "$ERR" "https://api.podreach.test:1/api/v1/nodes/n1: Failed to connect to api.podreach.test port 1" \
+    "a name from /etc/hosts resolves in the image, and libcurl connects"
+assert_exit 2 api nosuch.podreach.invalid
+assert_contains "$ERR" "Could not resolve host: nosuch.podreach.invalid" "an unknown name is said so"
+rm -rf -- "$sa"
 # The entrypoint is the agent by default.
 assert_eq '["agent"]' "$(docker image inspect -f '{{json .Config.Cmd}}' podreach:0.1.0)" "CMD is agent"
 
