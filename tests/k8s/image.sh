@@ -21,18 +21,18 @@ podreach_image_build() {
     docker build --target build -t "$stage" "$root" >"$log" 2>&1 &&
         docker build -t "$tag" "$root" >>"$log" 2>&1 || { rc=1; tail -n 30 "$log" >&2; }
     rm -f -- "$log"
-    docker rmi "$stage" >/dev/null 2>&1
+    docker rmi "$stage" >/dev/null 2>&1 || true
     new=$(docker image inspect -f '{{.Id}}' "$tag" 2>/dev/null) || new=
     # The replaced image, unless a container still uses it (then it stays, named by its ID).
-    [[ -n $old && $old != "$new" ]] && docker rmi "$old" >/dev/null 2>&1
+    [[ -n $old && $old != "$new" ]] && { docker rmi "$old" >/dev/null 2>&1 || true; }
     return $rc
 }
 
 # podreach_image_clean_stages — build stages a killed run left behind (ours by name) removed.
 podreach_image_clean_stages() {
-    docker images --format '{{.Repository}}:{{.Tag}}' | grep '^podreach-build-stage:' |
-        xargs -r docker rmi >/dev/null 2>&1
-    return 0
+    local stages
+    stages=$(docker images --format '{{.Repository}}:{{.Tag}}' | grep '^podreach-build-stage:' || true)
+    [[ -z $stages ]] || docker rmi $stages >/dev/null 2>&1 || true
 }
 
 podreach_image_size() {
