@@ -4,7 +4,9 @@
 # at most 64 MiB (the release build: ASan's shadow memory would measure ASan), no EEXIST storm
 # (the burst is one log line, not one per route), /healthz answering throughout. Then 5,000
 # Nodes x 16 pod CIDRs (the sanitizer build): refused past the bounds, one cidr-rejected
-# error naming the cluster, no route, the agent healthy and ready.
+# error naming the cluster, no route, the agent healthy and ready. Last, a Node whose
+# InternalIP changes every 10 ms for 12 s: its route moves at most once per 10 s, logged as
+# "moved", never counted as a repair.
 # shellcheck source=tests/e2e/lib.sh
 source "$(dirname "$0")/lib.sh"
 # shellcheck source=tests/lab/nodesapi.sh
@@ -89,4 +91,27 @@ assert_eq 0 "$(route_count c2n1)" "nothing routed"
 assert_eq 200 "$(host_curl -o /dev/null -w '%{http_code}' http://172.18.0.4:9750/readyz)" \
     "the agent is ready"
 assert_eq 0 "$(healthz_bad "$LAB_DIR/healthz-bounds")" "/healthz answered throughout"
+stop_agent
+ip -n "$ns" -4 route flush proto 152
+nodesapi_down
+
+# ---- a flapping Node ---------------------------------------------------------------------
+nodesapi_up "$api" "$ns" cluster2 6443 --nodes 2 --ip-base 172.18.0.4 --cidr-base 10.245.0.0 ||
+    fail "local API"
+nodesapi_up "$api" "$ns" cluster1 6444 --nodes 10 --flap 10 --flap-for 12 || fail "remote API"
+lab_node_exec c2n1 ip -4 monitor route >"$LAB_DIR/monitor" 2>/dev/null &
+: >"$LAB_DIR/agent-c2n1.log"
+agent "$PODREACH"
+wait_until 30 eval '[[ $(route_count c2n1) == 10 ]]' || fail "flapping cluster not routed"
+sleep 13
+changes=$(grep -c '10\.128\.0\.0/24' "$LAB_DIR/monitor" || true)
+((changes >= 2 && changes <= 4)) || fail "the flapping Node's route changed $changes times in 13 s"
+pass_check "a Node flapping every 10 ms for 12 s: its route changed $changes times"
+moved=$(grep -c 'Node n00000 moved from' "$LAB_DIR/agent-c2n1.log" || true)
+((moved >= 1 && moved <= 3)) || fail "$moved moves logged"
+assert_contains "$(<"$LAB_DIR/agent-c2n1.log")" "info: moved 10.128.0.0/24 via" "logged as moved"
+assert_not_contains "$(<"$LAB_DIR/agent-c2n1.log")" "10.128.0.0/24 via 172.18.100.1 dev eth0 proto 152: node" \
+    "never as deleted"
+assert_eq 10 "$(host_curl http://172.18.0.4:9750/metrics | awk '$1 == "podreach_route_repairs_total" { print $2 }')" \
+    "repairs: the 10 installs, no move"
 stop_agent
