@@ -62,6 +62,7 @@ void nft_table_clear(struct nft_table *t)
 	for (size_t i = 0; i < t->nsets; i++)
 		nft_set_clear(&t->sets[i]);
 	free(t->sets);
+	free(t->chain_idx);
 }
 
 void nft_ruleset_free(struct nft_ruleset *rs)
@@ -72,6 +73,13 @@ void nft_ruleset_free(struct nft_ruleset *rs)
 		nft_table_clear(&rs->tables[i]);
 	free(rs->tables);
 	free(rs);
+}
+
+void nft_ruleset_touch(struct nft_ruleset *rs)
+{
+	static uint64_t serials;
+
+	rs->serial = ++serials;
 }
 
 struct nft_ruleset *nft_ruleset_new(void)
@@ -133,20 +141,74 @@ const struct nft_table *nft_table_find(const struct nft_ruleset *rs, uint32_t fa
 	return NULL;
 }
 
+/* ---- the chain index -------------------------------------------------- */
+
+#define NFT_IDX_EMPTY UINT32_MAX
+#define NFT_IDX_LINEAR 16	/* fewer chains: no index */
+
+static size_t nft_name_hash(const char *name)
+{
+	return (size_t)nft_key(0, NULL, name);
+}
+
+void nft_table_reindex(struct nft_table *t)
+{
+	free(t->chain_idx);
+	t->chain_idx = NULL;
+	t->chain_idx_size = t->chain_idx_for = 0;
+}
+
+static void nft_idx_put(struct nft_table *t, size_t i)
+{
+	size_t mask = t->chain_idx_size - 1, h = nft_name_hash(t->chains[i].name) & mask;
+
+	while (t->chain_idx[h] != NFT_IDX_EMPTY)
+		h = (h + 1) & mask;
+	t->chain_idx[h] = (uint32_t)i;
+}
+
+/* Brings the index up to t's chains: the ones appended since added, or
+ * all of them into a table twice their number.  False when out of memory
+ * (the caller then searches linearly). */
+static bool nft_idx_sync(struct nft_table *t)
+{
+	size_t size = 64;
+
+	if (t->chain_idx && t->chain_idx_for <= t->nchains && t->nchains * 2 <= t->chain_idx_size) {
+		for (; t->chain_idx_for < t->nchains; t->chain_idx_for++)
+			nft_idx_put(t, t->chain_idx_for);
+		return true;
+	}
+	nft_table_reindex(t);
+	while (size < t->nchains * 4)
+		size *= 2;
+	if (t->nchains >= NFT_IDX_EMPTY || !(t->chain_idx = malloc(size * sizeof(uint32_t))))
+		return false;
+	memset(t->chain_idx, 0xff, size * sizeof(uint32_t));
+	t->chain_idx_size = size;
+	for (; t->chain_idx_for < t->nchains; t->chain_idx_for++)
+		nft_idx_put(t, t->chain_idx_for);
+	return true;
+}
+
 const struct nft_chain *nft_chain_find(const struct nft_table *t, const char *name)
 {
-	/* Rules arrive chain after chain: try the last one asked for first. */
-	static __thread size_t hint;
+	/* The index is a cache of the parser's: built here, on a const. */
+	struct nft_table *m = (struct nft_table *)t;
+	size_t mask, h;
 
 	if (!t || !name)
 		return NULL;
-	if (hint < t->nchains && !strcmp(t->chains[hint].name, name))
-		return &t->chains[hint];
-	for (size_t i = 0; i < t->nchains; i++)
-		if (!strcmp(t->chains[i].name, name)) {
-			hint = i;
-			return &t->chains[i];
-		}
+	if (t->nchains < NFT_IDX_LINEAR || !nft_idx_sync(m)) {
+		for (size_t i = 0; i < t->nchains; i++)
+			if (!strcmp(t->chains[i].name, name))
+				return &t->chains[i];
+		return NULL;
+	}
+	mask = t->chain_idx_size - 1;
+	for (h = nft_name_hash(name) & mask; t->chain_idx[h] != NFT_IDX_EMPTY; h = (h + 1) & mask)
+		if (!strcmp(t->chains[t->chain_idx[h]].name, name))
+			return &t->chains[t->chain_idx[h]];
 	return NULL;
 }
 
@@ -234,7 +296,9 @@ static int nft_parse_chain(struct nft_ruleset *rs, const struct nlmsghdr *nlh)
 	nft_copy_str(c->name, sizeof(c->name), chain_str(nc, NFTNL_CHAIN_NAME));
 	c->handle = nftnl_chain_get_u64(nc, NFTNL_CHAIN_HANDLE);
 	c->flags = nftnl_chain_get_u32(nc, NFTNL_CHAIN_FLAGS);
+	t->nbase -= c->base;
 	c->base = nftnl_chain_is_set(nc, NFTNL_CHAIN_HOOKNUM);
+	t->nbase += c->base;
 	if (c->base) {
 		c->hooknum = nftnl_chain_get_u32(nc, NFTNL_CHAIN_HOOKNUM);
 		c->prio = nftnl_chain_get_s32(nc, NFTNL_CHAIN_PRIO);
@@ -758,6 +822,7 @@ int nft_ruleset_add_msg(struct nft_ruleset *rs, const void *buf, size_t len)
 
 	if (!rs || !buf || len > INT32_MAX)
 		return -EINVAL;
+	nft_ruleset_touch(rs);
 	while (mnl_nlmsg_ok(nlh, left)) {
 		if ((ret = nft_parse_one(rs, nlh)))
 			return ret;

@@ -181,12 +181,23 @@ struct nft_table {
 	uint32_t flags;			/* NFT_TABLE_F_DORMANT: not evaluated */
 	struct nft_chain *chains;	/* in dump (creation) order */
 	size_t nchains;
+	/* nft_chain_find()'s index: open addressing over chains[], built when
+	 * first needed, kept as chains are appended, dropped when they move
+	 * (nft_table_reindex()).  The parser's, not the reader's. */
+	uint32_t *chain_idx;
+	size_t chain_idx_size, chain_idx_for;
+	/* How many of chains[] are base chains, as the parser keeps it (0 in
+	 * a table built by hand: unknown), so that a reader looking for them
+	 * may stop at the last one. */
+	size_t nbase;
 	struct nft_set *sets;
 	size_t nsets;
 };
 
 struct nft_ruleset {
 	uint32_t genid;			/* the generation the dump belongs to */
+	uint64_t serial;		/* new whenever the parser changed it (0: built by
+					 * hand): what a reader may key a cache on */
 	struct nft_table *tables;	/* in dump (creation) order */
 	size_t ntables;
 };
@@ -261,7 +272,8 @@ int nft_ruleset_apply(struct nft_ruleset *rs, const void *buf, size_t len,
  * the key ranges they make).  0 when the evaluator would see the same. */
 size_t nft_ruleset_diff(const struct nft_ruleset *a, const struct nft_ruleset *b);
 
-/* Lookups by name; NULL when absent. */
+/* Lookups by name; NULL when absent.  Chains through an index (a table of
+ * kube-proxy's holds tens of thousands). */
 const struct nft_table *nft_table_find(const struct nft_ruleset *rs, uint32_t family,
 				       const char *name);
 const struct nft_chain *nft_chain_find(const struct nft_table *t, const char *name);
@@ -269,5 +281,8 @@ const struct nft_set *nft_set_find(const struct nft_table *t, const char *name);
 
 /* "ip", "ip6", "inet", "arp", "bridge", "netdev", or "unknown". */
 const char *nft_family_name(uint32_t family);
+
+/* Drops t's chain index after chains moved or were renamed in place. */
+void nft_table_reindex(struct nft_table *t);
 
 #endif

@@ -258,6 +258,7 @@ static int nft_new_chain(struct nft_ruleset *rs, const struct nlmsghdr *nlh,
 				nft_note_key(ap->chg, t->family, t->name, t->chains[i].name);
 			nft_copy_str(t->chains[i].name, sizeof(t->chains[i].name),
 				     nft_id_str(&id, NFTA_CHAIN_NAME));
+			nft_table_reindex(t);
 		}
 	return nft_parse_one(rs, nlh);
 }
@@ -282,7 +283,9 @@ static int nft_del_chain(struct nft_ruleset *rs, const struct nlmsghdr *nlh)
 			for (size_t j = 0; j < c->nrules; j++)
 				nft_rule_clear(&c->rules[j]);
 			free(c->rules);
+			t->nbase -= c->base;
 			nft_remove(t->chains, &t->nchains, sizeof(*c), i);
+			nft_table_reindex(t);
 			break;
 		}
 	}
@@ -472,6 +475,7 @@ int nft_ruleset_apply(struct nft_ruleset *rs, const void *buf, size_t len, struc
 
 	if (!rs || !buf || len > INT32_MAX)
 		return -EINVAL;
+	nft_ruleset_touch(rs);
 	for (ret = 0; !ret && mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left)) {
 		const struct nfgenmsg *nfg = mnl_nlmsg_get_payload(nlh);
 

@@ -187,22 +187,26 @@ int nft_ruleset_read(struct nft_ruleset **out)
 	*out = NULL;
 	if (!(d.buf = malloc(NFT_RECV_SIZE)))
 		return -ENOMEM;
-	if (!(d.nl = mnl_socket_open(NETLINK_NETFILTER)) ||
-	    mnl_socket_bind(d.nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		ret = -errno;
-		goto out;
-	}
-	d.portid = mnl_socket_get_portid(d.nl);
 	d.seq = (uint32_t)time(NULL);
 	for (int i = 0; i < NFT_READ_TRIES; i++) {
+		/* A socket per try: a try given up mid-dump leaves the rest of
+		 * that dump queued, which the next request would read as its
+		 * answer (libmnl: EPROTO, a sequence number not its own). */
+		if (!(d.nl = mnl_socket_open(NETLINK_NETFILTER)) ||
+		    mnl_socket_bind(d.nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+			ret = -errno;
+			break;
+		}
+		d.portid = mnl_socket_get_portid(d.nl);
 		ret = nft_read_once(&d, out);
+		mnl_socket_close(d.nl);
+		d.nl = NULL;
 		/* A set or chain removed between two dumps shows as ENOENT;
 		 * EINTR is how newer kernels refuse an inconsistent dump. */
 		if (ret != -EAGAIN && ret != -EINTR && ret != -ENOENT)
 			break;
 		ret = -EAGAIN;
 	}
-out:
 	if (d.nl)
 		mnl_socket_close(d.nl);
 	free(d.buf);

@@ -22,6 +22,8 @@ void *nft_grow(void *arr_p, size_t *n, size_t size);
 void nft_copy_str(char *dst, size_t len, const char *src);
 /* b = data[0..len); len 0 when data is NULL or too long. */
 void nft_bytes_set(struct nft_bytes *b, const void *data, uint32_t len);
+/* Gives rs a new serial: its contents changed. */
+void nft_ruleset_touch(struct nft_ruleset *rs);
 /* Free what r, s, t hold (not r, s, t themselves). */
 void nft_rule_clear(struct nft_rule *r);
 void nft_set_clear(struct nft_set *s);

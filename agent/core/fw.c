@@ -972,10 +972,14 @@ static struct fw_entry *fw_entries(const struct nft_ruleset *rs, enum fw_hook ho
 	*n = 0;
 	for (size_t i = 0; i < rs->ntables; i++) {
 		const struct nft_table *t = &rs->tables[i];
+		size_t bases = 0;
 
-		for (size_t j = 0; j < t->nchains; j++, order++) {
+		/* Base chains come first in most tables (kube-proxy's among
+		 * thousands of its own): stop past the last one. */
+		for (size_t j = 0; j < t->nchains && (!t->nbase || bases < t->nbase); j++, order++) {
 			const struct nft_chain *c = &t->chains[j];
 
+			bases += c->base;
 			if ((t->family != NFPROTO_IPV4 && t->family != NFPROTO_INET) ||
 			    (t->flags & NFT_TABLE_F_DORMANT) || !c->base || c->hooknum != (uint32_t)hook)
 				continue;
@@ -1028,6 +1032,43 @@ static void fw_fill(struct fw_result *out, const struct fw_eval *ev, const struc
 		snprintf(rule + len, sizeof(out->rule) - len, " (then policy drop)");
 }
 
+/* The base chains of each hook, kept while the ruleset's serial stays: a
+ * kube-proxy table holds tens of thousands of chains, a few of them base
+ * chains, and every flow asks for each hook.  A ruleset built by hand
+ * (serial 0) is walked every time. */
+static struct {
+	uint64_t serial;
+	struct fw_entry *v;
+	size_t n;
+} fw_cache[FW_HOOK_POSTROUTING + 1];
+
+static struct fw_entry *fw_entries_of(const struct nft_ruleset *rs, enum fw_hook hook, size_t *n)
+{
+	struct fw_entry *v;
+
+	if ((unsigned)hook > FW_HOOK_POSTROUTING || !rs->serial)
+		return fw_entries(rs, hook, n);
+	if (fw_cache[hook].v && fw_cache[hook].serial == rs->serial) {
+		*n = fw_cache[hook].n;
+		return fw_cache[hook].v;
+	}
+	if (!(v = fw_entries(rs, hook, n)))
+		return NULL;
+	free(fw_cache[hook].v);
+	fw_cache[hook].v = v;
+	fw_cache[hook].n = *n;
+	fw_cache[hook].serial = rs->serial;
+	return v;
+}
+
+static void fw_entries_done(const struct nft_ruleset *rs, struct fw_entry *v)
+{
+	for (size_t h = 0; h <= FW_HOOK_POSTROUTING; h++)
+		if (fw_cache[h].v == v)
+			return;
+	free(v);
+}
+
 int fw_eval_hook(const struct nft_ruleset *rs, const struct fw_ctx *ctx,
 		 struct fw_flow *flow, enum fw_hook hook, struct fw_result *out)
 {
@@ -1042,7 +1083,7 @@ int fw_eval_hook(const struct nft_ruleset *rs, const struct fw_ctx *ctx,
 	memset(out->table, 0, sizeof(*out) - offsetof(struct fw_result, table));
 	out->hook = hook;
 	out->verdict = FW_ACCEPT;
-	if (!(v = fw_entries(rs, hook, &n)))
+	if (!(v = fw_entries_of(rs, hook, &n)))
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
 		/* The NAT core only asks a new connection, and only until one
@@ -1066,7 +1107,7 @@ int fw_eval_hook(const struct nft_ruleset *rs, const struct fw_ctx *ctx,
 			break;
 		nat_done = true;
 	}
-	free(v);
+	fw_entries_done(rs, v);
 	return 0;
 }
 

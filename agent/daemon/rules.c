@@ -19,6 +19,7 @@
 
 /* The families the evaluator reads: a change elsewhere re-evaluates nothing. */
 #define RULES_FAMILIES ((1u << NFPROTO_IPV4) | (1u << NFPROTO_INET))
+#define RULES_RETRY 1.0	/* seconds before a failed read is tried again */
 
 static void
 reseed(struct agent *a, const char *why)
@@ -125,12 +126,18 @@ rules_refresh(struct agent *a)
 	a->rules_at = ev_now();
 	a->rules_dirty = a->rules_check = false;
 	err = nft_ruleset_read(&rs);
+	if (err < 0 && check) {
+		/* Only the check failed (a ruleset changing all the time): the
+		 * view is current, kept, and checked next time. */
+		a->m.nft_checks_skipped++;
+		return;
+	}
 	if (err < 0 && !a->fw_warned)
 		log_errc(err, "reading the nftables ruleset; the firewall is not evaluated");
 	a->fw_warned = err < 0;
 	if (err < 0 && a->nftw && !a->rules_pending) {
 		a->rules_pending = true;	/* retried, not left until the next commit */
-		ev_timer_arm(a->t_rules, a->cfg->interval);
+		ev_timer_arm(a->t_rules, RULES_RETRY < a->cfg->interval ? RULES_RETRY : a->cfg->interval);
 	}
 	if (rs && check)
 		self_check(a, rs, view_gen);

@@ -23,6 +23,7 @@ import time
 import urllib.request
 
 TICK = os.sysconf("SC_CLK_TCK")
+SETTLE = 3  # seconds after a change: the design before re-read 50,000 rules per commit
 
 
 def svc_ip(i):
@@ -106,6 +107,9 @@ def churn(pid, services, n):
     time.sleep(n * 0.1)
     c1, t1 = cpu(pid), time.monotonic()
     idle_ns = (c1[0] - c0[0]) / (t1 - t0)
+    drop_rule(pid, idle_ns)
+    t1 = time.monotonic()
+    c1 = cpu(pid)
     start, next_at = c1, time.monotonic()
     for j in range(n):
         i = (j * 7919) % services
@@ -128,34 +132,42 @@ def churn(pid, services, n):
           f"{busy_ns / n / 1e6:.3f} ms per change (schedstat, idle {idle_ns / 1e6:.3f} ms/s "
           f"removed); /proc/PID/stat: {ticks * 1000 / TICK / n:.2f} ms per change")
 
+
+
+def drop_rule(pid, idle_ns):
     rule = "add rule ip filter KUBE-FORWARD ip daddr 10.244.0.0/24 tcp dport 5000 drop\n"
-    lat, cost = [], []
+    lat, cost, nft_s = [], [], []
     for _ in range(10):
-        # CPU: the rule added, then 2 s without a request (polling costs the agent too)
+        # CPU: the rule added, then SETTLE s without a request (polling costs the agent too)
         before = drop_handles()
         c_a = cpu(pid)
         nft(rule)
-        time.sleep(2)
+        time.sleep(SETTLE)
         c_b = cpu(pid)
         added = drop_handles() - before
         if not added:
-            sys.exit("the drop is not in /v1/status 2 s after it was added")
-        cost.append(((c_b[0] - c_a[0]) - idle_ns * 2) / 1e6)
+            print(f"a drop rule added: not in /v1/status {SETTLE} s later (the agent's log says why)")
+            return
+        cost.append(((c_b[0] - c_a[0]) - idle_ns * SETTLE) / 1e6)
         nft(f"delete rule ip filter KUBE-FORWARD handle {min(added)}\n")
-        time.sleep(2)
+        time.sleep(SETTLE)
         # latency: the rule added, /v1/status polled until it shows
         t_a = time.monotonic()
         nft(rule)
+        t_n = time.monotonic()
         while not (drop_handles() - before):
             if time.monotonic() - t_a > 30:
-                sys.exit("the drop never showed in /v1/status")
+                print("a drop rule added: not in /v1/status 30 s later")
+                return
         lat.append(time.monotonic() - t_a)
+        nft_s.append(t_n - t_a)
         nft(f"delete rule ip filter KUBE-FORWARD handle {min(drop_handles() - before)}\n")
         while drop_handles() - before:
             time.sleep(0.01)
         time.sleep(0.5)
     print(f"a drop rule added: in /v1/status after median {statistics.median(lat) * 1000:.1f} ms "
-          f"(min {min(lat) * 1000:.1f}, max {max(lat) * 1000:.1f}; `nft` itself included); "
+          f"(min {min(lat) * 1000:.1f}, max {max(lat) * 1000:.1f}; the `nft` command itself "
+          f"{statistics.median(nft_s) * 1000:.1f}); "
           f"agent CPU median {statistics.median(cost):.2f} ms (of 10)")
 
 

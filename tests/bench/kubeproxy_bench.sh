@@ -47,9 +47,13 @@ run() { # run LABEL BIN
         ip netns exec "$NS" curl -sf -o /dev/null http://127.0.0.1:9750/readyz && break
         sleep 0.1
     done
+    # The agent itself, whatever process $! was: the namespace's only one.
+    apid=$(ip netns pids "$NS" | head -n1)
+    [[ $(cat "/proc/$apid/comm") == podreach ]] || { echo "agent not found"; exit 1; }
     ip netns exec "$NS" python3 tests/bench/kubeproxy.py churn "$apid" "$SERVICES" "$CHANGES"
+    grep -E "error|warn" "$WORK/agent.log" | sort | uniq -c | head -5 || true
     kill -TERM "$apid"
-    wait "$apid" 2>/dev/null || true
+    for _ in $(seq 1 50); do kill -0 "$apid" 2>/dev/null || break; sleep 0.1; done
     apid=
 }
 run "before ($OLD_REV: a re-read per commit)" "$WORK/old/build/podreach"

@@ -409,6 +409,82 @@ static void test_trace(void **state)
 	assert_true(chg.all);
 }
 
+/* Past NFT_IDX_LINEAR chains nft_chain_find() goes through an index: it
+ * must follow chains appended, renamed and deleted. */
+static void test_chain_index(void **state)
+{
+	const struct nft_table *t;
+	char name[32];
+
+	for (int i = 0; i < 100; i++) {
+		snprintf(name, sizeof(name), "k%d", i);
+		chain(NFT_MSG_NEWCHAIN, name, 100 + (uint64_t)i, -1, 0);
+	}
+	assert_int_equal(apply(), 0);
+	t = nft_table_find(view, NFPROTO_IPV4, "t");
+	for (int i = 0; i < 100; i++) {
+		snprintf(name, sizeof(name), "k%d", i);
+		assert_non_null(nft_chain_find(t, name));
+		assert_string_equal(nft_chain_find(t, name)->name, name);
+	}
+	chain(NFT_MSG_NEWCHAIN, "renamed", 150, -1, 0);	/* k50 */
+	chain(NFT_MSG_DELCHAIN, "k10", 110, -1, 0);
+	ADD("k99", 300, 0);
+	assert_int_equal(apply(), 0);
+	assert_null(nft_chain_find(t, "k50"));
+	assert_null(nft_chain_find(t, "k10"));
+	assert_int_equal(nft_chain_find(t, "renamed")->handle, 150);
+	assert_int_equal(t->nchains, 100);	/* "c", k0..k99, one renamed, one gone */
+	assert_string_equal(order("k99"), "300");
+	assert_string_equal(order("k98"), "");
+}
+
+/* A base chain made after a hundred others is evaluated (the evaluator
+ * stops looking past the table's last base chain), and not once deleted. */
+static void test_late_base_chain(void **state)
+{
+	struct fw_ctx ctx = { NULL, 0, NULL };
+	struct fw_result res[3];
+	struct fw_flow f;
+	char name[32];
+
+	for (int i = 0; i < 100; i++) {
+		snprintf(name, sizeof(name), "k%d", i);
+		chain(NFT_MSG_NEWCHAIN, name, 100 + (uint64_t)i, -1, 0);
+	}
+	chain(NFT_MSG_NEWCHAIN, "late", 300, 2, NF_DROP);
+	chain(NFT_MSG_DELCHAIN, "k5", 105, -1, 0);	/* not a base chain: still 2 */
+	assert_int_equal(apply(), 0);
+	fw_flow_init(&f, 0x0af50005, 0x0af40002, 5000);
+	assert_int_equal(fw_eval_forward(view, &ctx, &f, res), 2);
+	assert_int_equal(res[1].verdict, FW_DROP);
+	chain(NFT_MSG_DELCHAIN, "late", 300, 2, NF_DROP);
+	assert_int_equal(apply(), 0);
+	assert_int_equal(fw_eval_forward(view, &ctx, &f, res), 3);
+	assert_int_equal(res[1].verdict, FW_ACCEPT);
+}
+
+/* The evaluator keeps each hook's base chains while the ruleset is the
+ * same: a policy changed by a commit must be seen. */
+static void test_policy_after_commit(void **state)
+{
+	struct fw_ctx ctx = { NULL, 0, NULL };
+	struct fw_result res[3];
+	struct fw_flow f;
+
+	DEL("c", 3);
+	DEL("c", 4);
+	DEL("c", 5);
+	assert_int_equal(apply(), 0);
+	fw_flow_init(&f, 0x0af50005, 0x0af40002, 5000);
+	fw_eval_forward(view, &ctx, &f, res);
+	assert_int_equal(res[1].verdict, FW_ACCEPT);
+	chain(NFT_MSG_NEWCHAIN, "c", 2, 2, NF_DROP);
+	assert_int_equal(apply(), 0);
+	assert_int_equal(fw_eval_forward(view, &ctx, &f, res), 2);
+	assert_int_equal(res[1].verdict, FW_DROP);
+}
+
 struct seen {
 	uint32_t gen[4];
 	size_t len[4];
@@ -463,6 +539,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_diff, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_watch_commits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_trace, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_chain_index, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_late_base_chain, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_policy_after_commit, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
