@@ -144,6 +144,7 @@ const struct nft_table *nft_table_find(const struct nft_ruleset *rs, uint32_t fa
 /* ---- the chain index -------------------------------------------------- */
 
 #define NFT_IDX_EMPTY UINT32_MAX
+#define NFT_IDX_GONE (UINT32_MAX - 1)	/* a deleted chain's slot: probing goes on */
 #define NFT_IDX_LINEAR 16	/* fewer chains: no index */
 
 static size_t nft_name_hash(const char *name)
@@ -155,7 +156,7 @@ void nft_table_reindex(struct nft_table *t)
 {
 	free(t->chain_idx);
 	t->chain_idx = NULL;
-	t->chain_idx_size = t->chain_idx_for = 0;
+	t->chain_idx_size = t->chain_idx_for = t->chain_idx_gone = 0;
 }
 
 static void nft_idx_put(struct nft_table *t, size_t i)
@@ -167,6 +168,27 @@ static void nft_idx_put(struct nft_table *t, size_t i)
 	t->chain_idx[h] = (uint32_t)i;
 }
 
+void nft_table_chain_removed(struct nft_table *t, size_t i)
+{
+	/* A deletion must cost what it is: chains after i move down one,
+	 * their slots are renumbered (integers, no hashing), i's marked gone. */
+	if (!t->chain_idx || t->chain_idx_for != t->nchains + 1) {
+		nft_table_reindex(t);
+		return;
+	}
+	for (size_t h = 0; h < t->chain_idx_size; h++) {
+		uint32_t v = t->chain_idx[h];
+
+		if (v == i) {
+			t->chain_idx[h] = NFT_IDX_GONE;
+			t->chain_idx_gone++;
+		}
+		else if (v < NFT_IDX_GONE && v > i)
+			t->chain_idx[h] = v - 1;
+	}
+	t->chain_idx_for = t->nchains;
+}
+
 /* Brings the index up to t's chains: the ones appended since added, or
  * all of them into a table twice their number.  False when out of memory
  * (the caller then searches linearly). */
@@ -174,7 +196,9 @@ static bool nft_idx_sync(struct nft_table *t)
 {
 	size_t size = 64;
 
-	if (t->chain_idx && t->chain_idx_for <= t->nchains && t->nchains * 2 <= t->chain_idx_size) {
+	/* Rebuilt when half full, deleted slots counted: probing must end. */
+	if (t->chain_idx && t->chain_idx_for <= t->nchains &&
+	    (t->nchains + t->chain_idx_gone) * 2 <= t->chain_idx_size) {
 		for (; t->chain_idx_for < t->nchains; t->chain_idx_for++)
 			nft_idx_put(t, t->chain_idx_for);
 		return true;
@@ -207,7 +231,7 @@ const struct nft_chain *nft_chain_find(const struct nft_table *t, const char *na
 	}
 	mask = t->chain_idx_size - 1;
 	for (h = nft_name_hash(name) & mask; t->chain_idx[h] != NFT_IDX_EMPTY; h = (h + 1) & mask)
-		if (!strcmp(t->chains[t->chain_idx[h]].name, name))
+		if (t->chain_idx[h] != NFT_IDX_GONE && !strcmp(t->chains[t->chain_idx[h]].name, name))
 			return &t->chains[t->chain_idx[h]];
 	return NULL;
 }

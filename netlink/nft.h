@@ -185,7 +185,7 @@ struct nft_table {
 	 * first needed, kept as chains are appended, dropped when they move
 	 * (nft_table_reindex()).  The parser's, not the reader's. */
 	uint32_t *chain_idx;
-	size_t chain_idx_size, chain_idx_for;
+	size_t chain_idx_size, chain_idx_for, chain_idx_gone;
 	/* How many of chains[] are base chains, as the parser keeps it (0 in
 	 * a table built by hand: unknown), so that a reader looking for them
 	 * may stop at the last one. */
@@ -284,5 +284,7 @@ const char *nft_family_name(uint32_t family);
 
 /* Drops t's chain index after chains moved or were renamed in place. */
 void nft_table_reindex(struct nft_table *t);
+/* Keeps t's chain index right after chain i was removed from chains[]. */
+void nft_table_chain_removed(struct nft_table *t, size_t i);
 
 #endif

@@ -285,7 +285,7 @@ static int nft_del_chain(struct nft_ruleset *rs, const struct nlmsghdr *nlh)
 			free(c->rules);
 			t->nbase -= c->base;
 			nft_remove(t->chains, &t->nchains, sizeof(*c), i);
-			nft_table_reindex(t);
+			nft_table_chain_removed(t, i);
 			break;
 		}
 	}

@@ -98,6 +98,8 @@ MUTATIONS = [
      "\t\t\t\t     nft_id_str(&id, NFTA_CHAIN_NAME));", "test_nft_view"),
     ("nft: any chain deleted counts as a base chain", "netlink/nft_apply.c",
      "\t\t\tt->nbase -= c->base;", "\t\t\tt->nbase -= 1;", "test_nft_view"),
+    ("nft index: chains after a deleted one not renumbered", "netlink/nft.c",
+     "\t\t\tt->chain_idx[h] = v - 1;", "\t\t\tt->chain_idx[h] = v;", "test_nft_view"),
     ("fw cache: kept across commits", "agent/core/fw.c",
      "fw_cache[hook].serial == rs->serial", "fw_cache[hook].serial", "test_nft_view"),
     ("nft diff: rule order ignored", "netlink/nft_diff.c",

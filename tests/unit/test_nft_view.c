@@ -437,6 +437,22 @@ static void test_chain_index(void **state)
 	assert_int_equal(t->nchains, 100);	/* "c", k0..k99, one renamed, one gone */
 	assert_string_equal(order("k99"), "300");
 	assert_string_equal(order("k98"), "");
+	/* deletions with the index in place, and chains coming and going
+	 * long enough to fill it with deleted slots */
+	for (int i = 0; i < 1000; i++) {
+		snprintf(name, sizeof(name), "k%d", 20 + i);
+		chain(NFT_MSG_DELCHAIN, name, 0, -1, 0);
+		snprintf(name, sizeof(name), "k%d", 100 + i);
+		chain(NFT_MSG_NEWCHAIN, name, 1000 + (uint64_t)i, -1, 0);
+		assert_int_equal(apply(), 0);
+		assert_non_null(nft_chain_find(t, name));
+	}
+	for (int i = 0; i < 1100; i++) {
+		snprintf(name, sizeof(name), "k%d", i);
+		assert_true((i >= 1020 || (i >= 11 && i < 20) || i < 10) ==
+			    (nft_chain_find(t, name) != NULL));
+	}
+	assert_string_equal(order("k1099"), "");
 }
 
 /* A base chain made after a hundred others is evaluated (the evaluator
