@@ -11,10 +11,13 @@
 
 #include "agent/cli/check.h"
 #include "agent/core/cfg.h"
+#include "agent/core/clusters.h"
 #include "agent/core/reconcile.h"
 #include "agent/core/render.h"
 #include "agent/core/report.h"
 #include "agent/core/version.h"
+#include "agent/daemon/discovery.h"
+#include "agent/io/ev.h"
 #include "agent/io/kernel.h"
 #include "agent/io/log.h"
 #include "agent/io/probe.h"
@@ -24,12 +27,23 @@
 
 extern char **environ;
 
+/* How long --discovery kubernetes waits for every API to list or fail. */
+#define CHECK_DISCOVERY_SECONDS 10
+
 /* What one run of check holds; everything is freed in snap_free(). */
 struct snap {
 	struct route_sock *rs;
 	struct kview kv;
 	struct nft_ruleset *rules;
 	struct plan_remote remotes[CFG_MAX_REMOTES];
+	const struct plan_remote *rem;	/* remotes, or discovery's */
+	size_t nrem;
+	struct report_cluster clusters[DISC_MAX_CLUSTERS + 2];	/* + the Secrets, --remote */
+	size_t nclusters;
+	bool prune;			/* every cluster listed: stale owned routes go */
+	struct ev_loop *loop;		/* --discovery kubernetes */
+	struct ev_timer *deadline;
+	struct discovery *disc;
 	struct rc_result res;
 	struct report_probe *probes;
 };
@@ -37,6 +51,9 @@ struct snap {
 static void
 snap_free(struct snap *s)
 {
+	discovery_free(s->disc);
+	ev_timer_free(s->deadline);
+	ev_free(s->loop);
 	rc_result_free(&s->res);
 	free(s->probes);
 	nft_ruleset_free(s->rules);
@@ -66,9 +83,77 @@ gather(struct cfg *c, struct snap *s)
 	for (size_t i = 0; i < c->nremotes; i++)
 		s->remotes[i] = (struct plan_remote){ .node_ip = c->remotes[i].node_ip,
 			.cidrs = c->remotes[i].cidrs.v, .ncidrs = c->remotes[i].cidrs.n };
+	s->rem = s->remotes;
+	s->nrem = c->nremotes;
+	s->nclusters = clusters_static(c, s->clusters, 1);
 	if ((e = nft_ruleset_read(&s->rules)) < 0)
 		log_errc(e, "reading the nftables ruleset; the firewall is not evaluated");
 	return EXIT_OK;
+}
+
+static void
+on_discovered(void *arg)
+{
+	struct snap *s = arg;
+
+	if (discovery_settled(s->disc))
+		ev_stop(s->loop);
+}
+
+static void
+on_deadline(struct ev_loop *loop, void *arg)
+{
+	ev_stop(loop);
+}
+
+/* A check that cannot know this node's pod CIDR cannot check anything. */
+static int
+no_pod_cidr(const struct cfg *c, const struct report_cluster *local)
+{
+	log_errx("no --pod-cidr given, none in a CNI config in %s, and the local cluster's API "
+		 "(%s, %s) gives Node %s no spec.podCIDRs%s%s", c->cni_conf_dir, local->api,
+		 local->state, c->node_name, local->error[0] ? ": " : "", local->error);
+	return EXIT_USAGE;
+}
+
+/* --discovery kubernetes: the agent's own discovery in a short-lived loop
+ * until every API has listed its Nodes (and Secrets) or failed, at most
+ * CHECK_DISCOVERY_SECONDS; then its Nodes are the remotes and, when every
+ * cluster was listed, stale owned routes may go. */
+static int
+discover(struct cfg *c, struct snap *s)
+{
+	char err[CFG_ERR_MAX];
+	int e;
+
+	if (c->discovery != CFG_DISC_KUBERNETES)
+		return EXIT_OK;
+	if (!(s->loop = ev_new()) || !(s->deadline = ev_timer_new(s->loop, on_deadline, s))) {
+		log_errc(errno, "starting the event loop");
+		return EXIT_RUNTIME;
+	}
+	if (!(s->disc = discovery_new(s->loop, c, on_discovered, s, err))) {
+		log_errx("%s", err);
+		return EXIT_USAGE;
+	}
+	ev_timer_arm(s->deadline, CHECK_DISCOVERY_SECONDS);
+	if ((e = ev_run(s->loop)) < 0) {
+		log_errc(e, "event loop");
+		return EXIT_RUNTIME;
+	}
+	s->rem = discovery_remotes(s->disc, &s->nrem);
+	s->prune = discovery_listed(s->disc);
+	s->nclusters = discovery_clusters(s->disc, s->clusters, DISC_MAX_CLUSTERS + 2);
+	for (size_t i = 0; i < s->nclusters; i++) {
+		struct report_cluster *rc = &s->clusters[i];
+
+		if (strcmp(rc->state, "syncing"))
+			continue;
+		rc->state = "unreachable";
+		snprintf(rc->error, sizeof(rc->error), "no complete list within %d s",
+			 CHECK_DISCOVERY_SECONDS);
+	}
+	return c->pod_cidrs.n ? EXIT_OK : no_pod_cidr(c, &s->clusters[0]);
 }
 
 /* One round over the explicit --probe targets, after enforce so that the
@@ -131,10 +216,10 @@ run(struct cfg *c, struct report *r)
 		log_errc(ENOMEM, "starting");
 		return EXIT_RUNTIME;
 	}
-	if ((rc = gather(c, s)) != EXIT_OK)
+	if ((rc = gather(c, s)) != EXIT_OK || (rc = discover(c, s)) != EXIT_OK)
 		goto out;
-	in = (struct rc_input){ .cfg = c, .kv = &s->kv, .remotes = s->remotes,
-				.nremotes = c->nremotes, .rules = s->rules };
+	in = (struct rc_input){ .cfg = c, .kv = &s->kv, .remotes = s->rem, .nremotes = s->nrem,
+				.rules = s->rules, .prune = s->prune };
 	kernel_seam(&k, s->rs);
 	rc = EXIT_RUNTIME;
 	if ((e = rc_run(&in, &k, &s->res)) < 0) {
@@ -147,6 +232,9 @@ run(struct cfg *c, struct report *r)
 		goto out;
 	}
 	r->version = PODREACH_VERSION;
+	r->once = true;
+	r->clusters = s->clusters;
+	r->nclusters = s->nclusters;
 	rc_report(r, &in, &s->res);
 	rc = emit(r, c);
 	if (s->res.failed)

@@ -180,7 +180,7 @@ cidr_parse_list(const char *s, char sep, struct cidr_list *l, char *err, size_t 
 	}
 }
 
-static int
+int
 cidr_cmp(const void *a, const void *b)
 {
 	const struct prefix4 *x = a, *y = b;

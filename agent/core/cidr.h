@@ -40,6 +40,9 @@ bool cidr_equal(const struct prefix4 *a, const struct prefix4 *b);
  * than CIDR_LIST_MAX entries.  On failure writes why into err. */
 bool cidr_parse_list(const char *s, char sep, struct cidr_list *l, char *err, size_t errlen);
 
+/* qsort/bsearch order: by address, then by length. */
+int cidr_cmp(const void *a, const void *b);
+
 /* The exact union of v[0..n) in place: prefixes inside another dropped,
  * sibling halves merged, repeatedly; sorted.  Returns the new count. */
 size_t cidr_aggregate(struct prefix4 *v, size_t n);

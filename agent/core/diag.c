@@ -481,8 +481,55 @@ diag_unrouted(struct report *r, const struct report_cluster *c)
 			   c->unrouted_cidrs, why);
 }
 
+/* An owned route nothing stands behind that is still there: report mode,
+ * or the kernel refused its removal. */
+static void
+diag_stale(struct report *r, const struct plan_stale *s)
+{
+	char line[160], fix[384], err[96] = "";
+
+	if (s->removed)
+		return;
+	report_fmt_route(r->kv, &s->route, line, sizeof(line));
+	snprintf(fix, sizeof(fix), "podreach check --mode enforce, or: ip route del %s", line);
+	if (s->apply_err)
+		snprintf(err, sizeof(err), "; removing it failed: %s", strerror(-s->apply_err));
+	if (s->why)
+		report_add(r, PC_ROUTE_STALE, s->apply_err ? SEV_ERROR : SEV_WARNING, -1, fix,
+			   "podreach's route \"%s\" is stale: %s is deleted%s", line, s->why, err);
+	else
+		report_add(r, PC_ROUTE_STALE, s->apply_err ? SEV_ERROR : SEV_WARNING, -1, fix,
+			   "podreach's route \"%s\" is stale: no remote node claims it (every "
+			   "cluster listed)%s", line, err);
+}
+
+/* `podreach check` with no remote node: nothing was routed or probed, which
+ * must not read as all clear. */
+static void
+diag_no_remote(struct report *r)
+{
+	const struct cfg *c = r->cfg;
+
+	if (!r->once || r->nremotes)
+		return;
+	if (c->discovery == CFG_DISC_KUBERNETES)
+		report_add(r, PC_NO_PROBE_TARGETS, SEV_ERROR, -1,
+			   "give each remote cluster a remote secret (manifests/create-remote-secret.sh) "
+			   "or --remote-kubeconfig, and check that its API lists Nodes with an "
+			   "InternalIP and spec.podCIDRs",
+			   "no remote node: the Kubernetes APIs (%zu cluster(s) in clusters[]) list none, "
+			   "so nothing was routed or probed", r->nclusters);
+	else
+		report_add(r, PC_NO_PROBE_TARGETS, SEV_ERROR, -1,
+			   "give --remote NODEIP=CIDR, or --discovery kubernetes with the clusters' "
+			   "kubeconfigs (check does not ask --peers)",
+			   "no remote node known, so nothing was routed or probed");
+}
+
 /* A cluster's API: routes from it stay whatever happens, so unreachable is a
- * warning; forbidden or an unusable kubeconfig needs someone to act: errors. */
+ * warning to the agent; to check, which looks once, it means that cluster
+ * went unchecked.  Forbidden or an unusable kubeconfig needs someone to
+ * act: errors. */
 static void
 diag_cluster(struct report *r, const struct report_cluster *c)
 {
@@ -490,7 +537,7 @@ diag_cluster(struct report *r, const struct report_cluster *c)
 		return;		/* peers speak for themselves (peer-unreachable) */
 	diag_unrouted(r, c);
 	if (!strcmp(c->state, "unreachable"))
-		report_add(r, PC_API_UNREACHABLE, SEV_WARNING, -1,
+		report_add(r, PC_API_UNREACHABLE, r->once ? SEV_ERROR : SEV_WARNING, -1,
 			   "check that the API server answers from this node; routes stay meanwhile "
 			   "and the watch is retried",
 			   "cluster %s: the API server %s does not answer (%s): %s", c->name, c->api,
@@ -513,6 +560,9 @@ diag_run(struct report *r)
 	r->nproblems = 0;
 	for (size_t i = 0; r->plan && i < r->plan->n; i++)
 		diag_route(r, (int)i, &r->plan->routes[i]);
+	for (size_t i = 0; r->plan && i < r->plan->nstale; i++)
+		diag_stale(r, &r->plan->stale[i]);
+	diag_no_remote(r);
 	diag_node(r);
 	for (size_t i = 0; i < r->npeers; i++) {
 		const struct report_peer *p = &r->peers[i];

@@ -277,6 +277,79 @@ decide(const struct plan_input *in, struct plan_route *pr)
 		pr->state = PLAN_CONFLICT;	/* not ours: never touched */
 }
 
+/* Every destination some remote claims, sorted for bsearch; NULL with *n
+ * 0 when none (or on -ENOMEM, returned in *err). */
+static struct prefix4 *
+claimed_dsts(const struct plan_input *in, size_t *n, int *err)
+{
+	struct prefix4 *v;
+	size_t total = 0, k = 0;
+
+	*n = 0;
+	for (size_t i = 0; i < in->nremotes; i++)
+		total += in->remotes[i].ncidrs;
+	if (total == 0)
+		return NULL;
+	if (!(v = malloc(total * sizeof(*v)))) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	for (size_t i = 0; i < in->nremotes; i++)
+		for (size_t j = 0; j < in->remotes[i].ncidrs; j++)
+			v[k++] = in->remotes[i].cidrs[j];
+	qsort(v, k, sizeof(*v), cidr_cmp);
+	*n = k;
+	return v;
+}
+
+/* Why an owned route for dst must go: the withdrawal naming it, "" when
+ * only pruning says so, NULL when it stays. */
+static const char *
+stale_why(const struct plan_input *in, const struct prefix4 *dst)
+{
+	for (size_t i = 0; i < in->nwithdrawn; i++)
+		if (cidr_equal(&in->withdrawn[i].dst, dst))
+			return in->withdrawn[i].why;
+	return in->prune ? "" : NULL;
+}
+
+/* The owned routes nothing stands behind (plan_input.withdrawn, .prune).
+ * One pass over the routes: a byte compare for each that is not ours. */
+static int
+plan_stale(const struct plan_input *in, struct plan *out)
+{
+	const struct kview *kv = in->kv;
+	struct prefix4 *claimed;
+	size_t nclaimed, cap = 0;
+	int err = 0;
+
+	if (!in->prune && !in->nwithdrawn)
+		return 0;
+	claimed = claimed_dsts(in, &nclaimed, &err);
+	for (size_t i = 0; i < kv->nroutes && !err; i++) {
+		const struct route4 *r = &kv->routes[i];
+		const char *why;
+
+		if (r->protocol != PODREACH_RTPROT || r->table != RT_TABLE_MAIN ||
+		    (nclaimed && bsearch(&r->dst, claimed, nclaimed, sizeof(*claimed), cidr_cmp)) ||
+		    !(why = stale_why(in, &r->dst)))
+			continue;
+		if (out->nstale == cap) {
+			struct plan_stale *ns = realloc(out->stale, (cap = cap ? cap * 2 : 8) * sizeof(*ns));
+
+			if (!ns) {
+				err = -ENOMEM;
+				break;
+			}
+			out->stale = ns;
+		}
+		out->stale[out->nstale++] = (struct plan_stale){ .route = *r,
+								 .why = why[0] ? why : NULL };
+	}
+	free(claimed);
+	return err;
+}
+
 int
 plan_build(const struct plan_input *in, struct plan *out)
 {
@@ -285,10 +358,7 @@ plan_build(const struct plan_input *in, struct plan *out)
 	memset(out, 0, sizeof(*out));
 	for (size_t i = 0; i < in->nremotes; i++)
 		total += in->remotes[i].ncidrs;
-	if (total == 0)
-		return 0;
-	out->routes = calloc(total, sizeof(*out->routes));
-	if (!out->routes)
+	if (total && !(out->routes = calloc(total, sizeof(*out->routes))))
 		return -ENOMEM;
 	for (size_t i = 0; i < in->nremotes; i++) {
 		const struct plan_remote *rm = &in->remotes[i];
@@ -317,6 +387,10 @@ plan_build(const struct plan_input *in, struct plan *out)
 		else
 			decide(in, pr);
 	}
+	if (plan_stale(in, out) < 0) {
+		plan_free(out);
+		return -ENOMEM;
+	}
 	return 0;
 }
 
@@ -326,6 +400,8 @@ plan_free(struct plan *p)
 	if (!p)
 		return;
 	free(p->routes);
+	free(p->stale);
 	p->routes = NULL;
-	p->n = 0;
+	p->stale = NULL;
+	p->n = p->nstale = 0;
 }

@@ -45,6 +45,12 @@ struct plan_remote {
 	uint32_t prev_via;	/* the node's address before it moved; 0: none */
 };
 
+/* A destination whose Node (or cluster) went: its owned routes go. */
+struct plan_withdrawn {
+	struct prefix4 dst;
+	const char *why;		/* "node N of cluster C" */
+};
+
 struct plan_input {
 	const struct kview *kv;
 	uint32_t node_ip;
@@ -62,6 +68,14 @@ struct plan_input {
 	 * index (the agent's view); NULL: a scan of kv->routes. */
 	const struct route4 *(*find)(const void *ctx, const struct prefix4 *dst);
 	const void *find_ctx;
+	/* Owned routes that nothing stands behind: those of withdrawn
+	 * destinations, and with prune (every source of remote nodes listed in
+	 * this run and answering) every one whose destination no remote claims.
+	 * A destination some remote claims is never stale, whatever the rails
+	 * say of it. */
+	const struct plan_withdrawn *withdrawn;
+	size_t nwithdrawn;
+	bool prune;
 };
 
 struct plan_route {
@@ -87,9 +101,19 @@ struct plan_route {
 	struct route4 fib;
 };
 
+/* An owned route (main table) that enforce removes. */
+struct plan_stale {
+	struct route4 route;		/* as the kernel holds it */
+	const char *why;		/* the withdrawal's reason; NULL: no remote claims it */
+	bool removed;			/* enforce deleted it (or it was gone already) */
+	int apply_err;			/* -errno from enforce, 0 */
+};
+
 struct plan {
 	struct plan_route *routes;
 	size_t n;
+	struct plan_stale *stale;
+	size_t nstale;
 };
 
 /* Fills out; returns 0 or -ENOMEM (out is then empty).  Free with plan_free. */

@@ -10,11 +10,12 @@
 #include "agent/core/report.h"
 #include "agent/core/strpool.h"
 
-/* Enforce: add what is missing, replace our own wrong routes.  An add the
- * kernel answers EEXIST found the route there already: the view had not yet
- * read the notification of it (ours, from a change just made).  That is done,
- * not refused: retrying it would only meet EEXIST again, and the notification
- * now queued reconciles once more, with the route as it really is. */
+/* Enforce: add what is missing, replace our own wrong routes, remove our
+ * own stale ones.  An add the kernel answers EEXIST found the route there
+ * already: the view had not yet read the notification of it (ours, from a
+ * change just made).  That is done, not refused: retrying it would only meet
+ * EEXIST again, and the notification now queued reconciles once more, with
+ * the route as it really is. */
 static int
 enforce(const struct rc_kernel *k, struct plan *p, size_t max, size_t *deferred)
 {
@@ -47,6 +48,22 @@ enforce(const struct rc_kernel *k, struct plan *p, size_t max, size_t *deferred)
 		}
 		pr->state = pr->action == ACT_ADD ? PLAN_INSTALLED : PLAN_REPAIRED;
 		pr->owned = true;
+	}
+	for (size_t i = 0; i < p->nstale; i++) {
+		struct plan_stale *s = &p->stale[i];
+		int err;
+
+		if (max && tried++ >= max) {
+			++*deferred;
+			continue;
+		}
+		err = k->apply(k->ctx, RC_DEL, &s->route);
+		/* ESRCH: gone already (a person, or a link that went down). */
+		if (err && err != -ESRCH) {
+			s->apply_err = err;
+			failed++;
+		} else
+			s->removed = true;
 	}
 	return failed;
 }
@@ -91,6 +108,7 @@ rc_run(const struct rc_input *in, const struct rc_kernel *k, struct rc_result *r
 		.allow = c->allow_cidrs.v, .nallow = c->allow_cidrs.n,
 		.remotes = in->remotes, .nremotes = in->nremotes,
 		.find = in->find, .find_ctx = in->find_ctx,
+		.withdrawn = in->withdrawn, .nwithdrawn = in->nwithdrawn, .prune = in->prune,
 	};
 	int err;
 

@@ -55,6 +55,11 @@ struct rc_input {
 	 * the next run, so that a burst of thousands does not hold the caller's
 	 * loop (and its /healthz) for seconds. */
 	size_t max_changes;
+	/* Owned routes that go (plan_input): withdrawn destinations, and with
+	 * prune every one no remote claims. */
+	const struct plan_withdrawn *withdrawn;
+	size_t nwithdrawn;
+	bool prune;
 };
 
 struct rc_result {
@@ -75,7 +80,7 @@ struct rc_result {
  * or -ENOMEM (planning) with res empty; a firewall evaluation that ran out
  * of memory is res->fw_err.  Refused changes are counted in res->failed and
  * named in each route's apply_err; a route changed is PLAN_INSTALLED or
- * PLAN_REPAIRED. */
+ * PLAN_REPAIRED, a stale one removed is res->plan.stale[i].removed. */
 int rc_run(const struct rc_input *in, const struct rc_kernel *k, struct rc_result *res);
 
 /* Frees what res holds (not res); NULL-safe. */

@@ -28,6 +28,7 @@ static const char *const code_names[PC_COUNT] = {
 	[PC_PEER_CONFLICT] = "peer-conflict",
 	[PC_NO_PROBE_TARGETS] = "no-probe-targets",
 	[PC_MTU_MISMATCH] = "mtu-mismatch",
+	[PC_ROUTE_STALE] = "route-stale",
 };
 
 const char *

@@ -36,6 +36,7 @@ enum problem_code {
 	PC_PEER_CONFLICT,
 	PC_NO_PROBE_TARGETS,
 	PC_MTU_MISMATCH,
+	PC_ROUTE_STALE,
 	PC_COUNT
 };
 
@@ -128,8 +129,11 @@ struct report {
 	size_t nmtu;
 	const struct report_peer *peers;	/* agent: replaces the static list */
 	size_t npeers;
-	const struct report_cluster *clusters;	/* agent: where nodes come from */
+	const struct report_cluster *clusters;	/* where nodes come from */
 	size_t nclusters;
+	/* `podreach check`: one look, so a source that did not answer left its
+	 * nodes unchecked (an error), and no remote node at all is an error. */
+	bool once;
 	struct problem problems[REPORT_MAX_PROBLEMS];
 	size_t nproblems;
 };

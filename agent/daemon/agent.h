@@ -41,6 +41,7 @@ struct agent_metrics {
 	uint64_t reconciles;
 	uint64_t reconcile_failures;
 	uint64_t repairs;		/* routes installed or repaired */
+	uint64_t removed[2];		/* owned routes removed: [0] Node deleted, [1] stale */
 	uint64_t events;		/* rtnetlink notifications */
 	uint64_t resyncs;		/* full re-reads after lost notifications */
 	uint64_t view_checks;		/* --resync comparisons of the view with a dump */

@@ -108,6 +108,9 @@ observe(struct agent *a, double started, int failed)
 	a->m.buckets[b]++;
 	if (failed)
 		a->m.reconcile_failures++;
+	for (size_t i = 0; i < a->res.plan.nstale; i++)
+		if (a->res.plan.stale[i].removed)
+			a->m.removed[a->res.plan.stale[i].why == NULL]++;
 	for (size_t i = 0; i < a->res.plan.n; i++) {
 		enum plan_state s = a->res.plan.routes[i].state;
 
@@ -238,7 +241,8 @@ reconcile(struct agent *a)
 	kernel_seam(&k, a->rs);
 	/* --discovery kubernetes: the API servers' Nodes, never a peer's claim. */
 	if (a->disc) {
-		discovery_withdraw(a->disc, &a->kv, &k);
+		in.withdrawn = discovery_withdrawn(a->disc, &in.nwithdrawn);
+		in.prune = discovery_listed(a->disc);
 		in.remotes = discovery_remotes(a->disc, &in.nremotes);
 		r->clusters = a->clusters;
 		r->nclusters = discovery_clusters(a->disc, a->clusters, DISC_MAX_CLUSTERS + 2);
@@ -247,7 +251,9 @@ reconcile(struct agent *a)
 		r->clusters = a->clusters;
 		r->nclusters = claims_clusters(a, a->clusters, DISC_MAX_CLUSTERS + 2);
 	}
-	if ((err = rc_run(&in, &k, &a->res)) < 0)
+	if ((err = rc_run(&in, &k, &a->res)) == 0 && a->disc)
+		discovery_withdrawn_done(a->disc, &a->res.plan);
+	if (err < 0)
 		log_errc(err, "planning");
 	else if (a->res.deferred) {
 		/* A burst, a chunk at a time: the loop serves /healthz in between;

@@ -185,6 +185,12 @@ metrics_counters(const struct agent *a, FILE *f)
 
 	metric(f, "route_repairs_total", "counter", "Routes installed or repaired.");
 	fprintf(f, "podreach_route_repairs_total %llu\n", (unsigned long long)m->repairs);
+	metric(f, "routes_removed_total", "counter",
+	       "Owned routes removed: their Node deleted, or stale (no remote claims them).");
+	fprintf(f, "podreach_routes_removed_total{reason=\"node-deleted\"} %llu\n",
+		(unsigned long long)m->removed[0]);
+	fprintf(f, "podreach_routes_removed_total{reason=\"stale\"} %llu\n",
+		(unsigned long long)m->removed[1]);
 	metric(f, "reconciles_total", "counter", "Reconciles run.");
 	fprintf(f, "podreach_reconciles_total %llu\n", (unsigned long long)m->reconciles);
 	metric(f, "reconcile_failures_total", "counter", "Reconciles that failed to read or change the kernel.");

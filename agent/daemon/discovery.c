@@ -29,20 +29,27 @@ disc_withdraw_add(struct discovery *d, const struct dcluster *c, const struct ko
 		  const struct prefix4 *dst)
 {
 	struct dwithdrawn *nw;
+	struct plan_withdrawn *np;
+	size_t i = 0;
 
-	if (d->nwd == d->capwd) {
+	while (i < d->nwd && !cidr_equal(&d->wd[i].dst, dst))
+		i++;	/* withdrawn again (re-added, deleted): the latest reason */
+	if (i == d->capwd) {
 		size_t cap = d->capwd ? d->capwd * 2 : 16;
 
-		if (!(nw = realloc(d->wd, cap * sizeof(*nw)))) {
+		if (!(nw = realloc(d->wd, cap * sizeof(*nw))) ||
+		    (d->wd = nw, !(np = realloc(d->pwd, cap * sizeof(*np))))) {
 			log_errc(ENOMEM, "remembering the routes of node %s", n->name);
 			return;
 		}
-		d->wd = nw;
+		d->pwd = np;
 		d->capwd = cap;
 	}
-	d->wd[d->nwd].dst = *dst;
-	snprintf(d->wd[d->nwd++].why, sizeof(d->wd[0].why), "node %.200s of cluster %.63s", n->name,
+	d->wd[i].dst = *dst;
+	snprintf(d->wd[i].why, sizeof(d->wd[0].why), "node %.200s of cluster %.63s", n->name,
 		 c->name);
+	if (i == d->nwd)
+		d->nwd++;
 }
 
 /* The pod CIDRs of old that new (NULL: none) no longer has: their owned
@@ -535,6 +542,7 @@ discovery_free(struct discovery *d)
 	ev_timer_free(d->t_damp);
 	kubeconfig_free(&d->local_kc);
 	free(d->wd);
+	free(d->pwd);
 	free(d->rem);
 	free(d);
 }
@@ -619,48 +627,59 @@ discovery_nodes(const struct discovery *d, bool with_local, struct disc_node *ou
 	return k;
 }
 
-/* Whether a current remote (or --remote) claims dst. */
-static bool
-disc_claimed(const struct discovery *d, const struct prefix4 *dst)
+const struct plan_withdrawn *
+discovery_withdrawn(struct discovery *d, size_t *n)
 {
-	for (size_t i = 1; i < d->nc; i++)
-		for (size_t j = 0; j < d->c[i]->n; j++)
-			for (size_t k = 0; k < d->c[i]->nodes[j].n.cidrs.n; k++)
-				if (cidr_equal(&d->c[i]->nodes[j].n.cidrs.v[k], dst))
-					return true;
-	for (size_t i = 0; i < d->cfg->nremotes; i++)
-		for (size_t k = 0; k < d->cfg->remotes[i].cidrs.n; k++)
-			if (cidr_equal(&d->cfg->remotes[i].cidrs.v[k], dst))
-				return true;
-	return false;
+	*n = 0;
+	/* Until the local cluster is listed no remote is planned, so a route
+	 * that moved to another node would look unclaimed: wait. */
+	if (!d->c[0]->listed || !d->nwd)
+		return NULL;
+	for (size_t i = 0; i < d->nwd; i++)
+		d->pwd[i] = (struct plan_withdrawn){ .dst = d->wd[i].dst, .why = d->wd[i].why };
+	*n = d->nwd;
+	return d->pwd;
 }
 
 void
-discovery_withdraw(struct discovery *d, const struct kview *kv, const struct rc_kernel *k)
+discovery_withdrawn_done(struct discovery *d, const struct plan *p)
 {
-	char line[160], b[CIDR_STRLEN];
+	size_t k = 0;
 
-	for (size_t w = 0; w < d->nwd && d->cfg->mode == CFG_MODE_ENFORCE; w++) {
-		const struct dwithdrawn *wd = &d->wd[w];
+	if (!d->c[0]->listed)
+		return;
+	/* Kept: the ones still stale (report mode, or the kernel refused). */
+	for (size_t i = 0; i < d->nwd; i++) {
+		bool keep = false;
 
-		if (disc_claimed(d, &wd->dst))
-			continue;	/* moved to another node: the planner replaces it */
-		for (size_t i = 0; i < kv->nroutes; i++) {
-			const struct route4 *r = &kv->routes[i];
-			int err;
-
-			if (r->protocol != PODREACH_RTPROT || r->table != RT_TABLE_MAIN ||
-			    !cidr_equal(&r->dst, &wd->dst))
-				continue;
-			report_fmt_route(kv, r, line, sizeof(line));
-			if ((err = k->apply(k->ctx, RC_DEL, r)) < 0)
-				log_errc(err, "removing %s (%s deleted)", line, wd->why);
-			else
-				log_info("removed %s: %s deleted", line, wd->why);
-		}
-		log_debug("withdrew %s (%s)", cidr_fmt(&wd->dst, b), wd->why);
+		for (size_t j = 0; j < p->nstale && !keep; j++)
+			keep = !p->stale[j].removed && p->stale[j].why == d->wd[i].why;
+		if (keep)
+			d->wd[k++] = d->wd[i];
 	}
-	d->nwd = 0;
+	d->nwd = k;
+}
+
+bool
+discovery_listed(const struct discovery *d)
+{
+	if (d->secrets && (!d->sec_listed || d->sec_st != KW_SYNCED))
+		return false;
+	for (size_t i = 0; i < d->nc; i++)
+		if (!d->c[i]->listed || d->c[i]->st != KW_SYNCED)
+			return false;
+	return true;
+}
+
+bool
+discovery_settled(const struct discovery *d)
+{
+	if (d->secrets && !d->sec_listed && d->sec_st <= KW_SYNCED)
+		return false;
+	for (size_t i = 0; i < d->nc; i++)
+		if (!d->c[i]->listed && d->c[i]->st <= KW_SYNCED)
+			return false;
+	return true;
 }
 
 static const char *

@@ -20,9 +20,9 @@
 
 struct discovery;
 struct ev_loop;
-struct kview;
+struct plan;
 struct plan_remote;
-struct rc_kernel;
+struct plan_withdrawn;
 struct report_cluster;
 
 /* Reads --kubeconfig and --remote-kubeconfig files and starts the watches;
@@ -39,9 +39,23 @@ void discovery_free(struct discovery *d);
  * static --remote ones.  Owned by d, valid until the next call. */
 const struct plan_remote *discovery_remotes(struct discovery *d, size_t *n);
 
-/* In enforce mode, deletes the owned routes of Nodes deleted since the last
- * call (unless a current remote claims the same CIDR again), through k. */
-void discovery_withdraw(struct discovery *d, const struct kview *kv, const struct rc_kernel *k);
+/* The destinations whose Node (or cluster, or Secret key) went and whose
+ * owned routes may still be there, for rc_input.withdrawn: none until the
+ * local cluster is listed.  Owned by d, valid until the next call. */
+const struct plan_withdrawn *discovery_withdrawn(struct discovery *d, size_t *n);
+/* After a reconcile over discovery_withdrawn(): forgets the withdrawals
+ * whose routes p removed, or did not find, or saw claimed again; keeps the
+ * ones the kernel refused (retried by the next reconcile) and, in report
+ * mode, the ones still there. */
+void discovery_withdrawn_done(struct discovery *d, const struct plan *p);
+
+/* Every cluster, and the Secrets that name them, listed in this run and
+ * answering now: an owned route no Node claims may then go (prune).  While
+ * one is syncing, unreachable, forbidden or invalid: false. */
+bool discovery_listed(const struct discovery *d);
+/* Every watch has listed once or failed: a one-shot check has seen all it
+ * will see. */
+bool discovery_settled(const struct discovery *d);
 
 /* One Node as its API server lists it: a read-only view into discovery's
  * tables, valid until the next event. */

@@ -64,7 +64,9 @@ struct discovery {
 	enum kwatch_state sec_st;
 	char sec_error[512];
 	unsigned sec_gen;
-	struct dwithdrawn *wd;
+	bool sec_listed;		/* the Secrets were listed once */
+	struct dwithdrawn *wd;		/* until their routes are gone */
+	struct plan_withdrawn *pwd;	/* the same for the planner, capwd long */
 	size_t nwd, capwd;
 	struct plan_remote *rem;
 	size_t remcap;

@@ -186,6 +186,8 @@ dsec_listed(void *arg)
 		} else
 			i++;
 	}
+	d->sec_listed = true;
+	disc_dirty(d);
 }
 
 static void

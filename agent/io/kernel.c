@@ -115,6 +115,33 @@ log_burst(const struct kview *kv, const struct log_tally *t)
 	}
 }
 
+/* Stale routes removed or refused: one line each, the first
+ * KERNEL_LOG_BURST of them, then how many more. */
+static void
+kernel_log_stale(const struct plan *p, const struct kview *kv)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < p->nstale; i++) {
+		const struct plan_stale *s = &p->stale[i];
+		const char *why = s->why ? s->why : "stale, no remote node claims it";
+		char line[160];
+
+		if (!s->apply_err == !s->removed)
+			continue;	/* report mode, or gone already */
+		if (n++ >= KERNEL_LOG_BURST)
+			continue;
+		report_fmt_route(kv, &s->route, line, sizeof(line));
+		if (s->apply_err)
+			log_errc(s->apply_err, "removing %s (%s%s)", line, why, s->why ? " deleted" : "");
+		else
+			log_info("removed %s: %s%s", line, why, s->why ? " deleted" : "");
+	}
+	if (n > KERNEL_LOG_BURST)
+		log_info("%zu more stale routes removed or refused (not each logged)",
+			 n - KERNEL_LOG_BURST);
+}
+
 void
 kernel_log_changes(const struct rc_result *res, const struct kview *kv)
 {
@@ -144,4 +171,5 @@ kernel_log_changes(const struct rc_result *res, const struct kview *kv)
 	if (t.exists)
 		log_info("%zu routes were in the kernel already (added before their notification "
 			 "was read): taken as done", t.exists);
+	kernel_log_stale(&res->plan, kv);
 }

@@ -20,7 +20,7 @@ void kernel_seam(struct rc_kernel *k, struct route_sock *rs);
  * there is none. */
 uint32_t kernel_default_source(struct route_sock *rs, const struct kview *kv);
 
-/* Logs the routes res added or replaced and the changes the kernel refused:
+/* Logs the routes res added, replaced or removed (stale) and the changes the kernel refused:
  * each on its own line when there are a few, one line per kind for a burst. */
 void kernel_log_changes(const struct rc_result *res, const struct kview *kv);
 

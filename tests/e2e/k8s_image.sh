@@ -72,9 +72,10 @@ assert_contains "$OUT" "podreach " "the image runs podreach version"
 assert_exit 2 run check --cluster c1
 assert_contains "$ERR" "podreach: error: " "check in a bare container says what is missing"
 # Enough to get past configuration: netlink works with NET_ADMIN on a read-only root and the
-# empty namespace is reported (nothing remote: no error), not a runtime failure (3).
-assert_exit 0 run check --cluster c1 --pod-cidr 10.244.0.0/24 --node-ip 127.0.0.1 --node-name n1
+# empty namespace is reported (nothing remote: no-probe-targets, exit 1), not a runtime failure (3).
+assert_exit 1 run check --cluster c1 --pod-cidr 10.244.0.0/24 --node-ip 127.0.0.1 --node-name n1
 assert_contains "$OUT" "cluster c1" "the report of a check inside the container"
+assert_contains "$OUT" "no-probe-targets" "... which says that no remote node is known"
 # Names resolve in the image (glibc's files and dns are in libc.so.6; nsswitch.conf says the
 # order) and libcurl, its resolver thread and OpenSSL run: the API named in /etc/hosts is
 # reached (refused on port 1), a name nobody knows is said so. The service account is made

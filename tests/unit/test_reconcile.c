@@ -305,6 +305,197 @@ test_foreign_route_is_left_alone(void **state)
 	rc_result_free(&res);
 }
 
+static const struct problem *
+find_problem(const struct report *r, enum problem_code code)
+{
+	for (size_t i = 0; i < r->nproblems; i++)
+		if (r->problems[i].code == code)
+			return &r->problems[i];
+	return NULL;
+}
+
+/* Owned routes: 10.244.0.0/24 claimed (right), 10.244.9.0/24 claimed by
+ * nobody, and a foreign one nobody claims either. */
+static void
+add_stale_routes(void)
+{
+	fx_add_route((struct route4){ .dst = c1[0], .gw = IP4(172, 18, 0, 2), .oif = 2,
+				      .protocol = PODREACH_RTPROT });
+	fx_add_route((struct route4){ .dst = fx_p("10.244.9.0/24"), .gw = IP4(172, 18, 0, 9),
+				      .oif = 2, .protocol = PODREACH_RTPROT, .priority = 7 });
+	fx_add_route((struct route4){ .dst = fx_p("10.244.8.0/24"), .gw = IP4(172, 18, 0, 8),
+				      .oif = 2, .protocol = RTPROT_STATIC });
+}
+
+/* Every source listed (prune): the owned route nobody claims is deleted,
+ * exactly as the kernel holds it; a claimed one and a foreign one stay. */
+static void
+test_stale_pruned(void **state)
+{
+	struct rc_input in;
+	struct rc_result res;
+	static struct report r;
+
+	setup_cfg("enforce");
+	add_stale_routes();
+	in = input();
+	in.nremotes = 1;
+	in.prune = true;
+	assert_int_equal(rc_run(&in, &kern, &res), 0);
+	assert_int_equal(fk.ncalls, 1);
+	assert_int_equal(fk.calls[0].op, RC_DEL);
+	assert_true(cidr_equal(&fk.calls[0].r.dst, &fx_routes[fx_nroutes_base + 1].dst));
+	assert_int_equal(fk.calls[0].r.gw, IP4(172, 18, 0, 9));
+	assert_int_equal(fk.calls[0].r.priority, 7);
+	assert_int_equal(res.plan.nstale, 1);
+	assert_true(res.plan.stale[0].removed);
+	assert_null(res.plan.stale[0].why);
+	assert_int_equal(res.failed, 0);
+	memset(&r, 0, sizeof(r));
+	rc_report(&r, &in, &res);
+	assert_null(find_problem(&r, PC_ROUTE_STALE));
+	rc_result_free(&res);
+
+	/* Not every source listed: nothing is stale, nothing removed. */
+	fk.ncalls = 0;
+	in.prune = false;
+	assert_int_equal(rc_run(&in, &kern, &res), 0);
+	assert_int_equal(fk.ncalls, 0);
+	assert_int_equal(res.plan.nstale, 0);
+	rc_result_free(&res);
+}
+
+/* A withdrawn destination goes even while another source is unlisted,
+ * unless a remote claims it again (moved: the planner replaces it). */
+static void
+test_withdrawn(void **state)
+{
+	struct plan_withdrawn wd[2] = { { fx_p("10.244.9.0/24"), "node c1n9 of cluster cluster1" },
+					{ fx_p("10.244.0.0/24"), "node c1n1 of cluster cluster1" } };
+	struct rc_input in;
+	struct rc_result res;
+
+	setup_cfg("enforce");
+	add_stale_routes();
+	/* Unclaimed, but not withdrawn: it may be an unlisted cluster's. */
+	fx_add_route((struct route4){ .dst = fx_p("10.244.7.0/24"), .gw = IP4(172, 18, 0, 7),
+				      .oif = 2, .protocol = PODREACH_RTPROT });
+	in = input();
+	in.nremotes = 1;
+	in.withdrawn = wd;
+	in.nwithdrawn = 2;
+	assert_int_equal(rc_run(&in, &kern, &res), 0);
+	assert_int_equal(fk.ncalls, 1);
+	assert_int_equal(fk.calls[0].op, RC_DEL);
+	assert_int_equal(fk.calls[0].r.gw, IP4(172, 18, 0, 9));
+	assert_int_equal(res.plan.nstale, 1);
+	assert_ptr_equal(res.plan.stale[0].why, wd[0].why);
+	rc_result_free(&res);
+}
+
+/* Report mode: named with the fix, nothing changed; a refused removal is
+ * an error (and counted, so the agent retries); gone already is fine. */
+static void
+test_stale_reported(void **state)
+{
+	struct rc_input in;
+	struct rc_result res;
+	static struct report r;
+	const struct problem *p;
+
+	setup_cfg("report");
+	add_stale_routes();
+	in = input();
+	in.nremotes = 1;
+	in.prune = true;
+	assert_int_equal(rc_run(&in, &kern, &res), 0);
+	assert_int_equal(fk.ncalls, 0);
+	memset(&r, 0, sizeof(r));
+	rc_report(&r, &in, &res);
+	assert_non_null(p = find_problem(&r, PC_ROUTE_STALE));
+	assert_int_equal(p->sev, SEV_WARNING);
+	assert_non_null(strstr(p->message, "10.244.9.0/24 via 172.18.0.9"));
+	assert_non_null(strstr(p->fix, "ip route del 10.244.9.0/24 via 172.18.0.9 dev eth0"));
+	rc_result_free(&res);
+
+	setup_cfg("enforce");
+	add_stale_routes();
+	fk.refuse = -EPERM;
+	assert_int_equal(rc_run(&in, &kern, &res), 0);
+	assert_int_equal(res.failed, 1);
+	assert_false(res.plan.stale[0].removed);
+	memset(&r, 0, sizeof(r));
+	rc_report(&r, &in, &res);
+	assert_non_null(p = find_problem(&r, PC_ROUTE_STALE));
+	assert_int_equal(p->sev, SEV_ERROR);
+	assert_non_null(strstr(p->message, strerror(EPERM)));
+	rc_result_free(&res);
+
+	fk.refuse = -ESRCH;
+	in.nremotes = 0;
+	assert_int_equal(rc_run(&in, &kern, &res), 0);
+	assert_int_equal(res.failed, 0);
+	assert_true(res.plan.stale[0].removed);
+	rc_result_free(&res);
+}
+
+/* A destination a remote claims is never stale, even when the rails refuse
+ * that claim (a node not on-link): the route is that node's business. */
+static void
+test_claimed_rejected_not_stale(void **state)
+{
+	struct prefix4 c9[1] = { fx_p("10.244.9.0/24") };
+	struct plan_remote far = { .node_ip = IP4(192, 168, 7, 7), .cidrs = c9, .ncidrs = 1 };
+	struct rc_input in;
+	struct rc_result res;
+
+	setup_cfg("enforce");
+	add_stale_routes();
+	in = input();
+	in.remotes = &far;
+	in.nremotes = 1;
+	in.prune = true;
+	assert_int_equal(rc_run(&in, &kern, &res), 0);
+	assert_int_equal(res.plan.routes[0].state, PLAN_REJECTED);
+	/* Only 10.244.0.0/24 (now unclaimed) goes. */
+	assert_int_equal(res.plan.nstale, 1);
+	assert_true(cidr_equal(&res.plan.stale[0].route.dst, &c1[0]));
+	rc_result_free(&res);
+}
+
+/* check looks once: no remote node is an error, and so is an API that did
+ * not answer (its nodes went unchecked); the agent only warns of the API. */
+static void
+test_check_once(void **state)
+{
+	struct report_cluster cl = { .name = "cluster1", .source = "kubernetes",
+				     .state = "unreachable", .error = "refused" };
+	struct rc_input in;
+	struct rc_result res;
+	static struct report r;
+	const struct problem *p;
+
+	setup_cfg("report");
+	in = input();
+	in.nremotes = 0;
+	assert_int_equal(rc_run(&in, &kern, &res), 0);
+	memset(&r, 0, sizeof(r));
+	r.clusters = &cl;
+	r.nclusters = 1;
+	rc_report(&r, &in, &res);
+	assert_null(find_problem(&r, PC_NO_PROBE_TARGETS));
+	assert_int_equal(find_problem(&r, PC_API_UNREACHABLE)->sev, SEV_WARNING);
+	memset(&r, 0, sizeof(r));
+	r.once = true;
+	r.clusters = &cl;
+	r.nclusters = 1;
+	rc_report(&r, &in, &res);
+	assert_non_null(p = find_problem(&r, PC_NO_PROBE_TARGETS));
+	assert_int_equal(p->sev, SEV_ERROR);
+	assert_int_equal(find_problem(&r, PC_API_UNREACHABLE)->sev, SEV_ERROR);
+	rc_result_free(&res);
+}
+
 /* Verdict to problem: drops always, masquerade only of a pod's flow. */
 static void
 test_verdict_to_problem(void **state)
@@ -332,6 +523,11 @@ main(void)
 		cmocka_unit_test(test_burst_in_chunks),
 		cmocka_unit_test(test_foreign_route_is_left_alone),
 		cmocka_unit_test(test_mtu_mismatch),
+		cmocka_unit_test(test_stale_pruned),
+		cmocka_unit_test(test_withdrawn),
+		cmocka_unit_test(test_stale_reported),
+		cmocka_unit_test(test_claimed_rejected_not_stale),
+		cmocka_unit_test(test_check_once),
 		cmocka_unit_test(test_verdict_to_problem),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
