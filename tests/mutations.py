@@ -73,7 +73,7 @@ MUTATIONS = [
     ("plan: a foreign route can be stale", "agent/core/plan.c",
      "if (r->protocol != PODREACH_RTPROT || r->table", "if (r->table", "test_reconcile"),
     ("reconcile: a stale route gone already is a failure", "agent/core/reconcile.c",
-     "if (err && err != -ESRCH) {", "if (err) {", "test_reconcile"),
+     "if (err && err != -ESRCH)", "if (err)", "test_reconcile"),
     ("diag: a stale route is not reported", "agent/core/diag.c",
      "\tif (s->removed)\n\t\treturn;\n", "\treturn;\n", "test_reconcile"),
     ("diag: check with no remote node is all clear", "agent/core/diag.c",

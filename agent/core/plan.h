@@ -105,8 +105,8 @@ struct plan_route {
 struct plan_stale {
 	struct route4 route;		/* as the kernel holds it */
 	const char *why;		/* the withdrawal's reason; NULL: no remote claims it */
-	bool removed;			/* enforce deleted it (or it was gone already) */
-	int apply_err;			/* -errno from enforce, 0 */
+	bool removed;			/* enforce deleted it, or it was gone already */
+	int apply_err;			/* -errno from enforce (-ESRCH: gone already), 0 */
 };
 
 struct plan {

@@ -58,11 +58,12 @@ enforce(const struct rc_kernel *k, struct plan *p, size_t max, size_t *deferred)
 			continue;
 		}
 		err = k->apply(k->ctx, RC_DEL, &s->route);
-		/* ESRCH: gone already (a person, or a link that went down). */
-		if (err && err != -ESRCH) {
-			s->apply_err = err;
+		/* ESRCH: gone already (a person, a link that went down, or our
+		 * own removal whose notification is still queued). */
+		s->apply_err = err;
+		if (err && err != -ESRCH)
 			failed++;
-		} else
+		else
 			s->removed = true;
 	}
 	return failed;

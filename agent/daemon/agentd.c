@@ -109,7 +109,7 @@ observe(struct agent *a, double started, int failed)
 	if (failed)
 		a->m.reconcile_failures++;
 	for (size_t i = 0; i < a->res.plan.nstale; i++)
-		if (a->res.plan.stale[i].removed)
+		if (a->res.plan.stale[i].removed && !a->res.plan.stale[i].apply_err)
 			a->m.removed[a->res.plan.stale[i].why == NULL]++;
 	for (size_t i = 0; i < a->res.plan.n; i++) {
 		enum plan_state s = a->res.plan.routes[i].state;
