@@ -93,7 +93,7 @@ test_pdiff(void **state)
 {
 	static struct report a, b;
 	struct plan_route routes[1] = { { .dst = { 0x0af40000, 24 } } };
-	struct plan plan = { routes, 1 };
+	struct plan plan = { .routes = routes, .n = 1 };
 	struct pdiff ka = { 0 }, kb = { 0 }, empty = { 0 };
 	struct seen s = { 0 };
 
