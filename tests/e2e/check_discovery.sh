@@ -33,13 +33,14 @@ kubeapi_remote_secret cluster2 cluster1 || fail "remote secret for cluster2 in c
 kubeapi_remote_secret cluster1 cluster2 || fail "remote secret for cluster1 in cluster2"
 pass_check "two kube-apiservers, four Nodes, a remote secret in each cluster"
 
-# kcheck NODE ARGS — check with the node's cluster's kubeconfig; nothing typed about the others.
+# kcheck NODE ARGS — check with the node's cluster's kubeconfig; nothing typed about the others
+# (SECRETS=, CNI= and NAME= override --remote-secrets, --cni-conf-dir and --node-name).
 kcheck() {
     local node=$1
     shift
-    lab_node_exec "$node" "$PODREACH" check --cluster "$(lab_cluster_of "$node")" --node-name "$node" \
-        --kubeconfig "$LAB_DIR/$(lab_cluster_of "$node")-agent.kubeconfig" --remote-secrets podreach \
-        --cni-conf-dir "$(lab_cni_dir "$node")" "$@"
+    lab_node_exec "$node" "$PODREACH" check --cluster "$(lab_cluster_of "$node")" \
+        --node-name "${NAME:-$node}" --kubeconfig "$LAB_DIR/$(lab_cluster_of "$node")-agent.kubeconfig" \
+        --remote-secrets "${SECRETS-podreach}" --cni-conf-dir "${CNI:-$(lab_cni_dir "$node")}" "$@"
 }
 states() { json_get "$OUT" '" ".join("%s=%s" % (r["dst"], r["state"]) for r in j["routes"])'; }
 codes() { json_get "$OUT" '" ".join(sorted(set(p["code"] for p in j["problems"])))'; }
@@ -74,9 +75,12 @@ assert_exit 0 podcheck --mode enforce
 assert_contains "$(owned_routes c2n2)" "10.244.0.0/24 via 172.18.0.2 dev eth0" "and enforce there"
 
 # ---- nothing to check is never a silent 0 --------------------------------------------------------
-assert_exit 1 kcheck c2n1 --remote-secrets "" --output json
-assert_eq "no-probe-targets" "$(codes)" "no remote cluster: no-probe-targets"
-assert_exit 2 kcheck c2n1 --cni-conf-dir "$LAB_DIR/none" --node-name c2n9
+SECRETS="" assert_exit 1 kcheck c2n1 --output json
+# No remote cluster configured and every source listed: the routes installed above are stale
+# by this configuration (reported; report mode removes nothing).
+assert_eq "no-probe-targets route-stale" "$(codes)" "no remote cluster: no-probe-targets (error)"
+assert_contains "$(owned_routes c2n1)" "10.244.0.0/24 via 172.18.0.2" "report mode keeps them"
+CNI=$LAB_DIR/none NAME=c2n9 assert_exit 2 kcheck c2n1
 assert_contains "$ERR" "Node c2n9 no spec.podCIDRs" "no pod CIDR anywhere: exit 2, named"
 
 # ---- stale owned routes in check ------------------------------------------------------------------
@@ -147,4 +151,12 @@ agent
 wait_until 10 gone 10.245.8.0/24 || fail "a stale route stays after the agent's start: $(owned_routes c1n1)"
 echo "# removed $(( (${EPOCHREALTIME/[.,]/} - t0) / 1000 )) ms after the agent started"
 assert_contains "$(owned_routes c1n1)" "10.245.1.0/24 via 172.18.0.5" "the live routes stay"
+# Listed, then down: a stray route added now stays while cluster2's API is away.
+kubeapi_stop cluster2
+wait_until 15 eval '[[ $(state_of cluster2) == unreachable ]]' || fail "cluster2 not unreachable: $(status)"
+lab_node_exec c1n1 ip route add 10.245.9.0/24 via 172.18.0.5 proto 152
+sleep 2
+assert_contains "$(owned_routes c1n1)" "10.245.9.0/24 via 172.18.0.5" "listed once, then down: nothing goes"
+assert_contains "$(json_get "$(status)" '[p["code"] for p in j["problems"]]')" "api-unreachable" \
+    "the agent reports the API down"
 stop_agent
