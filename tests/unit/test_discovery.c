@@ -188,6 +188,7 @@ struct fixture {
 	struct route4 routes[8];
 	char deleted[8][CIDR_STRLEN];
 	size_t ndeleted;
+	int refuse;			/* -errno for every removal, or 0 */
 };
 
 static void
@@ -201,8 +202,20 @@ fake_apply(void *ctx, enum rc_op op, const struct route4 *r)
 	struct fixture *f = ctx;
 
 	assert_int_equal(op, RC_DEL);
-	cidr_fmt(&r->dst, f->deleted[f->ndeleted++]);
-	return 0;
+	if (!f->refuse)
+		cidr_fmt(&r->dst, f->deleted[f->ndeleted++]);
+	return f->refuse;
+}
+
+static int
+fake_lookup(void *ctx, uint32_t dst, struct route4 *out)
+{
+	return -ENETUNREACH;
+}
+
+static void
+fake_settings(void *ctx, const char *dev, struct node_sysctl *out)
+{
 }
 
 static int
@@ -259,20 +272,36 @@ owned(struct fixture *f, const char *cidr)
 	assert_true(cidr_parse(cidr, &r->dst, why, sizeof(why)));
 }
 
-/* The owned routes discovery_withdraw deletes now, as "A B". */
+/* The owned routes one reconcile removes now, as the agent runs it (the
+ * withdrawn destinations; with prune, when every cluster is listed, the
+ * unclaimed ones too), as "A B".  Nothing else is planned: no remote CIDR
+ * is inside the (empty) allow-list. */
 static const char *
-withdrawn(struct fixture *f)
+reconciled(struct fixture *f, bool prune)
 {
 	static char out[200];
-	struct rc_kernel k = { .apply = fake_apply, .ctx = f };
+	struct rc_kernel k = { fake_apply, fake_lookup, fake_settings, f };
+	struct rc_input in = { .cfg = &f->cfg, .kv = &f->kv };
+	struct rc_result res;
 
+	in.withdrawn = discovery_withdrawn(f->d, &in.nwithdrawn);
+	in.prune = prune && discovery_listed(f->d);
+	in.remotes = discovery_remotes(f->d, &in.nremotes);
 	f->ndeleted = 0;
-	discovery_withdraw(f->d, &f->kv, &k);
+	assert_int_equal(rc_run(&in, &k, &res), 0);
+	discovery_withdrawn_done(f->d, &res.plan);
+	rc_result_free(&res);
 	out[0] = '\0';
 	for (size_t i = 0; i < f->ndeleted; i++)
 		snprintf(out + strlen(out), sizeof(out) - strlen(out), "%s%s", i ? " " : "",
 			 f->deleted[i]);
 	return out;
+}
+
+static const char *
+withdrawn(struct fixture *f)
+{
+	return reconciled(f, false);
 }
 
 static size_t
@@ -499,6 +528,63 @@ test_cluster_cap(void **state)
 	assert_int_equal(errno, ENOSPC);
 }
 
+/* A removal the kernel refuses is kept and retried by the next reconcile
+ * (it was: forgotten, the route stayed for ever). */
+static void
+test_withdraw_refused_retried(void **state)
+{
+	struct fixture *f = *state;
+
+	two_clusters(f, "https://10.0.0.2:6443");
+	event(watch("https://10.0.0.2:6443", "/nodes"), KOBJ_DELETED,
+	      node("m0", "172.18.0.9", "10.250.0.0/24"));
+	f->refuse = -EPERM;
+	assert_string_equal(withdrawn(f), "");
+	f->refuse = 0;
+	assert_string_equal(withdrawn(f), "10.250.0.0/24");
+	assert_string_equal(withdrawn(f), "");
+}
+
+/* Listed: every cluster (local, remote, the Secrets) listed in this run and
+ * answering.  Only then is an unclaimed owned route stale. */
+static void
+test_listed(void **state)
+{
+	struct fixture *f = *state;
+	struct kwatch *c2, *sec;
+
+	assert_false(discovery_listed(f->d));
+	assert_false(discovery_settled(f->d));
+	two_clusters(f, "https://10.0.0.2:6443");
+	assert_true(discovery_listed(f->d));
+	assert_true(discovery_settled(f->d));
+	owned(f, "10.250.9.0/24");	/* a stray route: no Node claims it */
+	assert_string_equal(withdrawn(f), "");
+	c2 = watch("https://10.0.0.2:6443", "/nodes");
+	c2->cbs.state(KW_UNREACHABLE, "refused", c2->cbs.arg);
+	assert_false(discovery_listed(f->d));
+	assert_string_equal(reconciled(f, true), "");
+	c2->cbs.state(KW_SYNCED, "", c2->cbs.arg);
+	/* A new cluster from a Secret: unlisted, so nothing goes. */
+	event(watch("https://127.0.0.1:6443", "/secrets"), KOBJ_ADDED,
+	      secret("s2", 0, "c3", "https://10.0.0.3:6443", "t3", NULL));
+	assert_false(discovery_listed(f->d));
+	assert_false(discovery_settled(f->d));
+	assert_string_equal(reconciled(f, true), "");
+	/* It fails before listing: settled (check stops waiting), not listed. */
+	watch("https://10.0.0.3:6443", "/nodes")->cbs.state(KW_FORBIDDEN, "403",
+		watch("https://10.0.0.3:6443", "/nodes")->cbs.arg);
+	assert_true(discovery_settled(f->d));
+	assert_false(discovery_listed(f->d));
+	list(watch("https://10.0.0.3:6443", "/nodes"), (json_t *[]){ NULL });
+	assert_true(discovery_listed(f->d));
+	assert_string_equal(reconciled(f, true), "10.250.9.0/24");
+	/* The Secrets' own watch down: a Secret may have come or gone unseen. */
+	sec = watch("https://127.0.0.1:6443", "/secrets");
+	sec->cbs.state(KW_UNREACHABLE, "refused", sec->cbs.arg);
+	assert_false(discovery_listed(f->d));
+}
+
 int
 main(void)
 {
@@ -512,6 +598,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_node_moves_damped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bounds, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cluster_cap, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_withdraw_refused_retried, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_listed, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1545,7 +1545,7 @@ static void test_inbound_flows(void **state)
 {
 	struct plan_route pr = { .dst = in_c2, .via = IP4(172, 18, 0, 4), .oif = 2,
 				 .state = PLAN_OK };
-	struct plan p = { &pr, 1 };
+	struct plan p = { .routes = &pr, .n = 1 };
 	static struct report r;
 	const struct report_fw *f;
 	struct report_fw *fw;
@@ -1590,7 +1590,7 @@ static void test_inbound_input(void **state)
 {
 	struct plan_route pr = { .dst = in_c2, .via = IP4(172, 18, 0, 4), .oif = 2,
 				 .state = PLAN_OK };
-	struct plan p = { &pr, 1 };
+	struct plan p = { .routes = &pr, .n = 1 };
 	const struct report_fw *f;
 	struct report_fw *fw;
 	struct strpool *pool;
