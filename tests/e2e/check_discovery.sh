@@ -12,23 +12,10 @@ source "$(dirname "$0")/lib.sh"
 # shellcheck source=tests/lab/kubeapi.sh
 source "$E2E_REPO_ROOT/tests/lab/kubeapi.sh"
 
-if ! why=$(kubeapi_have); then
-    echo "skipped: $why"
-    exit 77
-fi
+kubeapi_need
 e2e_setup
 
-kubeapi_up cluster1 172.18.0.1 6443 0 || fail "cluster1's API server did not come up"
-kubeapi_up cluster2 172.18.0.1 6444 1 || fail "cluster2's API server did not come up"
-kubeapi_rbac cluster1 || fail "RBAC on cluster1"
-kubeapi_rbac cluster2 || fail "RBAC on cluster2"
-for n in c1n1 c1n2 c2n1 c2n2; do
-    kubeapi_node "$(lab_cluster_of "$n")" "$n" "$(lab_node_ip "$n")" "$(lab_pod_cidr "$n")" ||
-        fail "creating Node $n"
-done
-for c in cluster1 cluster2; do
-    kubeapi_kubeconfig "$c" podreach "$(kubeapi_token "$c" podreach)" >"$LAB_DIR/$c-agent.kubeconfig"
-done
+kubeapi_lab || fail "the two API servers"
 kubeapi_remote_secret cluster2 cluster1 || fail "remote secret for cluster2 in cluster1"
 kubeapi_remote_secret cluster1 cluster2 || fail "remote secret for cluster1 in cluster2"
 pass_check "two kube-apiservers, four Nodes, a remote secret in each cluster"

@@ -12,6 +12,7 @@
 #   kubeapi_node NAME NODE IP CIDR      create a Node with spec.podCIDR and an InternalIP
 #   kubeapi_node_ip NAME NODE IP        move a Node's InternalIP (the status subresource)
 #   kubeapi_lab                   both clusters of the lab, RBAC, Nodes, agent kubeconfigs
+#   kubeapi_need                  exit 77 (skipped, saying why) unless kubeapi_have
 # State lives in $LAB_DIR/kube-NAME; processes die with the lab's namespaces (lab_down).
 # shellcheck shell=bash
 
@@ -22,6 +23,14 @@ kubeapi_have() {
     for b in "$KUBEAPI_BIN/kube-apiserver" /usr/bin/etcd /usr/bin/kubectl /usr/bin/openssl; do
         [[ -x $b ]] || { echo "$b missing (bash tests/k8s/build-k8s.sh builds the cache)"; return 1; }
     done
+}
+
+kubeapi_need() {
+    local why
+    if ! why=$(kubeapi_have); then
+        echo "skipped: $why"
+        exit 77
+    fi
 }
 
 _kubeapi_dir() { echo "$LAB_DIR/kube-$1"; }
