@@ -356,6 +356,18 @@ test_stale_pruned(void **state)
 	assert_null(find_problem(&r, PC_ROUTE_STALE));
 	rc_result_free(&res);
 
+	/* A burst a chunk at a time: a removal is a change like an add. */
+	fk.ncalls = 0;
+	in.nremotes = 2;
+	in.max_changes = 1;
+	assert_int_equal(rc_run(&in, &kern, &res), 0);
+	assert_int_equal(fk.ncalls, 1);
+	assert_int_equal(res.deferred, 1);
+	assert_false(res.plan.stale[0].removed);
+	rc_result_free(&res);
+	in.nremotes = 1;
+	in.max_changes = 0;
+
 	/* Not every source listed: nothing is stale, nothing removed. */
 	fk.ncalls = 0;
 	in.prune = false;
