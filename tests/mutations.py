@@ -62,6 +62,8 @@ MUTATIONS = [
      "return n >= 0 && (size_t)n < len &&", "return n >= 0 &&", "test_kwatch"),
     ("reconcile: a burst applied whole", "agent/core/reconcile.c",
      "if (max && tried++ >= max) {", "if (0) {", "test_reconcile"),
+    ("render: a large report's arrays indented", "agent/core/render.c",
+     "(n > RENDER_COMPACT_AFTER ? JSON_COMPACT : JSON_INDENT(2))", "JSON_INDENT(2)", "test_scale"),
     ("reconcile: enforce in report mode", "agent/core/reconcile.c",
      "if (c->mode == CFG_MODE_ENFORCE)", "if (1)", "test_reconcile"),
     ("diag: a policy drop's fix deletes a rule (handle 0)", "agent/core/diag.c",

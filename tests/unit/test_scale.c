@@ -6,12 +6,16 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <jansson.h>
 
 #include "agent/core/clusters.h"
 #include "agent/core/damp.h"
+#include "agent/core/cfg.h"
 #include "agent/core/diag.h"
+#include "agent/core/render.h"
 #include "agent/core/report.h"
 #include "agent/core/strpool.h"
 #include "plan_fixture.h"
@@ -150,6 +154,36 @@ test_move_is_not_repair(void **state)
 	plan_free(&p);
 }
 
+/* A large report's arrays: one compact element per line past 1,000, the
+ * whole still one valid JSON document holding every element. */
+static void
+test_large_report_json(void **state)
+{
+	static struct report r;
+	static struct report_fw fw[1500];
+	static struct cfg c;
+	json_t *root;
+	char *s;
+
+	snprintf(c.cluster, sizeof(c.cluster), "c2");
+	snprintf(c.node_name, sizeof(c.node_name), "n1");
+	for (size_t i = 0; i < 1500; i++)
+		fw[i] = (struct report_fw){ .src = "10.245.0.0/24", .dst = "10.128.0.0/24", .dport = 9750,
+					    .hook = "forward", .verdict = "accept", .table = "",
+					    .chain = "", .rule = "", .reason = "" };
+	r.cfg = &c;
+	r.version = "0";
+	r.fw = fw;
+	r.nfw = 1500;
+	assert_non_null(s = render_json(&r));
+	assert_non_null(root = json_loads(s, 0, NULL));
+	assert_int_equal(json_array_size(json_object_get(root, "firewall")), 1500);
+	assert_non_null(strstr(s, "\n    {\"src\":\"10.245.0.0/24\",\"dst\""));
+	assert_true(strlen(s) < 1500 * 170);
+	json_decref(root);
+	free(s);
+}
+
 int
 main(void)
 {
@@ -159,6 +193,7 @@ main(void)
 		cmocka_unit_test(test_bounds_reported),
 		cmocka_unit_test(test_damping),
 		cmocka_unit_test(test_move_is_not_repair),
+		cmocka_unit_test(test_large_report_json),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
