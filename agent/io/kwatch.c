@@ -11,7 +11,12 @@
 #include "agent/io/log.h"
 
 #define KW_PAGE 500			/* objects per list page */
-#define KW_WATCH_SECONDS 300		/* the server ends a watch after this; we resume */
+/* The server ends a watch after this and we resume.  Short, so that a
+ * server that stops answering (frozen, or its packets black-holed) is found
+ * within KW_WATCH_SECONDS * 5 / 4: a watch that neither ended nor said
+ * anything by then is dead — bookmarks cannot tell us sooner, a server
+ * without events sends none but the one just before its deadline. */
+#define KW_WATCH_SECONDS 20
 #define KW_BACKOFF_MIN 0.5
 #define KW_BACKOFF_MAX 30.0
 #define KW_ERR_BODY (64 * 1024)
@@ -42,7 +47,9 @@ struct kwatch {
 	char abort_why[256];		/* why we ended a stream ourselves */
 	enum kwatch_state st;
 	char err[512];
-	bool watch_ok;			/* the watch answered 200 */
+	bool watch_ok;			/* this watch answered 200 */
+	bool again;			/* retried at once since the last progress */
+	int watch_s;			/* timeoutSeconds of a watch */
 	bool page_first;		/* this list page is the first */
 	double started;			/* ev_now() of the request */
 	char cerr[CURL_ERROR_SIZE];
@@ -96,6 +103,34 @@ kw_retry_later(struct kwatch *w)
 	if (w->backoff > KW_BACKOFF_MAX)
 		w->backoff = KW_BACKOFF_MAX;
 	ev_timer_arm(w->retry, w->backoff * j);
+}
+
+static void kw_start(struct kwatch *w);
+
+/* A watch delivered something or lived a while: the API works, so the next
+ * failure is retried from the shortest backoff again.  Not on a 200 alone,
+ * nor on a list: a server that accepts and then fails, or answers 410 to
+ * every watch, would be retried in a tight loop. */
+static void
+kw_progress(struct kwatch *w)
+{
+	w->backoff = 0;
+	w->again = false;
+}
+
+/* A 410 (relist) or a watch ended early: once at once, as after a healthy
+ * watch this is routine, then only after the backoff, saying why. */
+static void
+kw_again(struct kwatch *w, const char *why)
+{
+	if (w->again) {
+		kw_state(w, w->st, "%s%s: %s again before any progress: retried with backoff",
+			 w->server, w->path, why);
+		kw_retry_later(w);
+		return;
+	}
+	w->again = true;
+	kw_start(w);
 }
 
 /* The message of a Status body, else "HTTP <code>". */
@@ -154,7 +189,7 @@ kw_url(struct kwatch *w, CURL *e, char *url, size_t len)
 			     sel ? sel : "");
 	else
 		n = snprintf(url, len, "%s%s?watch=1&allowWatchBookmarks=true&timeoutSeconds=%d"
-			     "&resourceVersion=%s%s%s", w->server, w->path, KW_WATCH_SECONDS, w->rv,
+			     "&resourceVersion=%s%s%s", w->server, w->path, w->watch_s, w->rv,
 			     sel ? "&labelSelector=" : "", sel ? sel : "");
 	curl_free(sel);
 	curl_free(cont);
@@ -199,6 +234,48 @@ kw_headers(struct kwatch *w, const char *auth)
 	return true;
 }
 
+/* The end of the head: a watch that answers 200 is back, whether or not it
+ * has anything to say yet. */
+static size_t
+kw_header(char *data, size_t size, size_t nmemb, void *arg)
+{
+	struct kwatch *w = arg;
+	size_t n = size * nmemb;
+	long code = 0;
+
+	if (w->phase != KW_WATCH || w->status_known || (n != 2 && n != 1) || data[n - 1] != '\n')
+		return n;
+	curl_easy_getinfo(w->easy, CURLINFO_RESPONSE_CODE, &code);
+	if (code / 100 == 1)
+		return n;	/* an interim head; the real one follows */
+	w->status_known = true;
+	w->watch_ok = code == 200;
+	if (w->watch_ok)
+		kw_state(w, KW_SYNCED, "%s", "");
+	return n;
+}
+
+/* How long a request may take: a list that sends nothing for the watch's
+ * deadline, a watch past its end by a quarter, are the API gone silent. */
+static void
+kw_deadlines(struct kwatch *w, CURL *e)
+{
+	long stall = w->watch_s + (w->watch_s + 3) / 4;
+
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
+	/* A silent peer (host gone, no RST) is also found by keepalives. */
+	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_setopt(e, CURLOPT_TCP_KEEPIDLE, 10L);
+	curl_easy_setopt(e, CURLOPT_TCP_KEEPINTVL, 5L);
+	if (w->phase == KW_LIST) {
+		curl_easy_setopt(e, CURLOPT_TIMEOUT, 60L);
+		curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
+		curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, stall);
+	} else {
+		curl_easy_setopt(e, CURLOPT_TIMEOUT, stall);
+	}
+}
+
 /* Starts the next request: a list page, or a watch from w->rv. */
 static void
 kw_start(struct kwatch *w)
@@ -234,12 +311,9 @@ kw_start(struct kwatch *w)
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_NOPROXY, "*");
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "https");
-	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
-	/* A silent peer (host gone, no RST) is found by keepalives. */
-	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
-	curl_easy_setopt(e, CURLOPT_TCP_KEEPIDLE, 10L);
-	curl_easy_setopt(e, CURLOPT_TCP_KEEPINTVL, 5L);
-	curl_easy_setopt(e, CURLOPT_TIMEOUT, w->phase == KW_LIST ? 60L : KW_WATCH_SECONDS + 30L);
+	kw_deadlines(w, e);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, kw_header);
+	curl_easy_setopt(e, CURLOPT_HEADERDATA, w);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION,
 			 w->phase == KW_LIST ? kw_list_write : kw_watch_write);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, w);
@@ -254,6 +328,7 @@ kw_start(struct kwatch *w)
 	w->body = (struct curlev_body){ .max = w->phase == KW_LIST ? KOBJ_MAX_PAGE : KW_ERR_BODY };
 	w->llen = 0;
 	w->status_known = false;
+	w->watch_ok = false;	/* an error with an empty body is no clean end */
 	w->abort_why[0] = '\0';
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, w->cerr);
 	w->cerr[0] = '\0';
@@ -310,8 +385,10 @@ kw_event(struct kwatch *w)
 	}
 	if (ev.type != KOBJ_BOOKMARK && w->cbs.object)
 		w->cbs.object(ev.type, ev.object, w->cbs.arg);
-	if (ev.rv[0])
+	if (ev.rv[0] && strcmp(ev.rv, w->rv)) {
 		snprintf(w->rv, sizeof(w->rv), "%s", ev.rv);
+		kw_progress(w);
+	}
 	kobj_event_free(&ev);
 	return true;
 }
@@ -356,10 +433,8 @@ kw_watch_write(char *data, size_t size, size_t nmemb, void *arg)
 		curl_easy_getinfo(w->easy, CURLINFO_RESPONSE_CODE, &code);
 		w->status_known = true;
 		w->watch_ok = code == 200;
-		if (w->watch_ok) {
-			w->backoff = 0;
+		if (w->watch_ok)
 			kw_state(w, KW_SYNCED, "%s", "");
-		}
 	}
 	if (!w->watch_ok)
 		return curlev_body_write(data, size, nmemb, &w->body);
@@ -406,7 +481,7 @@ kw_http_error(struct kwatch *w, long code)
 	if (code == 410) {		/* a continue token or version expired */
 		w->cont[0] = '\0';
 		w->relist = true;
-		kw_start(w);
+		kw_again(w, "410 Gone");
 		return;
 	}
 	if (code == 401 || code == 403)
@@ -445,7 +520,6 @@ kw_list_page(struct kwatch *w, const char *rv, const char *cont)
 	w->listed = 0;
 	if (w->cbs.listed)
 		w->cbs.listed(w->cbs.arg);
-	w->backoff = 0;
 	kw_state(w, KW_SYNCED, "%s", "");
 	w->phase = KW_WATCH;
 	kw_start(w);
@@ -487,7 +561,7 @@ kw_list_done(struct kwatch *w, CURLcode res, long code)
 static void
 kw_watch_done(struct kwatch *w, CURLcode res, long code)
 {
-	if (!w->watch_ok) {
+	if (!w->watch_ok && code != 200) {
 		if (code)
 			kw_http_error(w, code);
 		else {
@@ -496,18 +570,27 @@ kw_watch_done(struct kwatch *w, CURLcode res, long code)
 		}
 		return;
 	}
-	if (w->abort_why[0])
+	if (w->abort_why[0]) {
 		kw_state(w, w->relist ? KW_INVALID : KW_UNREACHABLE, "%s%s: %s", w->server, w->path,
 			 w->abort_why);
-	else if (res != CURLE_OK && !w->relist)
+		kw_retry_later(w);
+	} else if (w->relist) {
+		kw_again(w, "watch ERROR 410");	/* our version is too old */
+	} else if (res == CURLE_OPERATION_TIMEDOUT) {
+		kw_state(w, KW_UNREACHABLE, "%s: no answer for %.0f s (a watch ends every %d s): "
+			 "the API server is stopped, or its packets are lost", w->server,
+			 ev_now() - w->started, w->watch_s);
+		kw_retry_later(w);
+	} else if (res != CURLE_OK) {
 		kw_state(w, KW_UNREACHABLE, "%s: %s", w->server,
 			 w->cerr[0] ? w->cerr : curl_easy_strerror(res));
-	/* 410 and a stream the server ended in time resume at once; anything
-	 * else, or a stream that ends as soon as it starts, waits. */
-	if (!w->abort_why[0] && (w->relist || (res == CURLE_OK && ev_now() - w->started > 1)))
-		kw_start(w);
-	else
 		kw_retry_later(w);
+	} else if (ev_now() - w->started >= w->watch_s / 4.0) {
+		kw_progress(w);		/* the server ended it in time: resume */
+		kw_start(w);
+	} else {
+		kw_again(w, "a watch ended as soon as it began");
+	}
 }
 
 static void
@@ -551,6 +634,7 @@ kwatch_new(struct ev_loop *loop, const struct kubeconfig *kc, const struct kwatc
 	w->loop = loop;
 	w->cbs = *cbs;
 	w->max_objects = o->max_objects;
+	w->watch_s = o->watch_seconds > 0 ? o->watch_seconds : KW_WATCH_SECONDS;
 	snprintf(w->server, sizeof(w->server), "%s", kc->server);
 	snprintf(w->path, sizeof(w->path), "%s", o->path);
 	snprintf(w->selector, sizeof(w->selector), "%s", o->selector ? o->selector : "");

@@ -1,10 +1,14 @@
 /*
  * List and watch one kind of object on one Kubernetes API server, in the
  * event loop (libcurl multi, no threads): list in pages, then watch from the
- * list's resourceVersion with bookmarks; a dropped stream resumes from the
- * last version seen, "410 Gone" relists, failures retry with jittered
- * backoff (capped at 30 s).  Every event and page is bounded; every object is
- * handed over as JSON for the caller to decode (agent/core/kobj.h).
+ * list's resourceVersion with bookmarks, each watch ended by the server after
+ * 20 s and resumed from the last version seen, as is a dropped stream; "410
+ * Gone" relists; failures retry with jittered backoff (capped at 30 s),
+ * which only a watch that delivered something (or lived a while) resets.
+ * The state is synced as soon as a watch answers 200, unreachable when the
+ * API stays silent past a watch's end.  Every event and page is bounded;
+ * every object is handed over as JSON for the caller to decode
+ * (agent/core/kobj.h).
  */
 #ifndef PODREACH_KWATCH_H
 #define PODREACH_KWATCH_H
@@ -38,6 +42,8 @@ struct kwatch_opts {
 	size_t max_objects;		/* more in one list: KW_INVALID */
 	const char *token_file;		/* re-read before each request (a projected
 					 * service-account token rotates); NULL: kc's */
+	int watch_seconds;		/* a watch's timeoutSeconds; 0: 20.  An API
+					 * silent for 5/4 of it is unreachable. */
 };
 
 /* Copies what it needs of kc and o and starts listing at once.  Returns NULL

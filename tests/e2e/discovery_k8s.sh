@@ -6,7 +6,8 @@
 # istio/multiCluster=true, data key = cluster name, value = kubeconfig with a reader token):
 # no node IP is typed anywhere. Then: a remote secret added at run time; a Node added, moved
 # (InternalIP changed) and deleted -> route added, moved, removed; hostile Nodes refused, the
-# rest still routed; the remote API killed and restarted -> routes kept, api-unreachable,
+# rest still routed; the remote API frozen (SIGSTOP) -> unreachable within 30 s, routes kept,
+# synced after SIGCONT; the remote API killed and restarted -> routes kept, api-unreachable,
 # recovered, and a Node created meanwhile routed; the reader's token revoked -> api-forbidden.
 # shellcheck source=tests/e2e/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -129,9 +130,31 @@ for n in evil-default evil-overlap evil-bridge c2n4; do
 done
 wait_until 5 no_route c1n1 "10.245.4.0/24" || fail "c2n4's route stays after its deletion"
 
+# ---- the remote API frozen (SIGSTOP): its connections stay open and silent -----------------------
+state_of() { json_get "$(status "$1")" "[c['state'] for c in j['clusters'] if c['name']=='$2'][0]"; }
+kill -STOP "$(<"$LAB_DIR/kube-cluster2/apiserver.pid")"
+t0=$(date +%s.%N)
+wait_until 40 eval '[[ $(state_of c1n1 cluster2) == unreachable ]]' ||
+    { kill -CONT "$(<"$LAB_DIR/kube-cluster2/apiserver.pid")"; fail "a frozen API stays synced: $(status c1n1)"; }
+took=$(echo "$(date +%s.%N) - $t0" | bc)
+(( $(echo "$took <= 30" | bc) )) || fail "a frozen API found unreachable only after $took s"
+pass_check "the remote API frozen: unreachable after $took s (watches end every 20 s)"
+assert_contains "$(owned_routes c1n1)" "10.245.0.0/24 via 172.18.0.4" "routes stay while it is frozen"
+sleep 3
+kill -CONT "$(<"$LAB_DIR/kube-cluster2/apiserver.pid")"
+t0=$(date +%s.%N)
+wait_until 40 eval '[[ $(state_of c1n1 cluster2) == synced ]]' || fail "not synced after SIGCONT: $(status c1n1)"
+pass_check "SIGCONT: synced again after $(echo "$(date +%s.%N) - $t0" | bc) s"
+grep -E "problem api-unreachable (appeared|cleared): cluster cluster2" "$LAB_DIR/agent-c1n1.log" |
+    sed 's/^/# /'
+# cluster1's API was never away: its Secrets watch (idle: no Secret changed for minutes, its
+# watches ending empty every 20 s) is no failure.
+for n in c1n1 c1n2; do
+    assert_not_contains "$(<"$LAB_DIR/agent-$n.log")" "Secrets in podreach" "$n: its idle Secrets watch is fine"
+done
+
 # ---- the remote API killed and restarted ---------------------------------------------------------
 kubeapi_stop cluster2
-state_of() { json_get "$(status "$1")" "[c['state'] for c in j['clusters'] if c['name']=='$2'][0]"; }
 wait_until 15 eval '[[ $(state_of c1n1 cluster2) == unreachable ]]' ||
     fail "cluster2 not unreachable: $(status c1n1)"
 st=$(status c1n1)

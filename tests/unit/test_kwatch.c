@@ -16,6 +16,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -103,6 +104,8 @@ struct fake {
 	/* The response to request n (0-based), whole: status, headers, body. */
 	const char *(*respond)(int n, const char *line);
 	volatile int stop;
+	double linger;			/* a watch's connection stays open this long */
+	volatile int frozen;		/* as if SIGSTOPped: nothing accepted or said */
 };
 
 static void
@@ -137,6 +140,11 @@ fake_serve(struct fake *f, int fd)
 	pthread_mutex_unlock(&f->mu);
 	resp = f->respond(k, line);
 	SSL_write(ssl, resp, (int)strlen(resp));
+	/* A watch that has nothing more to say, until its timeout (or longer,
+	 * frozen): then a clean end. */
+	for (double t0 = ev_now(); strstr(line, "watch=1") && !f->stop &&
+	     (f->frozen || ev_now() - t0 < f->linger);)
+		usleep(10000);
 out:
 	if (ssl) {
 		SSL_shutdown(ssl);
@@ -155,8 +163,13 @@ fake_main(void *arg)
 		struct pollfd p = { f->lfd, POLLIN, 0 };
 		int fd;
 
-		if (poll(&p, 1, 50) <= 0 || (fd = accept(f->lfd, NULL, NULL)) < 0)
+		/* Frozen, the kernel still completes connections into the
+		 * backlog: their TLS handshakes wait. */
+		if (f->frozen || poll(&p, 1, 50) <= 0 || (fd = accept(f->lfd, NULL, NULL)) < 0) {
+			if (f->frozen)
+				usleep(10000);
 			continue;
+		}
 		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 		fake_serve(f, fd);
 	}
@@ -215,6 +228,7 @@ static struct fake fk;
 struct seen {
 	int relists, listed, objects, invalid;
 	char invalid_err[600];		/* the first KW_INVALID's */
+	int unreachable;		/* times it became unreachable */
 	enum kwatch_state st;
 	char err[600];
 	char names[256];
@@ -248,6 +262,7 @@ cb_state(enum kwatch_state st, const char *err, void *arg)
 {
 	struct seen *s = arg;
 
+	s->unreachable += st == KW_UNREACHABLE && s->st != KW_UNREACHABLE;
 	s->st = st;
 	snprintf(s->err, sizeof(s->err), "%s", err);
 	if (st == KW_INVALID && !s->invalid++)
@@ -258,11 +273,14 @@ static struct ev_loop *loop;
 static struct ev_timer *tick_t;
 static int want_requests;
 static double deadline;
+static int watch_seconds;			/* kwatch_opts.watch_seconds */
+/* A test's own steps, every 10 ms while the watch runs; true stops it. */
+static bool (*each_tick)(const struct seen *s);
 
 static void
 tick(struct ev_loop *l, void *arg)
 {
-	if (fake_nreq(&fk) >= want_requests || ev_now() > deadline)
+	if (fake_nreq(&fk) >= want_requests || ev_now() > deadline || (each_tick && each_tick(arg)))
 		ev_stop(l);
 	else
 		ev_timer_arm(tick_t, 0.01);
@@ -276,7 +294,8 @@ run_watch(const struct pki *ca, int n, double secs, struct seen *s)
 	char server[64];
 	char token[] = "tok";
 	struct kubeconfig kc = { .ca = ca->pem, .ca_len = strlen(ca->pem), .token = token };
-	struct kwatch_opts o = { .path = "/api/v1/nodes", .max_objects = 10 };
+	struct kwatch_opts o = { .path = "/api/v1/nodes", .max_objects = 10,
+				 .watch_seconds = watch_seconds };
 	struct kwatch_cbs cbs = { cb_relist, cb_object, cb_listed, cb_state, s };
 	struct kwatch *w;
 
@@ -285,7 +304,7 @@ run_watch(const struct pki *ca, int n, double secs, struct seen *s)
 	snprintf(kc.server, sizeof(kc.server), "%s", server);
 	loop = ev_new();
 	assert_non_null(w = kwatch_new(loop, &kc, &o, &cbs));
-	tick_t = ev_timer_new(loop, tick, NULL);
+	tick_t = ev_timer_new(loop, tick, s);
 	want_requests = n;
 	deadline = ev_now() + secs;
 	ev_timer_arm(tick_t, 0.01);
@@ -437,6 +456,217 @@ test_backoff_grows(void **state)
 	assert_non_null(strstr(s.err, "HTTP 503: down"));
 }
 
+/* ---- the watch's health: idle is fine, frozen is found, loops back off ------------------- */
+
+#define EMPTY(code, text) "HTTP/1.1 " #code " " text "\r\nContent-Length: 0\r\n" \
+	"Connection: close\r\n\r\n"
+
+static int
+watches(struct fake *f)
+{
+	int n = 0;
+
+	for (int i = 0; i < f->nreq; i++)
+		n += is_watch(f->req[i]);
+	return n;
+}
+
+static const char *
+resp_idle(int n, const char *line)
+{
+	return n == 0 ? PAGE("10") : STREAM;	/* nothing to say, until the timeout */
+}
+
+/* A server without events ends each watch at its timeoutSeconds with an
+ * empty 200 (no bookmark either): no failure — it read as "unreachable: HTTP
+ * 200" every 300 s. */
+static void
+test_idle_watch_synced(void **state)
+{
+	struct seen s;
+
+	fake_start(&fk, &srv1, resp_idle);
+	fk.linger = 1;
+	watch_seconds = 1;
+	run_watch(&ca1, 99, 3.6, &s);
+	watch_seconds = 0;
+	fake_stop(&fk);
+	assert_int_equal(s.unreachable, 0);
+	assert_int_equal(s.st, KW_SYNCED);
+	assert_true(fk.nreq >= 4);
+	for (int i = 1; i < fk.nreq; i++)	/* resumed each time, never relisted */
+		assert_non_null(strstr(fk.req[i], "resourceVersion=10 "));
+}
+
+static double frozen_at, found_at, thawed_at;
+
+/* Freezes the server once synced; thaws it a second after the watch found
+ * out; stops once synced again. */
+static bool
+freeze_steps(const struct seen *s)
+{
+	double now = ev_now();
+
+	if (!frozen_at && s->st == KW_SYNCED && fk.nreq >= 2) {
+		frozen_at = now;
+		fk.frozen = 1;
+	} else if (frozen_at && !found_at && s->st == KW_UNREACHABLE) {
+		found_at = now;
+	} else if (found_at && !thawed_at && now - found_at > 1) {
+		thawed_at = now;
+		fk.frozen = 0;
+	}
+	return thawed_at && s->st == KW_SYNCED;
+}
+
+/* A frozen (SIGSTOPped, black-holed) server: the open watch neither ends nor
+ * speaks, and is dead once 5/4 of its timeout has passed; synced again as
+ * soon as a watch answers. */
+static void
+test_frozen_server(void **state)
+{
+	struct seen s;
+
+	fake_start(&fk, &srv1, resp_idle);
+	fk.linger = 2;
+	watch_seconds = 2;
+	each_tick = freeze_steps;
+	frozen_at = found_at = thawed_at = 0;
+	run_watch(&ca1, 99, 15, &s);
+	each_tick = NULL;
+	watch_seconds = 0;
+	fake_stop(&fk);
+	/* 2 s + a quarter rounded up from the watch's start, before the freeze. */
+	if (!found_at || found_at - frozen_at > 3.3)
+		fail_msg("unreachable %.2f s after the freeze", found_at ? found_at - frozen_at : -1);
+	if (s.st != KW_SYNCED || ev_now() - thawed_at > 2)
+		fail_msg("not synced soon after the server came back: %s %s",
+			 kwatch_state_name(s.st), s.err);
+	assert_int_equal(s.unreachable, 1);
+}
+
+static const char *
+resp_gone_list(int n, const char *line)
+{
+	return STATUS(410, "Gone");
+}
+
+static const char *
+resp_gone_watch(int n, const char *line)
+{
+	return !is_watch(line) ? PAGE("10") : STREAM "{\"type\":\"ERROR\",\"object\":{\"kind\":"
+		"\"Status\",\"code\":410,\"message\":\"too old resource version\"}}\n";
+}
+
+static const char *
+resp_error_watch(int n, const char *line)
+{
+	return !is_watch(line) ? PAGE("10") : STREAM "{\"type\":\"ERROR\",\"object\":{\"kind\":"
+		"\"Status\",\"code\":500,\"message\":\"internal error\"}}\n";
+}
+
+/* Loops that were tight: 410 on every list (227 requests in 10 s); lists
+ * that work and ERROR 410 on every watch — a list is no progress (424 in
+ * 10 s); every watch a 200 and then ERROR 500 — the 200 is no progress
+ * (retried every 0.25-0.5 s).  Each retried at once once, then with the
+ * backoff: 0.25-0.5 s, 0.5-1 s, 1-2 s, 2-4 s. */
+static void
+test_loops_back_off(void **state)
+{
+	static const struct {
+		const char *(*respond)(int, const char *);
+		bool watches;		/* count watches, else all requests */
+		int min, max;		/* in 4 s */
+		const char *err;
+	} t[] = {
+		{ resp_gone_list, false, 2, 6, "410 Gone again before any progress" },
+		{ resp_gone_watch, false, 4, 12, "" },
+		{ resp_error_watch, true, 3, 5, "watch ERROR 500: internal error" },
+	};
+	struct seen s;
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		int n;
+
+		fake_start(&fk, &srv1, t[i].respond);
+		run_watch(&ca1, 99, 4, &s);
+		fake_stop(&fk);
+		n = t[i].watches ? watches(&fk) : fk.nreq;
+		if (n < t[i].min || n > t[i].max)
+			fail_msg("case %zu: %d %s in 4 s", i, n, t[i].watches ? "watches" : "requests");
+		assert_non_null(strstr(s.err, t[i].err));
+	}
+}
+
+static const char *
+resp_empty(int n, const char *line, const char *then)
+{
+	if (n == 0)
+		return PAGE("10");
+	if (n == 1)
+		return STREAM "{\"type\":\"BOOKMARK\",\"object\":{\"metadata\":"
+			"{\"resourceVersion\":\"15\"}}}\n";
+	return !is_watch(line) ? PAGE("20") : then;
+}
+
+static const char *
+resp_empty_500(int n, const char *line)
+{
+	return resp_empty(n, line, EMPTY(500, "Internal Server Error"));
+}
+
+static const char *
+resp_empty_410(int n, const char *line)
+{
+	return resp_empty(n, line, EMPTY(410, "Gone"));
+}
+
+static const char *
+resp_empty_nothing(int n, const char *line)
+{
+	return resp_empty(n, line, "");
+}
+
+static bool
+until_unreachable(const struct seen *s)
+{
+	return s->st == KW_UNREACHABLE;
+}
+
+/* After a good watch, an error with an empty body is no clean end: a 500
+ * is a failure, a 410 relists, and no answer at all is that. */
+static void
+test_empty_error_body(void **state)
+{
+	struct seen s;
+
+	fake_start(&fk, &srv1, resp_empty_500);
+	each_tick = until_unreachable;
+	run_watch(&ca1, 99, 3, &s);
+	each_tick = NULL;
+	fake_stop(&fk);
+	assert_int_equal(s.st, KW_UNREACHABLE);
+	assert_non_null(strstr(s.err, "HTTP 500"));
+	assert_non_null(strstr(fk.req[2], "resourceVersion=15 "));
+
+	fake_start(&fk, &srv1, resp_empty_410);
+	run_watch(&ca1, 4, 3, &s);
+	fake_stop(&fk);
+	assert_true(fk.nreq >= 4);
+	assert_true(is_watch(fk.req[2]));
+	assert_false(is_watch(fk.req[3]));
+	assert_int_equal(s.relists, 2);
+
+	/* Nothing at all: no answer, whatever the watch before said. */
+	fake_start(&fk, &srv1, resp_empty_nothing);
+	each_tick = until_unreachable;
+	run_watch(&ca1, 99, 3, &s);
+	each_tick = NULL;
+	fake_stop(&fk);
+	assert_int_equal(s.st, KW_UNREACHABLE);
+	assert_non_null(strstr(s.err, "no answer"));
+}
+
 /* ---- whom it trusts, and what it says when nothing answers ------------------------------ */
 
 static const char *
@@ -537,6 +767,8 @@ test_no_answer_uniform(void **state)
 static int
 setup(void **state)
 {
+	/* The fake writes to connections the watch has given up on. */
+	signal(SIGPIPE, SIG_IGN);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	pki_make(&ca1, "kubeconfig-ca", NULL);
 	pki_make(&ca2, "system-ca", NULL);
@@ -564,6 +796,10 @@ main(void)
 		cmocka_unit_test(test_resume),
 		cmocka_unit_test(test_long_continue),
 		cmocka_unit_test(test_backoff_grows),
+		cmocka_unit_test(test_idle_watch_synced),
+		cmocka_unit_test(test_frozen_server),
+		cmocka_unit_test(test_loops_back_off),
+		cmocka_unit_test(test_empty_error_body),
 		cmocka_unit_test(test_only_its_ca),
 		cmocka_unit_test(test_no_answer_uniform),
 	};
