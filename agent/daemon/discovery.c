@@ -332,7 +332,9 @@ disc_cluster_rewatch(struct discovery *d, struct dcluster *c, const struct kubec
 void
 disc_cluster_remove(struct discovery *d, struct dcluster *c)
 {
-	for (size_t i = 0; i < c->n; i++)
+	/* At exit nothing is withdrawn (owned routes stay), and remembering
+	 * 80,000 withdrawals one by one would hold SIGTERM for seconds. */
+	for (size_t i = 0; !d->closing && i < c->n; i++)
 		disc_withdraw_node(c, &c->nodes[i].n, NULL);
 	kwatch_free(c->w);
 	free(c->nodes);
@@ -536,6 +538,7 @@ discovery_free(struct discovery *d)
 	if (!d)
 		return;
 	kwatch_free(d->secrets);
+	d->closing = true;
 	while (d->nc)
 		disc_cluster_remove(d, d->c[d->nc - 1]);
 	ev_timer_free(d->t_changed);

@@ -54,6 +54,7 @@ struct discovery {
 	struct ev_timer *t_changed;
 	struct ev_timer *t_damp;	/* the earliest end of a held move */
 	double damp_due;		/* when t_damp fires; 0: not armed */
+	bool closing;			/* discovery_free: no withdrawals */
 	struct dcluster *c[DISC_MAX_CLUSTERS];	/* c[0]: the local cluster */
 	size_t nc;
 	struct kubeconfig local_kc;

@@ -36,10 +36,13 @@ agent() { # agent BINARY — the agent on c2n1 watching cluster2 (local) and clu
         --service-cidr 10.97.0.0/16
 }
 stop_agent() {
-    local pid
+    local pid t0=$SECONDS
     pid=$(agent_pid c2n1)
     kill "$pid" 2>/dev/null || true
-    wait_until 20 eval '! kill -0 '"$pid"' 2>/dev/null' || fail "agent did not stop"
+    # SIGTERM ends it at once: nothing to withdraw at exit (80,000 CIDRs once took 18 s).
+    wait_until 5 eval '! kill -0 '"$pid"' 2>/dev/null' ||
+        fail "agent did not stop: $(tail -n 5 "$LAB_DIR/agent-c2n1.log")"
+    echo "    # the agent stopped in $((SECONDS - t0)) s"
 }
 
 # ---- 5,000 Nodes, one /24 each ---------------------------------------------------------
