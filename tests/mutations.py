@@ -64,6 +64,8 @@ MUTATIONS = [
      "if (max && tried++ >= max) {", "if (0) {", "test_reconcile"),
     ("render: a large report's arrays indented", "agent/core/render.c",
      "(n > RENDER_COMPACT_AFTER ? JSON_COMPACT : JSON_INDENT(2))", "JSON_INDENT(2)", "test_scale"),
+    ("discovery: a never-routed Node's CIDRs withdrawn", "agent/daemon/discovery.c",
+     "old->cidrs.n > CLUSTERS_NODE_CIDRS)", "old->cidrs.n > 99)", "test_discovery"),
     ("reconcile: enforce in report mode", "agent/core/reconcile.c",
      "if (c->mode == CFG_MODE_ENFORCE)", "if (1)", "test_reconcile"),
     ("diag: a policy drop's fix deletes a rule (handle 0)", "agent/core/diag.c",

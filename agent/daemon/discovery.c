@@ -57,7 +57,9 @@ disc_withdraw_add(struct discovery *d, const struct dcluster *c, const struct ko
 static void
 disc_withdraw_node(struct dcluster *c, const struct kobj_node *old, const struct kobj_node *new)
 {
-	if (c->kind == DC_LOCAL)
+	/* A Node over the per-Node bound was never routed: nothing to take
+	 * back, and 5,000 of them would be 80,000 withdrawals to remember. */
+	if (c->kind == DC_LOCAL || old->cidrs.n > CLUSTERS_NODE_CIDRS)
 		return;
 	for (size_t i = 0; i < old->cidrs.n; i++) {
 		bool kept = false;

@@ -505,6 +505,14 @@ test_bounds(void **state)
 	list(watch("https://10.0.0.2:6443", "/nodes"), objs);
 	discovery_remotes(f->d, &n);
 	assert_int_equal(n, 2500);
+	/* The Node over the per-Node bound was never routed: its deletion
+	 * withdraws nothing. */
+	event(watch("https://10.0.0.2:6443", "/nodes"), KOBJ_DELETED,
+	      json_pack("{s:{s:s},s:{s:[s,s,s,s,s]}}", "metadata", "name", "five", "spec",
+			"podCIDRs", "10.99.0.0/28", "10.99.0.16/28", "10.99.0.32/28", "10.99.0.48/28",
+			"10.99.0.64/28"));
+	discovery_withdrawn(f->d, &n);
+	assert_int_equal(n, 0);
 	n = discovery_clusters(f->d, rc, 4);
 	assert_int_equal(rc[1].unrouted[BOUND_NODE], 1);
 	assert_int_equal(rc[1].unrouted[BOUND_CLUSTER], 1);
