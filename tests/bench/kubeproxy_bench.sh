@@ -46,9 +46,10 @@ echo "ruleset: $(ip netns exec "$NS" nft -a list ruleset | grep -c '# handle') c
 for bin in "$WORK/old/build/podreach" "$ROOT/build/podreach"; do
     best=
     for _ in 1 2 3; do
-        t=$( { /usr/bin/time -f "%U %S" ip netns exec "$NS" "$bin" check "${ARGS[@]}" \
-            >/dev/null 2>/dev/null; } 2>&1 | tail -n1 | awk '{print ($1 + $2) * 1000}')
-        [[ -z $best ]] || (($(echo "$t < $best" | bc))) && best=$t
+        /usr/bin/time -o "$WORK/time" -f "%U %S" ip netns exec "$NS" "$bin" check "${ARGS[@]}" \
+            >/dev/null 2>&1 || true
+        t=$(tail -n1 "$WORK/time" | awk '{print ($1 + $2) * 1000}')
+        if [[ -z $best ]] || (($(echo "$t < $best" | bc))); then best=$t; fi
     done
     echo "podreach check ($bin): read + evaluate $best ms CPU"
 done
