@@ -693,6 +693,24 @@ static int nft_raw_rule(const struct nlmsghdr *nlh, struct nft_raw_rule *rr, str
 	return 0;
 }
 
+/* nft_rule.pre, from the rule's first two expressions. */
+static void nft_rule_pre(struct nft_rule *r)
+{
+	const struct nft_expr *p = &r->exprs[0], *c = &r->exprs[1];
+
+	if (r->nexprs < 2 || p->kind != NFT_EXPR_PAYLOAD || c->kind != NFT_EXPR_CMP ||
+	    p->u.payload.sreg || c->u.cmp.op != NFT_CMP_EQ || c->u.cmp.sreg != p->u.payload.dreg ||
+	    c->u.cmp.data.len != p->u.payload.len || !p->u.payload.len ||
+	    p->u.payload.len > sizeof(r->pre.val) || p->u.payload.offset > UINT8_MAX ||
+	    p->u.payload.base > UINT8_MAX)
+		return;
+	r->pre.reg = p->u.payload.dreg;
+	r->pre.base = (uint8_t)p->u.payload.base;
+	r->pre.off = (uint8_t)p->u.payload.offset;
+	r->pre.len = (uint8_t)p->u.payload.len;
+	memcpy(r->pre.val, c->u.cmp.data.b, r->pre.len);
+}
+
 static int nft_rule_attach(struct nft_ruleset *rs, uint32_t family, const char *table,
 			   const char *chain, struct nft_rule *r)
 {
@@ -704,6 +722,8 @@ static int nft_rule_attach(struct nft_ruleset *rs, uint32_t family, const char *
 		return -ENOENT;
 	if (!(slot = nft_grow(&c->rules, &c->nrules, sizeof(*slot))))
 		return -ENOMEM;
+	if (!r->partial)
+		nft_rule_pre(r);
 	*slot = *r;
 	return 0;
 }

@@ -130,6 +130,16 @@ struct nft_rule {
 	struct nft_expr *exprs;
 	size_t nexprs;
 	bool partial;		/* libnftnl could not parse it: every expr is unknown */
+	/* Set by the parser when the rule begins by comparing packet bytes
+	 * with a constant (payload, then cmp == on its register): which bytes,
+	 * so that a reader may pass over the rule without its expressions
+	 * when they differ (a long chain's walk then reads only this array).
+	 * len 0: none. */
+	struct {
+		uint32_t reg;		/* the payload's destination register */
+		uint8_t base, off, len;
+		uint8_t val[16];
+	} pre;
 };
 
 struct nft_chain {

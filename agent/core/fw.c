@@ -752,9 +752,31 @@ static enum fw_step fw_expr(struct fw_eval *ev, const struct nft_expr *e)
 }
 
 /* Runs one rule: NEXT when it falls through, else its verdict in ev. */
+/* Whether the rule's first comparison (nft_rule.pre) fails on this packet:
+ * what its payload and cmp would find, when every byte is one the flow
+ * knows (otherwise the expressions are evaluated, and say unknown). */
+static bool fw_rule_misses(const struct fw_eval *ev, const struct nft_rule *r)
+{
+	uint8_t hdr[20], km[20];
+
+	if (!r->pre.len || r->pre.off > 20 || r->pre.len > 20 - r->pre.off ||
+	    fw_reg_off(r->pre.reg, (r->pre.len + 3u) & ~3u) < 0 ||
+	    (r->pre.base != NFT_PAYLOAD_NETWORK_HEADER &&
+	     r->pre.base != NFT_PAYLOAD_TRANSPORT_HEADER))
+		return false;
+	fw_packet(ev->flow, r->pre.base, hdr, km);
+	for (size_t i = 0; i < r->pre.len; i++)
+		if (km[r->pre.off + i] != 0xff)
+			return false;
+	return memcmp(hdr + r->pre.off, r->pre.val, r->pre.len) != 0;
+}
+
 static enum fw_step fw_rule(struct fw_eval *ev, const struct nft_rule *r)
 {
 	enum fw_step s;
+
+	if (fw_rule_misses(ev, r))
+		return FW_STEP_NEXT;
 
 	memset(ev->known, 0, sizeof(ev->known));
 	ev->target = NULL;

@@ -115,6 +115,36 @@ static void rule(uint16_t type, uint16_t flags, const char *c, uint64_t handle, 
 	done(nlh);
 }
 
+/* "ip daddr A verdict" (payload + cmp ==: the parser notes nft_rule.pre),
+ * appended to chain c. */
+static void rule_daddr(const char *c, uint64_t handle, uint32_t a, int32_t verdict)
+{
+	struct nftnl_rule *r = nftnl_rule_alloc();
+	struct nftnl_expr *p = nftnl_expr_alloc("payload"), *cmp = nftnl_expr_alloc("cmp");
+	struct nftnl_expr *v = nftnl_expr_alloc("immediate");
+	struct nlmsghdr *nlh = msg(NFT_MSG_NEWRULE, NLM_F_APPEND);
+	uint32_t be = htonl(a);
+
+	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, "t");
+	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, c);
+	nftnl_rule_set_u64(r, NFTNL_RULE_HANDLE, handle);
+	nftnl_expr_set_u32(p, NFTNL_EXPR_PAYLOAD_DREG, NFT_REG_1);
+	nftnl_expr_set_u32(p, NFTNL_EXPR_PAYLOAD_BASE, NFT_PAYLOAD_NETWORK_HEADER);
+	nftnl_expr_set_u32(p, NFTNL_EXPR_PAYLOAD_OFFSET, 16);
+	nftnl_expr_set_u32(p, NFTNL_EXPR_PAYLOAD_LEN, 4);
+	nftnl_rule_add_expr(r, p);
+	nftnl_expr_set_u32(cmp, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
+	nftnl_expr_set_u32(cmp, NFTNL_EXPR_CMP_OP, NFT_CMP_EQ);
+	nftnl_expr_set(cmp, NFTNL_EXPR_CMP_DATA, &be, 4);
+	nftnl_rule_add_expr(r, cmp);
+	nftnl_expr_set_u32(v, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
+	nftnl_expr_set_u32(v, NFTNL_EXPR_IMM_VERDICT, (uint32_t)verdict);
+	nftnl_rule_add_expr(r, v);
+	nftnl_rule_nlmsg_build_payload(nlh, r);
+	nftnl_rule_free(r);
+	done(nlh);
+}
+
 #define ADD(c, h, pos) rule(NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND, c, h, pos, NF_ACCEPT)
 #define INS(c, h, pos) rule(NFT_MSG_NEWRULE, NLM_F_CREATE, c, h, pos, NF_ACCEPT)
 #define DEL(c, h) rule(NFT_MSG_DELRULE, 0, c, h, 0, NF_ACCEPT)
@@ -501,6 +531,33 @@ static void test_policy_after_commit(void **state)
 	assert_int_equal(res[1].verdict, FW_DROP);
 }
 
+/* A rule passed over on its noted first comparison decides as its
+ * expressions would: skipped when the address differs, not otherwise. */
+static void test_rule_pre(void **state)
+{
+	struct fw_ctx ctx = { NULL, 0, NULL };
+	struct fw_result res[3];
+	struct fw_flow f;
+	const struct nft_chain *c;
+
+	DEL("c", 3);
+	DEL("c", 4);
+	DEL("c", 5);
+	rule_daddr("c", 6, 0x0af40002, NF_DROP);
+	rule_daddr("c", 7, 0x0af40003, NF_DROP);
+	assert_int_equal(apply(), 0);
+	c = nft_chain_find(&view->tables[0], "c");
+	assert_int_equal(c->rules[0].pre.len, 4);
+	assert_int_equal(c->rules[0].pre.off, 16);
+	fw_flow_init(&f, 0x0af50005, 0x0af40003, 5000);
+	assert_int_equal(fw_eval_forward(view, &ctx, &f, res), 2);
+	assert_int_equal(res[1].verdict, FW_DROP);
+	assert_int_equal(res[1].handle, 7);
+	fw_flow_init(&f, 0x0af50005, 0x0af40004, 5000);
+	assert_int_equal(fw_eval_forward(view, &ctx, &f, res), 3);
+	assert_int_equal(res[1].verdict, FW_ACCEPT);
+}
+
 struct seen {
 	uint32_t gen[4];
 	size_t len[4];
@@ -557,6 +614,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_trace, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_chain_index, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_late_base_chain, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rule_pre, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_policy_after_commit, setup, teardown),
 	};
 
