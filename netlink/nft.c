@@ -696,9 +696,13 @@ static int nft_raw_rule(const struct nlmsghdr *nlh, struct nft_raw_rule *rr, str
 /* nft_rule.pre, from the rule's first two expressions. */
 static void nft_rule_pre(struct nft_rule *r)
 {
-	const struct nft_expr *p = &r->exprs[0], *c = &r->exprs[1];
+	const struct nft_expr *p, *c;
 
-	if (r->nexprs < 2 || p->kind != NFT_EXPR_PAYLOAD || c->kind != NFT_EXPR_CMP ||
+	if (r->nexprs < 2)
+		return;
+	p = &r->exprs[0];
+	c = &r->exprs[1];
+	if (p->kind != NFT_EXPR_PAYLOAD || c->kind != NFT_EXPR_CMP ||
 	    p->u.payload.sreg || c->u.cmp.op != NFT_CMP_EQ || c->u.cmp.sreg != p->u.payload.dreg ||
 	    c->u.cmp.data.len != p->u.payload.len || !p->u.payload.len ||
 	    p->u.payload.len > sizeof(r->pre.val) || p->u.payload.offset > UINT8_MAX ||
