@@ -316,6 +316,13 @@ MUTATIONS = [
      "test_mtuprobe"),
     ("mtu: port unreachable read as lost", "agent/io/mtuprobe.c",
      "case ECONNREFUSED: return MTU_ARRIVED;", "case ECONNREFUSED: return MTU_LOST;", "test_mtuprobe"),
+    ("fw_fmt: a mark's mask printed as bytes in memory order", "agent/core/fw_fmt.c",
+     "d->vt == FW_VT_ADDR || d->vt == FW_VT_MARK || d->vt == FW_VT_U32 ?",
+     "d->vt == FW_VT_ADDR ?", "test_fw"),
+    ("fw_fmt: no \"==\" after a mask", "agent/core/fw_fmt.c",
+     "binop && e->u.cmp.op == NFT_CMP_EQ ? \"== \" :", "0 ? \"== \" :", "test_fw"),
+    ("fw_fmt: iptables' --or-mark shown as a set", "agent/core/fw_fmt.c",
+     "else if (t->mark == t->mask)", "else if (0)", "test_fw"),
 ]
 
 def run(cmd):

@@ -198,6 +198,34 @@ static void fw_r_payload(struct fw_render *r, const struct nft_expr *e)
 	}
 }
 
+/* The mask and xor of a bitwise as nft spells them: in the loaded value's own
+ * type (a mark is a host-order u32, so its bytes are not to be read as hex
+ * in memory order), as "& m", "^ x", "| x" (mask ~x) or "& m ^ x". */
+static void fw_binop(const struct fw_rd *d, char *buf, size_t size)
+{
+	enum fw_vt vt = d->vt == FW_VT_ADDR || d->vt == FW_VT_MARK || d->vt == FW_VT_U32 ?
+			d->vt : FW_VT_RAW;
+	char m[40], x[40];
+	bool xor0 = true, ones = true, inv = d->xor.len == d->mask.len;
+
+	for (uint32_t i = 0; i < d->xor.len; i++)
+		xor0 = xor0 && !d->xor.b[i];
+	for (uint32_t i = 0; i < d->mask.len; i++) {
+		ones = ones && d->mask.b[i] == 0xff;
+		inv = inv && (d->mask.b[i] | d->xor.b[i]) == 0xff && !(d->mask.b[i] & d->xor.b[i]);
+	}
+	fw_fmt_value(m, sizeof(m), vt, d->mask.b, d->len);
+	fw_fmt_value(x, sizeof(x), vt, d->xor.b, d->len);
+	if (xor0)
+		snprintf(buf, size, "& %s", m);
+	else if (ones)
+		snprintf(buf, size, "^ %s", x);
+	else if (inv)
+		snprintf(buf, size, "| %s", x);
+	else
+		snprintf(buf, size, "& %s ^ %s", m, x);
+}
+
 static void fw_r_meta(struct fw_render *r, const struct nft_expr *e)
 {
 	static const struct { uint32_t key; enum fw_vt vt; uint32_t len; const char *text; } m[] = {
@@ -232,7 +260,12 @@ static void fw_r_meta(struct fw_render *r, const struct nft_expr *e)
 		return;
 	}
 	src = fw_rd(r, e->u.meta.reg);
-	if (text)
+	if (src && src->masked && src->prefix < 0) {
+		char op[96];
+
+		fw_binop(src, op, sizeof(op));	/* "meta mark set meta mark | 0x00004000" */
+		fw_out(r, "%s set %s %s", text ? text : "meta", src->text, op);
+	} else if (text)
 		fw_out(r, "%s set %s", text, src ? src->text : "?");
 	else
 		fw_out(r, "meta key %u set %s", e->u.meta.key, src ? src->text : "?");
@@ -332,22 +365,20 @@ static void fw_r_bitwise(struct fw_render *r, const struct nft_expr *e)
 	*d = tmp;
 }
 
-/* The left-hand side as text, with a non-prefix mask spelled out. */
-static void fw_lhs(const struct fw_rd *d, char *buf, size_t size)
+/* The left-hand side as text, with a non-prefix mask spelled out; *binop
+ * tells the caller that nft then writes "==" too. */
+static void fw_lhs(const struct fw_rd *d, char *buf, size_t size, bool *binop)
 {
-	char m[40], x[40];
-	bool xor0 = true;
+	char op[96];
 
-	for (uint32_t i = 0; i < d->xor.len; i++)
-		xor0 = xor0 && !d->xor.b[i];
-	if (!d->masked || d->prefix >= 0) {
+	*binop = d->masked && d->prefix < 0;
+	if (!*binop) {
 		/* a prefix is spelled as the value's /len */
 		snprintf(buf, size, "%s", d->text);
 		return;
 	}
-	fw_fmt_value(m, sizeof(m), d->vt == FW_VT_ADDR ? FW_VT_ADDR : FW_VT_RAW, d->mask.b, d->len);
-	fw_fmt_value(x, sizeof(x), d->vt == FW_VT_ADDR ? FW_VT_ADDR : FW_VT_RAW, d->xor.b, d->len);
-	snprintf(buf, size, "%s & %s%s%s", d->text, m, xor0 ? "" : " ^ ", xor0 ? "" : x);
+	fw_binop(d, op, sizeof(op));
+	snprintf(buf, size, "%s %s", d->text, op);
 }
 
 static const char *fw_cmp_op(uint32_t op)
@@ -361,7 +392,7 @@ static void fw_r_cmp(struct fw_render *r, const struct nft_expr *e)
 {
 	const struct fw_rd *d = fw_rd(r, e->u.cmp.sreg);
 	char lhs[160], val[96];
-	bool zero = true;
+	bool zero = true, binop;
 
 	if (!d) {
 		fw_out(r, "[cmp]");
@@ -376,12 +407,13 @@ static void fw_r_cmp(struct fw_render *r, const struct nft_expr *e)
 		fw_out(r, "%s %s%s", d->text, e->u.cmp.op == NFT_CMP_EQ ? "!= " : "", val);
 		return;
 	}
-	fw_lhs(d, lhs, sizeof(lhs));
+	fw_lhs(d, lhs, sizeof(lhs), &binop);
 	fw_fmt_value(val, sizeof(val), d->vt, e->u.cmp.data.b, e->u.cmp.data.len);
 	if (d->prefix >= 0 && d->prefix < 32)
 		fw_out(r, "%s %s%s/%d", lhs, fw_cmp_op(e->u.cmp.op), val, d->prefix);
-	else
-		fw_out(r, "%s %s%s", lhs, fw_cmp_op(e->u.cmp.op), val);
+	else	/* nft writes "==" after a binary operation: "meta mark & 0x... == 0x..." */
+		fw_out(r, "%s %s%s", lhs, binop && e->u.cmp.op == NFT_CMP_EQ ? "== " :
+		       fw_cmp_op(e->u.cmp.op), val);
 	if (d->vt == FW_VT_PROTO && e->u.cmp.op == NFT_CMP_EQ && e->u.cmp.data.len == 1)
 		r->l4 = e->u.cmp.data.b[0] == IPPROTO_TCP ? "tcp" :
 			e->u.cmp.data.b[0] == IPPROTO_UDP ? "udp" : r->l4;
@@ -553,11 +585,29 @@ static void fw_r_addrtype(struct fw_render *r, const struct xt_addrtype_info_v1 
 	}
 }
 
+/* -j MARK as nft shows iptables-nft's target: new = (mark & ~mask) ^ value,
+ * spelled by the options that wrote it (--or-mark: value == mask, --xor-mark:
+ * mask 0, --and-mark: value 0, --set-mark: mask all ones). */
+static void fw_r_xt_mark(struct fw_render *r, const struct xt_mark_tginfo2 *t)
+{
+	if (t->mask == 0xffffffffu)
+		fw_out(r, "meta mark set 0x%x", t->mark);
+	else if (t->mark == t->mask)
+		fw_out(r, "meta mark set mark or 0x%x", t->mark);
+	else if (t->mask == 0)
+		fw_out(r, "meta mark set mark xor 0x%x", t->mark);
+	else if (t->mark == 0)
+		fw_out(r, "meta mark set mark and 0x%x", ~t->mask);
+	else
+		fw_out(r, "meta mark set mark and 0x%x xor 0x%x", ~t->mask, t->mark);
+}
+
 static void fw_r_xt(struct fw_render *r, const struct nft_expr *e)
 {
 	const char *n = e->str ? e->str : "?";
 	struct xt_addrtype_info_v1 at;
 	struct xt_mark_mtinfo1 m;
+	struct xt_mark_tginfo2 t;
 
 	if (e->kind == NFT_EXPR_MATCH && !strcmp(n, "comment") && e->infolen)
 		fw_out(r, "comment \"%.*s\"", (int)strnlen((const char *)e->info, e->infolen),
@@ -567,6 +617,9 @@ static void fw_r_xt(struct fw_render *r, const struct nft_expr *e)
 		fw_r_addrtype(r, &at);
 	else if (e->kind == NFT_EXPR_MATCH && !strcmp(n, "mark") && fw_xt_info(e, &m, sizeof(m)))
 		fw_out(r, "meta mark & 0x%08x %s 0x%08x", m.mask, m.invert ? "!=" : "==", m.mark);
+	else if (e->kind == NFT_EXPR_TARGET && !strcmp(n, "MARK") && e->u.xt.rev == 2 &&
+		 fw_xt_info(e, &t, sizeof(t)))
+		fw_r_xt_mark(r, &t);
 	else
 		fw_out(r, "xt %s \"%s\"", e->kind == NFT_EXPR_MATCH ? "match" : "target", n);
 }

@@ -1339,6 +1339,46 @@ static void test_mark(void **state)
 	assert_string_equal(r.rule, "meta mark & 0x00004000 == 0x00004000 drop");
 }
 
+/* The mark rules kube-proxy writes through iptables-nft, and nft's own
+ * masked mark, spelled as `nft list ruleset` prints them: a mark is a
+ * host-order u32, its mask too; "==" is written after a mask. */
+static void test_mark_text(void **state)
+{
+	uint32_t mask = 0x4000, zero = 0;
+	struct xt_mark_tginfo2 drop = { .mark = 0x8000, .mask = 0x8000 };
+	struct xt_mark_tginfo2 flip = { .mark = 0x4000, .mask = 0 };
+	const struct nft_table *t;
+	const struct nft_chain *c;
+	char buf[FW_RULE_LEN];
+	struct fw_result r;
+	struct fw_flow f = pod_flow(IP4(10, 245, 0, 7));
+
+	one_rule_chain(NF_INET_FORWARD, "filter");
+	rule_begin(NFPROTO_INET, "t", "c", 2, NULL);
+	x_plain("counter");
+	x_xt(false, "MARK", 2, &drop, sizeof(drop));
+	rule_end();
+	rule_begin(NFPROTO_INET, "t", "c", 3, NULL);
+	x_xt(false, "MARK", 2, &flip, sizeof(flip));
+	rule_end();
+	rule_begin(NFPROTO_INET, "t", "c", 4, NULL);
+	x_meta(NFT_META_MARK);
+	x_bitwise(&mask, &zero, 4);
+	x_cmp(NFT_CMP_EQ, &mask, 4);
+	x_verdict(NF_DROP, NULL);
+	rule_end();
+	f.mark = 0;		/* rule 3's xor sets the bit rule 4 drops on */
+	r = one(NF_INET_FORWARD, f);
+	assert_result(r, FW_DROP, "inet t", "c", 4);
+	assert_string_equal(r.rule, "meta mark & 0x00004000 == 0x00004000 drop");
+	t = nft_table_find(rs, NFPROTO_INET, "t");
+	c = nft_chain_find(t, "c");
+	fw_fmt_rule(t, &c->rules[0], buf, sizeof(buf));
+	assert_string_equal(buf, "counter meta mark set mark or 0x8000");
+	fw_fmt_rule(t, &c->rules[1], buf, sizeof(buf));
+	assert_string_equal(buf, "meta mark set mark xor 0x4000");
+}
+
 /* ct state established,related accept does not catch a new flow;
  * notrack makes it untracked, and xt conntrack/state see the same bits. */
 static void test_ct_and_notrack(void **state)
@@ -1688,6 +1728,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_meta_ifnames, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_meta_no_device, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mark, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mark_text, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ct_and_notrack, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nat_statements, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_xt_tcp_addrtype, setup, teardown),
