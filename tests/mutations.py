@@ -189,7 +189,8 @@ MUTATIONS = [
     ("matrix: two claims of one node both kept", "agent/daemon/matrix.c",
      "\t\t\tdup = true;\n", "\t\t\tdup = v[i].self && 0;\n", "test_matrix"),
     ("matrix: the first failure's words lost", "agent/daemon/matrix.c",
-     "} else if (acc[j].fail < 0)", "} else if (acc[j].fail < -1)", "test_matrix"),
+     "const struct report_probe *p = &all[a->fail[0]];",
+     "const struct report_probe *p = &all[a->fail[a->nfail - 1]];", "test_matrix"),
     ("matrix: a row's reached may exceed probed", "agent/daemon/matrix.c",
      "probed < 1 || reached > probed)", "probed < 1)", "test_matrix"),
     ("matrix: a result that contradicts its counts", "agent/daemon/matrix.c",
@@ -323,6 +324,13 @@ MUTATIONS = [
      "binop && e->u.cmp.op == NFT_CMP_EQ ? \"== \" :", "0 ? \"== \" :", "test_fw"),
     ("fw_fmt: iptables' --or-mark shown as a set", "agent/core/fw_fmt.c",
      "else if (t->mark == t->mask)", "else if (0)", "test_fw"),
+    ("matrix: only the first failing target named", "agent/daemon/matrix.c",
+     "} else if (acc[j].nfail < MX_MAX_FAILING)", "} else if (acc[j].nfail < 1)", "test_matrix"),
+    ("matrix: a row may name more failing targets than fail", "agent/daemon/matrix.c",
+     "json_array_size(a) > (size_t)(c->probed - c->reached)) {", "0) {", "test_matrix"),
+    ("matrix: the failing targets left out of the JSON", "agent/daemon/matrix.c",
+     "for (size_t k = 0; a && k < c->nfailing; k++)", "for (size_t k = 0; a && k < 0; k++)",
+     "test_matrix"),
 ]
 
 def run(cmd):

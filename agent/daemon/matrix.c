@@ -33,6 +33,9 @@ mx_row_free(struct mx_row *r)
 		free(r->cells[i].target);
 		free(r->cells[i].cause);
 		free(r->cells[i].detail);
+		for (size_t k = 0; k < r->cells[i].nfailing; k++)
+			free(r->cells[i].failing[k]);
+		free(r->cells[i].failing);
 	}
 	free(r->cells);
 	r->cells = NULL;
@@ -141,7 +144,8 @@ struct acc {
 	unsigned reached, probed;
 	double rtt;
 	int best;	/* outcome */
-	int fail;	/* index of the first failing probe, -1 */
+	unsigned nfail;
+	int fail[MX_MAX_FAILING];	/* indexes of the first failing probes */
 };
 
 static void
@@ -149,7 +153,7 @@ accumulate(const struct mx_node *v, size_t n, const struct report_probe *p, size
 	   struct acc *acc)
 {
 	for (size_t j = 0; j < n; j++)
-		acc[j] = (struct acc){ .best = -1, .fail = -1 };
+		acc[j] = (struct acc){ .best = -1 };
 	for (size_t i = 0; i < np; i++) {
 		int j = mx_node_of(v, n, p[i].ip), r = outcome_of(p[i].result);
 
@@ -161,8 +165,8 @@ accumulate(const struct mx_node *v, size_t n, const struct report_probe *p, size
 			acc[j].rtt += p[i].rtt_ms;
 			if (acc[j].best < 0 || proof_rank(r) < proof_rank(acc[j].best))
 				acc[j].best = r;
-		} else if (acc[j].fail < 0)
-			acc[j].fail = (int)i;
+		} else if (acc[j].nfail < MX_MAX_FAILING)
+			acc[j].fail[acc[j].nfail++] = (int)i;
 	}
 }
 
@@ -183,10 +187,19 @@ text_dup(const char *s, size_t max)
 	return d;
 }
 
+/* The cell's failing targets, the first of them with its cause and words. */
 static int
-fill_failure(struct mx_cell *c, const struct report_probe *p, mx_cause_fn cause, void *ctx)
+fill_failure(struct mx_cell *c, const struct report_probe *all, const struct acc *a,
+	     mx_cause_fn cause, void *ctx)
 {
+	const struct report_probe *p = &all[a->fail[0]];
 	char why[MX_MAX_TEXT + 1] = "";
+
+	if (!(c->failing = calloc(a->nfail, sizeof(*c->failing))))
+		return -ENOMEM;
+	for (unsigned k = 0; k < a->nfail; k++)
+		if (!(c->failing[c->nfailing++] = text_dup(all[a->fail[k]].target, MX_MAX_TARGET)))
+			return -ENOMEM;	/* a target is never "" */
 
 	c->result = (uint8_t)outcome_of(p->result);
 	if (cause)
@@ -225,8 +238,8 @@ mx_row_build(const struct mx_node *v, size_t n, const struct report_probe *p, si
 		*c = (struct mx_cell){ .to_ip = v[j].node_ip, .reached = (uint16_t)acc[j].reached,
 			.probed = (uint16_t)acc[j].probed, .result = (uint8_t)acc[j].best,
 			.rtt_ms = acc[j].reached ? acc[j].rtt / acc[j].reached : -1 };
-		if (acc[j].fail >= 0)
-			err = fill_failure(c, &p[acc[j].fail], cause, ctx);
+		if (acc[j].nfail)
+			err = fill_failure(c, p, &acc[j], cause, ctx);
 	}
 	free(acc);
 	if (err)
@@ -279,16 +292,28 @@ num_or_null(double x, double unit)
 	return x >= 0 ? json_real(round(x / unit) * unit) : json_null();
 }
 
+/* A cell's failing targets; [] when none. */
+static json_t *
+failing_json(const struct mx_cell *c)
+{
+	json_t *a = json_array();
+
+	for (size_t k = 0; a && k < c->nfailing; k++)
+		json_array_append_new(a, json_string(c->failing[k]));
+	return a;
+}
+
 static json_t *
 cell_json(const struct mx_cell *c)
 {
 	char ip[CIDR_STRLEN];
 
-	return json_pack("{s:s, s:s, s:o, s:i, s:i, s:o, s:o, s:o}",
+	return json_pack("{s:s, s:s, s:o, s:i, s:i, s:o, s:o, s:o, s:o}",
 			 "node_ip", cidr_fmt_ip(c->to_ip, ip), "result", probe_result_name(c->result),
 			 "rtt_ms", num_or_null(c->rtt_ms, 0.01), "reached", (int)c->reached,
 			 "probed", (int)c->probed, "target", str_or_null(c->target),
-			 "cause", str_or_null(c->cause), "detail", str_or_null(c->detail));
+			 "cause", str_or_null(c->cause), "detail", str_or_null(c->detail),
+			 "failing", failing_json(c));
 }
 
 static json_t *
@@ -328,29 +353,37 @@ mx_row_json(const struct mx_row *r)
 
 /* An optional text: absent or null -> NULL; a string of at most max bytes
  * -> a copy with every byte outside printable ASCII made '?'. */
+/* A string value of at most max bytes -> a sanitized copy; -EINVAL or -ENOMEM. */
+static int
+text_copy(json_t *v, size_t max, char **dst)
+{
+	const char *s = json_string_value(v);
+
+	if (!s || json_string_length(v) > max || strlen(s) != json_string_length(v))
+		return -EINVAL;
+	if (!(*dst = strdup(s)))
+		return -ENOMEM;
+	for (char *c = *dst; *c; c++)
+		if (*c < 0x20 || *c > 0x7e)
+			*c = '?';
+	return 0;
+}
+
 static bool
 get_text(json_t *o, const char *key, size_t max, char **dst, char *err, size_t errlen,
 	 size_t idx)
 {
 	json_t *v = json_object_get(o, key);
-	const char *s;
+	int rc;
 
 	*dst = NULL;
 	if (!v || json_is_null(v))
 		return true;
-	s = json_string_value(v);
-	if (!s || json_string_length(v) > max || strlen(s) != json_string_length(v)) {
+	if ((rc = text_copy(v, max, dst)) == -EINVAL)
 		snprintf(err, errlen, "cells[%zu].%s: want a string of at most %zu bytes", idx, key, max);
-		return false;
-	}
-	if (!(*dst = strdup(s))) {
+	else if (rc)
 		snprintf(err, errlen, "out of memory");
-		return false;
-	}
-	for (char *c = *dst; *c; c++)
-		if (*c < 0x20 || *c > 0x7e)
-			*c = '?';
-	return true;
+	return rc == 0;
 }
 
 static bool
@@ -377,6 +410,39 @@ get_num(json_t *o, const char *key, double max, double *out)
 		return false;
 	*out = json_number_value(v);
 	return *out >= 0 && *out <= max;
+}
+
+/* "failing": optional (older agents); at most MX_MAX_FAILING targets, and
+ * no more than the cell's failures. */
+static bool
+get_failing(json_t *o, size_t i, struct mx_cell *c, char *err, size_t errlen)
+{
+	json_t *a = json_object_get(o, "failing"), *v;
+	size_t k;
+
+	if (!a || json_is_null(a))
+		return true;
+	if (!json_is_array(a) || json_array_size(a) > MX_MAX_FAILING ||
+	    json_array_size(a) > (size_t)(c->probed - c->reached)) {
+		snprintf(err, errlen, "cells[%zu].failing: want a list of at most %d targets, no more "
+			 "than fail", i, MX_MAX_FAILING);
+		return false;
+	}
+	if (json_array_size(a) && !(c->failing = calloc(json_array_size(a), sizeof(*c->failing)))) {
+		snprintf(err, errlen, "out of memory");
+		return false;
+	}
+	json_array_foreach(a, k, v) {
+		int rc = text_copy(v, MX_MAX_TARGET, &c->failing[k]);
+
+		if (rc) {
+			snprintf(err, errlen, rc == -ENOMEM ? "out of memory" : "cells[%zu].failing[%zu]: "
+				 "want a string of at most %d bytes", i, k, MX_MAX_TARGET);
+			return false;
+		}
+		c->nfailing++;
+	}
+	return true;
 }
 
 static bool
@@ -408,7 +474,8 @@ parse_cell(json_t *o, size_t i, struct mx_cell *c, char *err, size_t errlen)
 		c->probed = (uint16_t)probed;
 		return get_text(o, "target", MX_MAX_TARGET, &c->target, err, errlen, i) &&
 		       get_text(o, "cause", MX_MAX_TEXT, &c->cause, err, errlen, i) &&
-		       get_text(o, "detail", MX_MAX_TEXT, &c->detail, err, errlen, i);
+		       get_text(o, "detail", MX_MAX_TEXT, &c->detail, err, errlen, i) &&
+		       get_failing(o, i, c, err, errlen);
 	}
 	return false;
 }
@@ -547,9 +614,10 @@ receiver_cause(const struct mx_view *to, uint32_t ip, const char *target)
 static json_t *
 failure_json(size_t from, size_t to, const struct mx_cell *c, const char *recv)
 {
-	return json_pack("{s:i, s:i, s:s, s:i, s:i, s:o, s:o, s:o, s:o}", "from", (int)from,
+	return json_pack("{s:i, s:i, s:s, s:i, s:i, s:o, s:o, s:o, s:o, s:o}", "from", (int)from,
 			 "to", (int)to, "result", probe_result_name(c->result), "reached",
 			 (int)c->reached, "probed", (int)c->probed, "target", str_or_null(c->target),
+			 "failing", failing_json(c),
 			 "cause", str_or_null(c->cause ? c->cause : recv), "receiver", str_or_null(recv),
 			 "detail", str_or_null(c->detail));
 }

@@ -27,6 +27,7 @@
 #define MX_MAX_DEPTH 4			/* {"cells":[{...}]} is 3 */
 #define MX_MAX_TEXT 200			/* a cause or detail, bytes */
 #define MX_MAX_TARGET 128		/* a failing probe target, bytes */
+#define MX_MAX_FAILING 8		/* failing targets one cell names */
 #define MX_MAX_PROBED 4096		/* probes per cell (API_MAX_TARGETS) */
 #define MX_MAX_DETAILS 512		/* failures listed with their words in one matrix */
 #define MX_MAX_AGE 1e7			/* seconds; older is nonsense */
@@ -61,6 +62,8 @@ struct mx_cell {
 	char *target;			/* the first failing target, or NULL */
 	char *cause;			/* what the prober's report knows about it, or NULL */
 	char *detail;			/* the probe's own words, or NULL */
+	char **failing;			/* the failing targets ("IP:PORT"), malloc'd, or NULL */
+	uint8_t nfailing;		/* at most MX_MAX_FAILING; probed - reached fail in all */
 };
 
 /* What this agent's firewall drops of what arrives from one node on one

@@ -96,6 +96,10 @@ for a, b in [("c1n1","c2n1"),("c1n1","c2n2"),("c1n2","c2n1"),("c1n2","c2n2"),
     if res(a, b) not in ("open", "refused"): sys.exit(f"{a}->{b} is {res(a, b)}")
 f = [f for f in m["failures"] if names[f["from"]] == "c2n1" and names[f["to"]] == "c1n1"]
 if not f or f"handle {handle} drops it" not in (f[0]["cause"] or ""): sys.exit(f"c2n1->c1n1: {f}")
+# Every failing target is named (pods of c1n1 on the dropped port), not only the first.
+fl = f[0].get("failing") or []
+if len(fl) != f[0]["probed"] - f[0]["reached"] or not all(t.startswith("10.244.0.") and t.endswith(":9750") for t in fl):
+    sys.exit(f"c2n1->c1n1 failing targets: {f}")
 if len(m["failures"]) != 1: sys.exit(f"failures {m['failures']}")
 print("ok")
 PY
@@ -129,11 +133,14 @@ class P(HTMLParser):
     def __init__(self):
         super().__init__()
         self.cells, self.heads, self.lis, self.stack, self.tags = {}, {}, [], [], set()
+        self.text, self.cur = {}, None
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
         self.tags.add(tag)
         if tag == "td" and "data-from" in a:
             self.cells[(a["data-from"], a["data-to"])] = a
+            self.cur = (a["data-from"], a["data-to"])
+            self.text[self.cur] = ""
         if tag == "th" and "data-node" in a:
             self.heads[a["data-node"]] = self.heads.get(a["data-node"], 0) + 1
         if tag == "li" and "data-from" in a:
@@ -145,6 +152,7 @@ class P(HTMLParser):
         if self.stack: self.stack.pop()
     def handle_data(self, d):
         if self.lis and "li" in self.stack: self.lis[-1][2] += d
+        if self.cur and self.stack and self.stack[-1] == "td": self.text[self.cur] += d
 p = P()
 p.feed(open(sys.argv[1]).read())
 print(eval(sys.argv[2], {"p": p}))
@@ -159,6 +167,16 @@ assert_contains "$(dom "p.cells[('c2n1','c1n1')]['title']")" "cause: ip block ou
     "its hover names the nftables handle $handle"
 assert_contains "$(dom "[t for f, to, t in p.lis if (f, to) == ('c2n1', 'c1n1')]")" \
     "handle $handle drops it" "the list below names it too"
+failing=$(json_get "$(host_curl "$M/v1/matrix")" \
+    '", ".join([f for f in j["failures"] if j["nodes"][f["from"]]["node"]=="c2n1"][0]["failing"])')
+counts=$(json_get "$(host_curl "$M/v1/matrix")" \
+    '"%d/%d" % [(f["reached"], f["probed"]) for f in j["failures"] if j["nodes"][f["from"]]["node"]=="c2n1"][0]')
+echo "# c2n1 -> c1n1 failing: $failing ($counts answered)"
+assert_contains "$(dom "p.cells[('c2n1','c1n1')]['title']")" "failing: $failing" \
+    "its hover names every failing target"
+assert_contains "$(dom "[t for f, to, t in p.lis if (f, to) == ('c2n1', 'c1n1')]")" "failing: $failing" \
+    "the list too"
+assert_eq "$counts :9750" "$(dom "p.text[('c2n1','c1n1')]")" "the cell shows the failing port, not only $counts"
 assert_eq 1 "$(dom "len(p.lis)")" "one failing pair listed"
 for pair in c1n1,c2n1 c1n1,c2n2 c1n2,c2n1 c1n2,c2n2 c2n1,c1n2 c2n2,c1n1 c2n2,c1n2; do
     a=${pair%,*} b=${pair#*,}

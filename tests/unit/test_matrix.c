@@ -166,6 +166,11 @@ test_row_build(void **state)
 	assert_string_equal(row.cells[0].target, "10.245.0.9:9750");
 	assert_string_equal(row.cells[0].cause, "ip user pass handle 4 drops it");
 	assert_string_equal(row.cells[0].detail, "no answer within 0.5 s");
+	/* Every failing target is named, not only the first. */
+	assert_int_equal(row.cells[0].nfailing, 2);
+	assert_string_equal(row.cells[0].failing[0], "10.245.0.9:9750");
+	assert_string_equal(row.cells[0].failing[1], "10.245.0.10:9750");
+	assert_int_equal(row.cells[1].nfailing, 0);
 	assert_int_equal(row.cells[1].to_ip, ip("172.18.0.5"));
 	assert_string_equal(probe_result_name(row.cells[1].result), "open");	/* open beats refused */
 	assert_int_equal(row.cells[1].reached, 2);
@@ -176,6 +181,29 @@ test_row_build(void **state)
 	assert_int_equal(row.ncells, 0);
 	mx_row_free(&row);
 	mx_row_free(NULL);
+}
+
+/* A node whose targets all fail: the first MX_MAX_FAILING are named, the
+ * count (probed - reached) says how many in all. */
+static void
+test_row_failing_bound(void **state)
+{
+	struct mx_node v[4];
+	size_t n = lab(v);
+	struct report_probe p[MX_MAX_FAILING + 3];
+	struct mx_row row = { 0 };
+	char t[32];
+
+	for (size_t i = 0; i < MX_MAX_FAILING + 3; i++) {
+		snprintf(t, sizeof(t), "10.245.0.%zu:5000", i + 2);
+		p[i] = probe(t, "timeout", 1000, "");
+	}
+	assert_int_equal(mx_row_build(v, n, p, MX_MAX_FAILING + 3, NULL, NULL, &row), 0);
+	assert_int_equal(row.ncells, 1);
+	assert_int_equal(row.cells[0].probed, MX_MAX_FAILING + 3);
+	assert_int_equal(row.cells[0].nfailing, MX_MAX_FAILING);
+	assert_string_equal(row.cells[0].failing[MX_MAX_FAILING - 1], "10.245.0.9:5000");
+	mx_row_free(&row);
 }
 
 /* The cause the report knows, as the row shows it. */
@@ -201,7 +229,7 @@ static const char good_row[] =
 	"{\"cluster\":\"cluster2\",\"node\":\"c2n1\",\"node_ip\":\"172.18.0.4\",\"age_s\":1.5,"
 	"\"cells\":[{\"node_ip\":\"172.18.0.2\",\"result\":\"timeout\",\"rtt_ms\":0.3,\"reached\":1,"
 	"\"probed\":3,\"target\":\"10.244.0.9:9750\",\"cause\":\"ip block out handle 2 drops it\","
-	"\"detail\":null},"
+	"\"detail\":null,\"failing\":[\"10.244.0.9:9750\",\"10.244.0.7:5000\"]},"
 	"{\"node_ip\":\"172.18.0.3\",\"result\":\"open\",\"rtt_ms\":0.12,\"reached\":3,\"probed\":3}]}";
 
 static void
@@ -226,6 +254,9 @@ test_row_parse_good(void **state)
 	assert_int_equal(again.ncells, 2);
 	assert_int_equal(again.cells[0].reached, 1);
 	assert_string_equal(again.cells[0].target, "10.244.0.9:9750");
+	assert_int_equal(again.cells[0].nfailing, 2);
+	assert_string_equal(again.cells[0].failing[1], "10.244.0.7:5000");
+	assert_int_equal(again.cells[1].nfailing, 0);
 	assert_true(again.cells[1].rtt_ms > 0.119 && again.cells[1].rtt_ms < 0.121);
 	free(s);
 	mx_row_free(&again);
@@ -274,6 +305,9 @@ test_row_parse_bad(void **state)
 		{ "\"rtt_ms\":0.3", "\"rtt_ms\":\"fast\"", "rtt_ms" },
 		{ "\"10.244.0.9:9750\"", "[\"x\"]", "cells[0].target" },
 		{ "\"detail\":null", "\"detail\":\"a\\u0000b\"", "not JSON" },	/* jansson refuses NUL */
+		{ "\"10.244.0.7:5000\"]", "\"10.244.0.7:5000\",\"x\"]", "cells[0].failing" },	/* > 3 - 1 */
+		{ "\"10.244.0.7:5000\"]", "7]", "cells[0].failing" },
+		{ "[\"10.244.0.9:9750\",\"10.244.0.7:5000\"]", "\"10.244.0.9:9750\"", "cells[0].failing" },
 	};
 	struct mx_row row;
 	char err[200];
@@ -414,6 +448,12 @@ test_matrix_json(void **state)
 	assert_int_equal(json_integer_value(json_object_get(json_array_get(f, 1), "to")), 0);
 	assert_string_equal(json_string_value(json_object_get(json_array_get(f, 1), "cause")),
 			    "ip block out handle 2 drops it");
+	/* The failing application targets of the pair, every one (the row's list). */
+	assert_int_equal(json_array_size(json_object_get(json_array_get(f, 1), "failing")), 2);
+	assert_string_equal(json_string_value(json_array_get(json_object_get(json_array_get(f, 1),
+		"failing"), 1)), "10.244.0.7:5000");
+	assert_string_equal(json_string_value(json_array_get(json_object_get(json_array_get(f, 0),
+		"failing"), 0)), "10.245.3.3:9750");
 	assert_int_equal(json_integer_value(json_object_get(j, "failures_omitted")), 0);
 	assert_int_equal(json_integer_value(json_object_get(j, "probed_pairs")), 4);
 	assert_string_equal(json_string_value(json_object_get(j, "summary")),
@@ -607,6 +647,7 @@ main(void)
 		cmocka_unit_test(test_node_of),
 		cmocka_unit_test(test_nodes_finish),
 		cmocka_unit_test(test_row_build),
+		cmocka_unit_test(test_row_failing_bound),
 		cmocka_unit_test(test_cause_from_report),
 		cmocka_unit_test(test_row_parse_good),
 		cmocka_unit_test(test_row_parse_bad),
