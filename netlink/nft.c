@@ -693,15 +693,39 @@ static int nft_raw_rule(const struct nlmsghdr *nlh, struct nft_raw_rule *rr, str
 	return 0;
 }
 
-/* nft_rule.pre, from the rule's first two expressions. */
+/* A register an expression may load into (the evaluator's too). */
+static bool nft_reg_data(uint32_t reg)
+{
+	return (reg >= NFT_REG_1 && reg <= NFT_REG_4) ||
+	       (reg >= NFT_REG32_00 && reg <= NFT_REG32_15);
+}
+
+/* Whether m, c test "meta nfproto" or "meta l4proto" (== or !=): what nft
+ * puts before the address of every rule of an inet table.  The evaluator
+ * always knows both, and the pair either goes on or ends the rule, so a
+ * rule whose payload comparison after it fails misses either way. */
+static bool nft_pre_passable(const struct nft_expr *m, const struct nft_expr *c)
+{
+	return m->kind == NFT_EXPR_META && !m->u.meta.set &&
+	       (m->u.meta.key == NFT_META_NFPROTO || m->u.meta.key == NFT_META_L4PROTO) &&
+	       nft_reg_data(m->u.meta.reg) && c->kind == NFT_EXPR_CMP &&
+	       c->u.cmp.sreg == m->u.meta.reg && c->u.cmp.data.len == 1 &&
+	       (c->u.cmp.op == NFT_CMP_EQ || c->u.cmp.op == NFT_CMP_NEQ);
+}
+
+/* nft_rule.pre, from the rule's first payload and cmp, after at most two
+ * meta tests nft_pre_passable() lets it pass. */
 static void nft_rule_pre(struct nft_rule *r)
 {
 	const struct nft_expr *p, *c;
+	size_t i = 0;
 
-	if (r->nexprs < 2)
+	while (i < 4 && i + 3 < r->nexprs && nft_pre_passable(&r->exprs[i], &r->exprs[i + 1]))
+		i += 2;
+	if (r->nexprs < i + 2)
 		return;
-	p = &r->exprs[0];
-	c = &r->exprs[1];
+	p = &r->exprs[i];
+	c = &r->exprs[i + 1];
 	if (p->kind != NFT_EXPR_PAYLOAD || c->kind != NFT_EXPR_CMP ||
 	    p->u.payload.sreg || c->u.cmp.op != NFT_CMP_EQ || c->u.cmp.sreg != p->u.payload.dreg ||
 	    c->u.cmp.data.len != p->u.payload.len || !p->u.payload.len ||

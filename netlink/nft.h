@@ -131,7 +131,9 @@ struct nft_rule {
 	size_t nexprs;
 	bool partial;		/* libnftnl could not parse it: every expr is unknown */
 	/* Set by the parser when the rule begins by comparing packet bytes
-	 * with a constant (payload, then cmp == on its register): which bytes,
+	 * with a constant (payload, then cmp == on its register), maybe after
+	 * tests of meta nfproto or l4proto (as every rule of an inet table
+	 * does), which the evaluator always knows: which bytes,
 	 * so that a reader may pass over the rule without its expressions
 	 * when they differ (a long chain's walk then reads only this array).
 	 * len 0: none. */

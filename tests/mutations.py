@@ -132,6 +132,8 @@ MUTATIONS = [
     ("fw pre: a rule skipped when its address matches", "agent/core/fw.c",
      "return memcmp(hdr + r->pre.off, r->pre.val, r->pre.len) != 0;",
      "return memcmp(hdr + r->pre.off, r->pre.val, r->pre.len) == 0;", "test_nft_view"),
+    ("nft pre: a leading meta nfproto test not passed", "netlink/nft.c",
+     "\t\ti += 2;", "\t\tbreak;", "test_nft_view"),
     ("fw cache: kept across commits", "agent/core/fw.c",
      "fw_cache[hook].serial == rs->serial", "fw_cache[hook].serial", "test_nft_view"),
     ("nft diff: rule order ignored", "netlink/nft_diff.c",

@@ -115,9 +115,26 @@ static void rule(uint16_t type, uint16_t flags, const char *c, uint64_t handle, 
 	done(nlh);
 }
 
+/* "meta KEY == V" (or != when ne), as nft puts it before an address in an
+ * inet table. */
+static void rule_meta_test(struct nftnl_rule *r, uint32_t key, uint8_t v, bool ne)
+{
+	struct nftnl_expr *m = nftnl_expr_alloc("meta"), *cmp = nftnl_expr_alloc("cmp");
+
+	nftnl_expr_set_u32(m, NFTNL_EXPR_META_KEY, key);
+	nftnl_expr_set_u32(m, NFTNL_EXPR_META_DREG, NFT_REG_1);
+	nftnl_rule_add_expr(r, m);
+	nftnl_expr_set_u32(cmp, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
+	nftnl_expr_set_u32(cmp, NFTNL_EXPR_CMP_OP, ne ? NFT_CMP_NEQ : NFT_CMP_EQ);
+	nftnl_expr_set(cmp, NFTNL_EXPR_CMP_DATA, &v, 1);
+	nftnl_rule_add_expr(r, cmp);
+}
+
 /* "ip daddr A verdict" (payload + cmp ==: the parser notes nft_rule.pre),
- * appended to chain c. */
-static void rule_daddr(const char *c, uint64_t handle, uint32_t a, int32_t verdict)
+ * appended to chain c; nfproto != 0: "meta nfproto NFPROTO" first, and
+ * "meta l4proto != 17" too when it is NFPROTO_IPV4. */
+static void rule_daddr(const char *c, uint64_t handle, uint32_t a, int32_t verdict,
+		       uint8_t nfproto)
 {
 	struct nftnl_rule *r = nftnl_rule_alloc();
 	struct nftnl_expr *p = nftnl_expr_alloc("payload"), *cmp = nftnl_expr_alloc("cmp");
@@ -128,6 +145,10 @@ static void rule_daddr(const char *c, uint64_t handle, uint32_t a, int32_t verdi
 	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, "t");
 	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, c);
 	nftnl_rule_set_u64(r, NFTNL_RULE_HANDLE, handle);
+	if (nfproto)
+		rule_meta_test(r, NFT_META_NFPROTO, nfproto, false);
+	if (nfproto == NFPROTO_IPV4)
+		rule_meta_test(r, NFT_META_L4PROTO, IPPROTO_UDP, true);
 	nftnl_expr_set_u32(p, NFTNL_EXPR_PAYLOAD_DREG, NFT_REG_1);
 	nftnl_expr_set_u32(p, NFTNL_EXPR_PAYLOAD_BASE, NFT_PAYLOAD_NETWORK_HEADER);
 	nftnl_expr_set_u32(p, NFTNL_EXPR_PAYLOAD_OFFSET, 16);
@@ -543,8 +564,8 @@ static void test_rule_pre(void **state)
 	DEL("c", 3);
 	DEL("c", 4);
 	DEL("c", 5);
-	rule_daddr("c", 6, 0x0af40002, NF_DROP);
-	rule_daddr("c", 7, 0x0af40003, NF_DROP);
+	rule_daddr("c", 6, 0x0af40002, NF_DROP, 0);
+	rule_daddr("c", 7, 0x0af40003, NF_DROP, 0);
 	assert_int_equal(apply(), 0);
 	c = nft_chain_find(&view->tables[0], "c");
 	assert_int_equal(c->rules[0].pre.len, 4);
@@ -552,6 +573,41 @@ static void test_rule_pre(void **state)
 	fw_flow_init(&f, 0x0af50005, 0x0af40003, 5000);
 	assert_int_equal(fw_eval_forward(view, &ctx, &f, res), 2);
 	assert_int_equal(res[1].verdict, FW_DROP);
+	assert_int_equal(res[1].handle, 7);
+	fw_flow_init(&f, 0x0af50005, 0x0af40004, 5000);
+	assert_int_equal(fw_eval_forward(view, &ctx, &f, res), 3);
+	assert_int_equal(res[1].verdict, FW_ACCEPT);
+}
+
+/* As an inet table's rules come ("meta nfproto ipv4 meta l4proto != udp
+ * ip daddr A"): the meta tests are passed, the address noted; an ipv6
+ * rule of the same address is noted too and still misses, on its meta. */
+static void test_rule_pre_meta(void **state)
+{
+	struct fw_ctx ctx = { NULL, 0, NULL };
+	struct fw_result res[3];
+	struct fw_flow f;
+	const struct nft_chain *c;
+
+	DEL("c", 3);
+	DEL("c", 4);
+	DEL("c", 5);
+	rule_daddr("c", 6, 0x0af40003, NF_DROP, NFPROTO_IPV6);
+	rule_daddr("c", 7, 0x0af40002, NF_DROP, NFPROTO_IPV4);
+	rule_daddr("c", 8, 0x0af40003, NF_DROP, NFPROTO_IPV4);
+	assert_int_equal(apply(), 0);
+	c = nft_chain_find(&view->tables[0], "c");
+	for (size_t i = 0; i < 3; i++) {
+		assert_int_equal(c->rules[i].pre.len, 4);
+		assert_int_equal(c->rules[i].pre.off, 16);
+	}
+	assert_memory_equal(c->rules[1].pre.val, "\x0a\xf4\x00\x02", 4);
+	fw_flow_init(&f, 0x0af50005, 0x0af40003, 5000);
+	assert_int_equal(fw_eval_forward(view, &ctx, &f, res), 2);
+	assert_int_equal(res[1].verdict, FW_DROP);
+	assert_int_equal(res[1].handle, 8);
+	fw_flow_init(&f, 0x0af50005, 0x0af40002, 5000);
+	assert_int_equal(fw_eval_forward(view, &ctx, &f, res), 2);
 	assert_int_equal(res[1].handle, 7);
 	fw_flow_init(&f, 0x0af50005, 0x0af40004, 5000);
 	assert_int_equal(fw_eval_forward(view, &ctx, &f, res), 3);
@@ -615,6 +671,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_chain_index, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_late_base_chain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rule_pre, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rule_pre_meta, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_policy_after_commit, setup, teardown),
 	};
 
