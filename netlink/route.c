@@ -402,12 +402,12 @@ struct dump {
 };
 
 static void
-dump_msgs(struct dump *d, struct req *rq, const char *buf, size_t len)
+dump_msgs(struct dump *d, struct req *rq, char *buf, size_t len)
 {
-	const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf;
+	struct nlmsghdr *nlh = (struct nlmsghdr *)buf;
 	int left = (int)len;
 
-	for (; NLMSG_OK(nlh, left) && !d->done; nlh = NLMSG_NEXT(nlh, left)) {
+	for (; nlmsg_ok(nlh, left) && !d->done; nlh = nlmsg_next(nlh, &left)) {
 		int code = 0;
 
 		if (nlh->nlmsg_seq != d->seq || nlh->nlmsg_pid != d->port)
