@@ -333,6 +333,17 @@ MUTATIONS = [
     ("matrix: the failing targets left out of the JSON", "agent/daemon/matrix.c",
      "for (size_t k = 0; a && k < c->nfailing; k++)", "for (size_t k = 0; a && k < 0; k++)",
      "test_matrix"),
+    ("diag: strict rp_filter lets a source in whose way back is another device", "agent/core/diag.c",
+     "if (rp > 0 && (none || (rp == 1 && asym))) {", "if (rp > 0 && none) {", "test_report"),
+    ("diag: loose rp_filter lets a source in that has no way back", "agent/core/diag.c",
+     "if (rp > 0 && (none || (rp == 1 && asym))) {", "if (rp == 1 && (none || asym)) {",
+     "test_report"),
+    ("diag: a more specific route taking the remote pods elsewhere unseen", "agent/core/diag.c",
+     "back->dst.len > pr->dst.len)", "back->dst.len > 32)", "test_report"),
+    ("diag: the remote node IP's way back not looked at", "agent/core/diag.c",
+     "if ((back = route_to(r->kv, pr->via)))", "if (0)", "test_report"),
+    ("diag: the device's own rp_filter ignored", "agent/core/diag.c",
+     "return sysctl_rp_effective(&r->sysctl);", "return r->sysctl.rp_all;", "test_report"),
 ]
 
 def run(cmd):

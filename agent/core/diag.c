@@ -186,8 +186,110 @@ diag_route(struct report *r, int i, const struct plan_route *pr)
 	}
 }
 
+/* The rp_filter the kernel applies to what arrives on ifindex: the larger
+ * of all and the device's own, which was read for the bridge only (for
+ * another device, all is what is known: at least that). */
+static int
+rp_on(const struct report *r, int ifindex)
+{
+	char dev[IF_NAMESIZE + 8];
+
+	if (!strcmp(kview_ifname(r->kv, ifindex, dev), r->bridge_dev))
+		return sysctl_rp_effective(&r->sysctl);
+	return r->sysctl.rp_all;
+}
+
+/* The main table's most specific route holding ip, or NULL. */
+static const struct route4 *
+route_to(const struct kview *kv, uint32_t ip)
+{
+	const struct route4 *best = NULL;
+
+	for (size_t i = 0; i < kv->nroutes; i++)
+		if (cidr_contains_ip(&kv->routes[i].dst, ip) &&
+		    (!best || kv->routes[i].dst.len > best->dst.len))
+			best = &kv->routes[i];
+	return best;
+}
+
+/* What arrives from src on pr's device, and the way back to it (back NULL:
+ * none): rp_filter drops it when strict and the way back leaves through
+ * another device, or when there is no way back at all.  Under a lenient
+ * rp_filter a way back through another device is a foreign route in the
+ * way (foreign), unless it is pr's own problem, already reported. */
+static bool
+diag_back_one(struct report *r, const struct plan_route *pr, const char *src, bool node,
+	      bool foreign, int back_err, const struct route4 *back)
+{
+	char by[96], dev[IF_NAMESIZE + 8], odev[IF_NAMESIZE + 8], fix[384], line[160];
+	const char *self = r->cfg->node_name[0] ? r->cfg->node_name : "this node";
+	bool none = back_err || !back || back->type != RTN_UNICAST;
+	bool asym = !none && back->oif != pr->oif;
+	int rp = rp_on(r, pr->oif);
+
+	who(r, pr, by, sizeof(by));
+	kview_ifname(r->kv, pr->oif, dev);
+	if (!none)
+		kview_ifname(r->kv, back->oif, odev);
+	if (rp > 0 && (none || (rp == 1 && asym))) {
+		snprintf(fix, sizeof(fix), none ? "give it a route back (for pods: podreach check --mode "
+			 "enforce), or sysctl -w net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.%s.rp_filter=0"
+			 : "sysctl -w net.ipv4.conf.all.rp_filter=2 net.ipv4.conf.%s.rp_filter=2 (loose), "
+			 "or route it back through the device it arrives on", dev);
+		return report_add(r, PC_RP_FILTER_STRICT, SEV_ERROR, -1, fix, "on %.80s: %s rp_filter%s "
+				  "on %s drops what arrives from %s (%s%s): %s%s", self, rp == 1 ? "strict" :
+				  "loose", rp == 1 ? "" : " 2", dev, src, node ? "" : "pods of ", by,
+				  none ? "there is no route back to it" : "the route back to it leaves "
+				  "through ", none ? "" : odev);
+	}
+	if (!foreign || !asym)
+		return false;
+	report_fmt_route(r->kv, back, line, sizeof(line));
+	snprintf(fix, sizeof(fix), "find out who added \"%s\"; if it is stale: ip route del %s",
+		 line, line);
+	report_add(r, PC_ROUTE_CONFLICT, SEV_WARNING, -1, fix, "on %.80s: replies to %s leave through "
+		   "%s (\"%s\"), not %s where its packets arrive: an asymmetric path (conntrack and "
+		   "firewalls on either way see half the connection)", self, src, odev, line, dev);
+	return false;
+}
+
+/* Each remote node's pods and node IP, as they arrive; true when an
+ * rp_filter drop was reported. */
+static bool
+diag_back(struct report *r)
+{
+	char src[CIDR_STRLEN];
+	bool dropped = false;
+
+	if (!r->has_sysctl || !r->plan || !r->kv || !r->cfg)
+		return false;
+	for (size_t i = 0; i < r->plan->n; i++) {
+		const struct plan_route *pr = &r->plan->routes[i];
+		const struct route4 *back;
+
+		if (pr->state == PLAN_REJECTED || !pr->oif)
+			continue;
+		/* Not right: where `ip route get` sends it.  Right (or just
+		 * made so): our route is the way back unless a more specific
+		 * one steals the pods (the address flows.c evaluates). */
+		if (pr->has_fib && pr->state != PLAN_OK && pr->state != PLAN_INSTALLED &&
+		    pr->state != PLAN_REPAIRED)
+			dropped |= diag_back_one(r, pr, cidr_fmt(&pr->dst, src), false, false,
+						 pr->fib_err, &pr->fib);
+		else if ((back = route_to(r->kv, pr->dst.addr + (pr->dst.len < 31 ? 2 : 0))) &&
+			 back->dst.len > pr->dst.len)
+			dropped |= diag_back_one(r, pr, cidr_fmt(&pr->dst, src), false, true, 0, back);
+		if (i > 0 && r->plan->routes[i - 1].via == pr->via)
+			continue;	/* one node, several CIDRs: its IP once */
+		/* No route at all is a view without routes (a test's), not a node. */
+		if ((back = route_to(r->kv, pr->via)))
+			dropped |= diag_back_one(r, pr, cidr_fmt_ip(pr->via, src), true, true, 0, back);
+	}
+	return dropped;
+}
+
 static void
-diag_node(struct report *r)
+diag_node(struct report *r, bool rp_said)
 {
 	const struct node_sysctl *s = &r->sysctl;
 	const char *dev = r->bridge_dev[0] ? r->bridge_dev : "all";
@@ -198,7 +300,7 @@ diag_node(struct report *r)
 	if (s->ip_forward == 0)
 		report_add(r, PC_IP_FORWARD_DISABLED, SEV_ERROR, -1, "sysctl -w net.ipv4.ip_forward=1",
 			   "net.ipv4.ip_forward is 0: this node does not forward pod traffic");
-	if (sysctl_rp_effective(s) == 1) {
+	if (sysctl_rp_effective(s) == 1 && !rp_said) {
 		snprintf(fix, sizeof(fix), "sysctl -w net.ipv4.conf.all.rp_filter=2 "
 			 "net.ipv4.conf.%s.rp_filter=2 (loose)", dev);
 		report_add(r, PC_RP_FILTER_STRICT, SEV_WARNING, -1, fix,
@@ -563,7 +665,7 @@ diag_run(struct report *r)
 	for (size_t i = 0; r->plan && i < r->plan->nstale; i++)
 		diag_stale(r, &r->plan->stale[i]);
 	diag_no_remote(r);
-	diag_node(r);
+	diag_node(r, diag_back(r));
 	for (size_t i = 0; i < r->npeers; i++) {
 		const struct report_peer *p = &r->peers[i];
 

@@ -1,5 +1,6 @@
 /* The text and JSON reports against golden files in tests/golden/.
  * `make golden` (test_report --update-golden) rewrites them on purpose. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -273,6 +274,108 @@ test_fw_fix(void **state)
 	assert_memory_equal(r.problems[1].fix, "nft delete rule ip user pass handle 4 (or narrow it)", 51);
 }
 
+/* The problems of code c whose message holds want, counted. */
+static size_t
+with(const struct report *r, enum problem_code c, const char *want)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < r->nproblems; i++)
+		n += r->problems[i].code == c && strstr(r->problems[i].message, want);
+	return n;
+}
+
+/* The receiver's side in the node's own report: rp_filter for what arrives
+ * from each remote node (its pods, its node IP) on the device it arrives on,
+ * and the route back to it.  A symmetric path under loose or no rp_filter is
+ * no problem; strict with the way back through another device is. */
+static void
+test_rp_back(void **state)
+{
+	static struct report r;
+	struct plan_route *pr = &plan.routes[0];	/* 10.244.0.0/24 via 172.18.0.2, missing */
+	const struct problem *p;
+
+	r = rep;
+	/* Loose, then off: the fixture's paths are symmetric (the way back to
+	 * 10.244.0.0/24 is the default route, out of eth0 where it arrives). */
+	r.sysctl.rp_dev = 2;
+	diag_run(&r);
+	assert_int_equal(with(&r, PC_RP_FILTER_STRICT, ""), 0);
+	assert_int_equal(with(&r, PC_ROUTE_CONFLICT, "back"), 0);
+	r.sysctl.rp_dev = 0;
+	diag_run(&r);
+	assert_int_equal(with(&r, PC_RP_FILTER_STRICT, ""), 0);
+
+	/* Strict, and the way back to c1's pods leaves through a pod's veth. */
+	r.sysctl.rp_dev = 1;
+	pr->fib.oif = 3;
+	diag_run(&r);
+	assert_int_equal(with(&r, PC_RP_FILTER_STRICT, ""), 1);	/* not the general warning too */
+	assert_int_equal(with(&r, PC_RP_FILTER_STRICT, "on cluster2-worker: strict rp_filter on eth0 "
+			      "drops what arrives from 10.244.0.0/24 (pods of node cluster1-control-plane "
+			      "(172.18.0.2) of cluster1): the route back to it leaves through "
+			      "veth1a2b3c4d"), 1);
+	p = &r.problems[0];
+	while (p->code != PC_RP_FILTER_STRICT)
+		p++;
+	assert_int_equal(p->sev, SEV_ERROR);
+	assert_non_null(strstr(p->fix, "net.ipv4.conf.eth0.rp_filter=2"));
+	/* Loose lets it in; off too.  The replies' way is the route problem
+	 * already reported (route-missing), nothing more. */
+	r.sysctl.rp_dev = 2;
+	diag_run(&r);
+	assert_int_equal(with(&r, PC_RP_FILTER_STRICT, ""), 0);
+	/* No way back at all: loose drops it too. */
+	pr->fib_err = -ENETUNREACH;
+	diag_run(&r);
+	assert_int_equal(with(&r, PC_RP_FILTER_STRICT, "rp_filter 2 on eth0 drops what arrives from "
+			      "10.244.0.0/24"), 1);
+	assert_int_equal(with(&r, PC_RP_FILTER_STRICT, "no route back"), 1);
+	r.sysctl.rp_dev = 0;
+	diag_run(&r);
+	assert_int_equal(with(&r, PC_RP_FILTER_STRICT, ""), 0);
+	pr->fib_err = 0;
+	pr->fib.oif = 2;
+
+	/* The remote node's own address (what masquerade leaves) routed out of
+	 * another device: strict drops it; loose lets it in, the replies take
+	 * the other way (a foreign route in the way). */
+	fx_add_route((struct route4){ .dst = fx_p("172.18.0.2/32"), .oif = 3,
+				      .protocol = RTPROT_STATIC });
+	r.sysctl.rp_dev = 1;
+	diag_run(&r);
+	assert_int_equal(with(&r, PC_RP_FILTER_STRICT, "drops what arrives from 172.18.0.2 (node "
+			      "cluster1-control-plane (172.18.0.2) of cluster1): the route back to it "
+			      "leaves through veth1a2b3c4d"), 1);
+	assert_int_equal(with(&r, PC_RP_FILTER_STRICT, ""), 1);
+	r.sysctl.rp_dev = 2;
+	diag_run(&r);
+	assert_int_equal(with(&r, PC_RP_FILTER_STRICT, ""), 0);
+	assert_int_equal(with(&r, PC_ROUTE_CONFLICT, "on cluster2-worker: replies to 172.18.0.2 leave "
+			      "through veth1a2b3c4d"), 1);
+	fx_kv.nroutes--;
+
+	/* A route of ours in place (10.244.1.0/24, ok) but a more specific
+	 * one takes its pods elsewhere: strict drops them. */
+	fx_add_route((struct route4){ .dst = fx_p("10.244.1.0/25"), .oif = 3,
+				      .protocol = RTPROT_STATIC });
+	r.sysctl.rp_dev = 1;
+	diag_run(&r);
+	assert_int_equal(with(&r, PC_RP_FILTER_STRICT, "drops what arrives from 10.244.1.0/24 (pods of "
+			      "node 172.18.0.3): the route back to it leaves through veth1a2b3c4d"), 1);
+	r.sysctl.rp_dev = 2;	/* loose: in, and the replies take the other way */
+	diag_run(&r);
+	assert_int_equal(with(&r, PC_RP_FILTER_STRICT, "drops"), 0);
+	assert_int_equal(with(&r, PC_ROUTE_CONFLICT, "replies to 10.244.1.0/24 leave through "
+			      "veth1a2b3c4d (\"10.244.1.0/25 dev veth1a2b3c4d"), 1);
+	fx_kv.nroutes--;
+	r.sysctl.rp_dev = 1;
+	diag_run(&r);
+	assert_int_equal(with(&r, PC_RP_FILTER_STRICT, "drops"), 0);
+	assert_int_equal(with(&r, PC_ROUTE_CONFLICT, "replies"), 0);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -284,6 +387,7 @@ main(int argc, char *argv[])
 		cmocka_unit_test(test_clusters),
 		cmocka_unit_test(test_no_probe_targets),
 		cmocka_unit_test(test_fw_fix),
+		cmocka_unit_test(test_rp_back),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
