@@ -344,6 +344,21 @@ MUTATIONS = [
      "if ((back = route_to(r->kv, pr->via)))", "if (0)", "test_report"),
     ("diag: the device's own rp_filter ignored", "agent/core/diag.c",
      "return sysctl_rp_effective(&r->sysctl);", "return r->sysctl.rp_all;", "test_report"),
+    ("pdiff: the per-code bound off by one", "agent/core/pdiff.c",
+     "if (b->seen[k->code][appeared]++ < b->max)", "if (b->seen[k->code][appeared]++ <= b->max)",
+     "test_log"),
+    ("peer: quiet changes reported at once, not per round", "agent/daemon/peer.c",
+     "\tif (ps->o.quiet)\n\t\tps->dirty = true;", "\tif (0)\n\t\tps->dirty = true;", "test_peer"),
+    ("peer: quiet rounds ask every peer", "agent/daemon/peer.c",
+     "budget = ps->o.quiet ? PEER_ROUND_BUDGET : ps->n,", "budget = ps->n,", "test_peer"),
+    ("peer: quiet state changes logged one by one", "agent/daemon/peer.c",
+     "\tif (ps->o.quiet)\n\t\t;\n\telse if (moved", "\tif (0)\n\t\t;\n\telse if (moved", "test_peer"),
+    ("discovery: a repeated watch state is a change", "agent/daemon/discovery.c",
+     "if (st == c->st && !strcmp(c->error, err))", "if (0)", "test_discovery"),
+    ("dsecrets: a repeated watch state is a change", "agent/daemon/dsecrets.c",
+     "if (st == d->sec_st && !strcmp(d->sec_error, err))", "if (0)", "test_discovery"),
+    ("diag: past the drops index, no walk of every flow", "agent/core/diag.c",
+     "if (r->drops_indexed && !r->drops_many) {", "if (r->drops_indexed) {", "test_report"),
 ]
 
 def run(cmd):

@@ -400,12 +400,27 @@ diag_fw(struct report *r, const struct report_fw *f)
 	}
 }
 
+/* A flow of ours that the firewall drops on its way out, and where to. */
+static bool
+outbound_drop(const struct report_fw *f, struct prefix4 *dst)
+{
+	char why[CFG_ERR_MAX];
+
+	return !f->inbound && diag_fw_code(f->verdict, f->from_node) == PC_FIREWALL_DROP &&
+	       cidr_parse(f->dst, dst, why, sizeof(why));
+}
+
+static void
+drop_cause(const struct report_fw *f, char *buf, size_t len)
+{
+	snprintf(buf, len, "%.60s %.60s handle %llu %ss it", f->table, f->chain,
+		 (unsigned long long)f->handle, f->verdict);
+}
+
 void
 diag_probe_cause(const struct report *r, uint32_t ip, char *buf, size_t len)
 {
 	struct prefix4 dst;
-	char why[CFG_ERR_MAX];
-
 	const struct plan_route *best = NULL;
 
 	buf[0] = '\0';
@@ -421,16 +436,40 @@ diag_probe_cause(const struct report *r, uint32_t ip, char *buf, size_t len)
 		snprintf(buf, len, "the route to it is %s", plan_state_name(best->state));
 		return;
 	}
-	for (size_t i = 0; ip && i < r->nfw; i++) {
-		const struct report_fw *f = &r->fw[i];
-
-		if (!f->inbound && diag_fw_code(f->verdict, f->from_node) == PC_FIREWALL_DROP &&
-		    cidr_parse(f->dst, &dst, why, sizeof(why)) && cidr_contains_ip(&dst, ip)) {
-			snprintf(buf, len, "%.60s %.60s handle %llu %ss it", f->table, f->chain,
-				 (unsigned long long)f->handle, f->verdict);
+	if (r->drops_indexed && !r->drops_many) {
+		for (size_t i = 0; ip && i < r->ndrops; i++)
+			if (cidr_contains_ip(&r->drop_dst[i], ip)) {
+				drop_cause(&r->fw[r->drop_fw[i]], buf, len);
+				return;
+			}
+		return;
+	}
+	for (size_t i = 0; ip && i < r->nfw; i++)
+		if (outbound_drop(&r->fw[i], &dst) && cidr_contains_ip(&dst, ip)) {
+			drop_cause(&r->fw[i], buf, len);
 			return;
 		}
+}
+
+/* The outbound drops, in flow order, for diag_probe_cause. */
+static void
+diag_index_drops(struct report *r)
+{
+	struct prefix4 dst;
+
+	r->ndrops = 0;
+	r->drops_many = false;
+	for (size_t i = 0; i < r->nfw && !r->drops_many; i++) {
+		if (!outbound_drop(&r->fw[i], &dst))
+			continue;
+		if (r->ndrops == REPORT_MAX_DROPS)
+			r->drops_many = true;	/* the walk of every flow, as before */
+		else {
+			r->drop_fw[r->ndrops] = i;
+			r->drop_dst[r->ndrops++] = dst;
+		}
 	}
+	r->drops_indexed = true;
 }
 
 static void
@@ -684,6 +723,7 @@ diag_run(struct report *r)
 		diag_cluster(r, &r->clusters[i]);
 	for (size_t i = 0; i < r->nfw; i++)
 		diag_fw(r, &r->fw[i]);
+	diag_index_drops(r);
 	for (size_t i = 0; i < r->nprobes; i++)
 		diag_probe(r, &r->probes[i]);
 	diag_no_probes(r);

@@ -75,6 +75,37 @@ pdiff_walk(const struct pdiff *before, const struct pdiff *now,
 	}
 }
 
+struct bounded {
+	size_t max;
+	size_t seen[PC_COUNT][2];	/* by code, cleared/appeared */
+	void (*cb)(const struct pdiff_key *k, bool appeared, void *arg);
+	void *arg;
+};
+
+static void
+bounded_key(const struct pdiff_key *k, bool appeared, void *arg)
+{
+	struct bounded *b = arg;
+
+	if (b->seen[k->code][appeared]++ < b->max)
+		b->cb(k, appeared, b->arg);
+}
+
+void
+pdiff_walk_bounded(const struct pdiff *before, const struct pdiff *now, size_t max,
+		   void (*cb)(const struct pdiff_key *k, bool appeared, void *arg),
+		   void (*more)(enum problem_code code, bool appeared, size_t count, void *arg),
+		   void *arg)
+{
+	struct bounded b = { .max = max, .cb = cb, .arg = arg };
+
+	pdiff_walk(before, now, bounded_key, &b);
+	for (int c = 0; c < PC_COUNT; c++)
+		for (int up = 0; up < 2; up++)
+			if (b.seen[c][up] > max)
+				more((enum problem_code)c, up, b.seen[c][up] - max, arg);
+}
+
 void
 pdiff_free(struct pdiff *p)
 {

@@ -36,6 +36,14 @@ int pdiff_keys(const struct report *r, struct pdiff *out);
  * cb(key, false) for each key of before not in now. */
 void pdiff_walk(const struct pdiff *before, const struct pdiff *now,
 		void (*cb)(const struct pdiff_key *k, bool appeared, void *arg), void *arg);
+/* Like pdiff_walk, but at most max calls of cb per code and direction (the
+ * first keys in order); the rest of each are counted and said by one call
+ * more(code, appeared, count) after the walk: a burst of thousands of probes
+ * failing at once is a few log lines, not thousands. */
+void pdiff_walk_bounded(const struct pdiff *before, const struct pdiff *now, size_t max,
+			void (*cb)(const struct pdiff_key *k, bool appeared, void *arg),
+			void (*more)(enum problem_code code, bool appeared, size_t count, void *arg),
+			void *arg);
 /* NULL-safe; leaves p empty. */
 void pdiff_free(struct pdiff *p);
 

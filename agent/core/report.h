@@ -106,6 +106,7 @@ struct report_mtu {
 };
 
 #define REPORT_MAX_PROBLEMS 512
+#define REPORT_MAX_DROPS 64
 
 struct report {
 	const char *version;
@@ -136,6 +137,14 @@ struct report {
 	bool once;
 	struct problem problems[REPORT_MAX_PROBLEMS];
 	size_t nproblems;
+	/* diag_run: the outbound flows the firewall drops (index into fw, their
+	 * destination), so that a probe's cause is not a walk of every flow
+	 * (75,000 with 5,000 remote nodes) per failed probe; all of them unless
+	 * drops_many. */
+	bool drops_indexed, drops_many;
+	size_t ndrops;
+	size_t drop_fw[REPORT_MAX_DROPS];
+	struct prefix4 drop_dst[REPORT_MAX_DROPS];
 };
 
 /* "route-missing", ...; never NULL. */

@@ -256,15 +256,24 @@ on_mtu(const struct mtu_result *res, size_t n, void *arg)
 {
 	struct agent *a = arg;
 
+	bool same = a->nmtu == a->nmtu_next;
+
 	for (size_t i = 0; i + 1 < n; i += 2) {
-		a->mtu_next[i / 2].big = mtu_outcome_name(res[i].outcome);
-		a->mtu_next[i / 2].small = mtu_outcome_name(res[i + 1].outcome);
+		struct report_mtu *m = &a->mtu_next[i / 2];
+
+		m->big = mtu_outcome_name(res[i].outcome);
+		m->small = mtu_outcome_name(res[i + 1].outcome);
+		same = same && m->node_ip == a->mtu_res[i / 2].node_ip &&
+		       m->size == a->mtu_res[i / 2].size && m->big == a->mtu_res[i / 2].big &&
+		       m->small == a->mtu_res[i / 2].small;
 	}
 	/* Published whole: the report keeps the last round's until this one is in. */
 	memcpy(a->mtu_res, a->mtu_next, a->nmtu_next * sizeof(*a->mtu_res));
 	a->nmtu = a->nmtu_next;
 	a->mtu_busy = false;
-	agent_schedule(a, "mtu probes");
+	/* Every 5 s: the report is rebuilt only when an outcome changed. */
+	if (!same)
+		agent_schedule(a, "mtu probes");
 }
 
 /* Every remote node a route goes via, once: a datagram of the pod MTU, then

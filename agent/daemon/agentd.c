@@ -45,6 +45,7 @@ extern char **environ;
 
 /* Route changes per reconcile: about 0.1-0.2 s of the kernel's time. */
 #define AGENT_BURST_CHUNK 1000
+#define AGENT_LOG_PER_CODE 5	/* problems of one code logged one by one per reconcile */
 #define AGENT_MAX_REMOTES (2 * PEER_MAX + CFG_MAX_REMOTES)	/* pods, services, --remote */
 
 static void reconcile(struct agent *a);
@@ -164,8 +165,17 @@ log_problem(const struct pdiff_key *k, bool appeared, void *arg)
 			"problem %s appeared: %s", report_code_name(k->code), p->message);
 }
 
+static void
+log_problems_more(enum problem_code code, bool appeared, size_t count, void *arg)
+{
+	log_msg(appeared ? LOG_WARN : LOG_INFO, 0, "and %zu more %s problems %s (the report lists "
+		"them)", count, report_code_name(code), appeared ? "appeared" : "cleared");
+}
+
 /* One line when a problem appears and one when it clears, not one per
- * reconcile: the report says the rest. */
+ * reconcile: the report says the rest.  Past AGENT_LOG_PER_CODE of one code
+ * at once (5,000 Nodes whose agents or probes do not answer), one line
+ * counts the rest. */
 static void
 log_problems(struct agent *a, const struct report *r)
 {
@@ -173,7 +183,8 @@ log_problems(struct agent *a, const struct report *r)
 
 	if (pdiff_keys(r, &now) < 0)
 		return;		/* said next time */
-	pdiff_walk(&a->pkeys, &now, log_problem, (void *)r);
+	pdiff_walk_bounded(&a->pkeys, &now, AGENT_LOG_PER_CODE, log_problem, log_problems_more,
+			   (void *)r);
 	pdiff_free(&a->pkeys);
 	a->pkeys = now;
 }
@@ -441,7 +452,8 @@ setup(struct agent *a)
 		return e;
 	po = (struct peers_opts){ .self_ip = a->cfg->node_ip, .self_port = a->cfg->listen.port,
 				  .timeout = a->cfg->timeout, .drop_after = agent_drop_after(a->cfg),
-				  .token = a->token[0] ? a->token : NULL, .filter = candidate_ok };
+				  .token = a->token[0] ? a->token : NULL, .filter = candidate_ok,
+				  .quiet = a->cfg->discovery == CFG_DISC_KUBERNETES };
 	a->t_reconcile = ev_timer_new(a->loop, on_reconcile_timer, a);
 	a->t_resync = ev_timer_new(a->loop, on_resync_timer, a);
 	a->t_peers = ev_timer_new(a->loop, on_peer_timer, a);

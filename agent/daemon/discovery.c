@@ -261,6 +261,10 @@ dc_state(enum kwatch_state st, const char *err, void *arg)
 			log_warnx("cluster %s: %s (%s, as %s): %s", c->name, kwatch_state_name(st),
 				  c->origin, c->identity, err);
 	}
+	/* Every watch that starts says synced again (one each 20 s per
+	 * cluster): only a change is the report's, and a reconcile's. */
+	if (st == c->st && !strcmp(c->error, err))
+		return;
 	c->st = st;
 	snprintf(c->error, sizeof(c->error), "%s", err);
 	disc_dirty(c->d);

@@ -195,6 +195,8 @@ dsec_state(enum kwatch_state st, const char *err, void *arg)
 {
 	struct discovery *d = arg;
 
+	if (st == d->sec_st && !strcmp(d->sec_error, err))
+		return;		/* a watch started again: nothing new */
 	if (st != d->sec_st && st != KW_SYNCED)
 		log_warnx("Secrets in %s: %s: %s", d->cfg->remote_secrets, kwatch_state_name(st), err);
 	d->sec_st = st;

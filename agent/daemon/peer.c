@@ -291,6 +291,12 @@ struct peers {
 	size_t next;		/* where the queue resumes: every peer gets its turn */
 	peers_changed_cb changed;
 	void *arg;
+	/* quiet (peers_opts): */
+	size_t poll_next;	/* where the next round's budget starts */
+	bool dirty;		/* something changed since changed() was last called */
+	size_t said[4];		/* peers by state when last logged */
+	size_t dropped;		/* since the last line */
+	char drop_why[120];	/* the last one's reason */
 };
 
 static const char *const xfer_path[] = { "/v1/node", "/v1/peers" };
@@ -329,11 +335,54 @@ xfer_free(struct xfer *x)
 static void
 changed(struct peers *ps)
 {
-	if (ps->changed)
+	if (ps->o.quiet)
+		ps->dirty = true;	/* said when the round ends */
+	else if (ps->changed)
 		ps->changed(ps->arg);
 }
 
-/* Logged once per change of state; err is sanitized first. */
+/* Quiet: the table's states in one line when they changed (or peers were
+ * dropped), then changed() once for the whole round. */
+static void
+round_end(struct peers *ps)
+{
+	size_t by[4] = { 0 };
+	const struct peer *bad = NULL;
+
+	for (size_t i = 0; i < ps->n; i++) {
+		const struct peer *p = ps->v[i];
+
+		if (p->want_node || p->want_peers)
+			return;		/* the round is not over */
+		by[p->state < 4 ? p->state : 0]++;
+		if (!bad && (p->state == PEER_UNREACHABLE || p->state == PEER_INVALID))
+			bad = p;
+	}
+	if (memcmp(by, ps->said, sizeof(by)) || ps->dropped) {
+		log_msg(bad ? LOG_WARN : LOG_INFO, 0, "agents of remote nodes: %zu up, %zu unreachable, "
+			"%zu invalid, %zu not asked yet, %zu dropped%s%s%s%s%s", by[PEER_UP],
+			by[PEER_UNREACHABLE], by[PEER_INVALID], by[PEER_PENDING], ps->dropped,
+			ps->dropped ? " (last: " : "", ps->dropped ? ps->drop_why : "",
+			ps->dropped ? ")" : "", bad ? "; e.g. " : "", bad ? bad->address : "");
+		memcpy(ps->said, by, sizeof(by));
+		ps->dropped = 0;
+	}
+	if (ps->dirty && ps->changed) {
+		ps->dirty = false;
+		ps->changed(ps->arg);
+	}
+}
+
+/* Quiet: a round is over when nothing is in flight or queued. */
+static void
+settle(struct peers *ps)
+{
+	if (ps->o.quiet && ps->ninflight == 0)
+		round_end(ps);
+}
+
+/* Logged once per change of state (quiet: counted, see round_end); err
+ * is sanitized first. */
 static void
 set_state(struct peers *ps, struct peer *p, enum peer_state st, const char *err)
 {
@@ -346,7 +395,9 @@ set_state(struct peers *ps, struct peer *p, enum peer_state st, const char *err)
 		return;
 	p->state = st;
 	memcpy(p->error, e, sizeof(e));
-	if (moved && st == PEER_UP)
+	if (ps->o.quiet)
+		;
+	else if (moved && st == PEER_UP)
 		log_info("peer %s is up: %s/%s", p->address, p->info.cluster, p->info.node);
 	else if (moved && st != PEER_PENDING)
 		log_warnx("peer %s is %s: %s", p->address, peers_state_name(st), p->error);
@@ -357,7 +408,10 @@ set_state(struct peers *ps, struct peer *p, enum peer_state st, const char *err)
 static void
 drop(struct peers *ps, size_t i, const char *why)
 {
-	log_info("peer %s dropped: %s", ps->v[i]->address, why);
+	if (!ps->o.quiet)
+		log_info("peer %s dropped: %s", ps->v[i]->address, why);
+	ps->dropped++;
+	snprintf(ps->drop_why, sizeof(ps->drop_why), "%s: %s", ps->v[i]->address, why);
 	free(ps->v[i]);
 	memmove(&ps->v[i], &ps->v[i + 1], (ps->n - i - 1) * sizeof(ps->v[0]));
 	ps->n--;
@@ -476,6 +530,7 @@ finish(CURL *easy, CURLcode res, void *arg)
 	}
 	xfer_free(x);
 	pump(ps);
+	settle(ps);
 }
 
 static bool
@@ -681,6 +736,7 @@ peers_remove(struct peers *ps, uint32_t ip, uint16_t port, const char *why)
 	for (size_t i = 0; i < ps->n; i++)
 		if (ps->v[i]->ip == ip && ps->v[i]->port == port) {
 			drop(ps, i, why);
+			settle(ps);
 			return 0;
 		}
 	return -ENOENT;
@@ -703,8 +759,9 @@ expire(struct peers *ps)
 		else if (!p->seed && silent)
 			drop(ps, i, "no valid answer for too long");
 		else if (silent) {
-			log_info("peer %s: no valid answer for %gs, its claim is withdrawn", p->address,
-				 ps->o.drop_after);
+			if (!ps->o.quiet)
+				log_info("peer %s: no valid answer for %gs, its claim is withdrawn",
+					 p->address, ps->o.drop_after);
 			p->has_info = false;
 			changed(ps);
 		}
@@ -714,16 +771,22 @@ expire(struct peers *ps)
 void
 peers_poll(struct peers *ps)
 {
+	size_t budget = ps->o.quiet ? PEER_ROUND_BUDGET : ps->n, k = 0;
+
 	expire(ps);
-	for (size_t i = 0; i < ps->n; i++) {
-		struct peer *p = ps->v[i];
+	for (; k < ps->n && budget > 0; k++) {
+		struct peer *p = ps->v[(ps->poll_next + k) % ps->n];
 
 		if (p->busy)
 			continue;	/* the last round is still talking to it */
 		p->want_node = true;
 		p->want_peers = p->state == PEER_UP;
+		budget--;
 	}
+	if (ps->n)
+		ps->poll_next = (ps->poll_next + k) % ps->n;
 	pump(ps);
+	settle(ps);
 }
 
 size_t

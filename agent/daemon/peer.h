@@ -26,6 +26,7 @@
 #define PEER_MAX_DEPTH 8
 #define PEER_MAX_INFLIGHT 32	/* transfers at once: bounds the bodies held */
 #define PEER_CANDIDATE_TRIES 3	/* failed rounds before a never-valid candidate goes */
+#define PEER_ROUND_BUDGET 64	/* quiet: peers asked per round, in turn */
 
 struct ev_loop;
 struct peers;
@@ -73,6 +74,13 @@ struct peers_opts {
 	double drop_after;	/* seconds without a valid answer before a claim goes */
 	const char *token;	/* shared token (the HMAC key, never sent), or NULL */
 	peers_filter_cb filter;	/* NULL: every address */
+	/* --discovery kubernetes: no route follows from a peer (the agent of
+	 * every remote Node is asked only for its pods), so a state change is
+	 * neither logged one by one nor a reason to reconcile at once: a round
+	 * asks at most PEER_ROUND_BUDGET peers (in turn), and when it ends one
+	 * line says the table's states (when they changed) and changed() is
+	 * called once if anything did. */
+	bool quiet;
 };
 
 /* Called after any peer's state or info changed. */
@@ -93,7 +101,7 @@ int peers_add(struct peers *ps, uint32_t ip, uint16_t port, bool seed);
  * in the log.  Returns 0 or -ENOENT. */
 int peers_remove(struct peers *ps, uint32_t ip, uint16_t port, const char *why);
 /* Starts one round: drops what expired, then /v1/node of every peer and
- * /v1/peers of those up. */
+ * /v1/peers of those up (quiet: of the next PEER_ROUND_BUDGET peers). */
 void peers_poll(struct peers *ps);
 
 size_t peers_count(const struct peers *ps);

@@ -27,6 +27,7 @@ agent_schedule(struct agent *a, const char *why)
 		log_warnx("more than %d changes within %gs (last: %s): slowing down", STORM_MAX,
 			  STORM_WINDOW, why);
 	if (!a->pending) {
+		log_debug("reconcile scheduled: %s", why);
 		a->pending = true;
 		a->pending_since = now;
 		ev_timer_arm(a->t_reconcile, delay);

@@ -191,9 +191,34 @@ struct fixture {
 	int refuse;			/* -errno for every removal, or 0 */
 };
 
+static int nchanged;
+
 static void
 changed(void *arg)
 {
+	nchanged++;
+}
+
+static void
+on_stop(struct ev_loop *loop, void *arg)
+{
+	ev_stop(loop);
+}
+
+/* How many times discovery said it changed (coalesced: after 1 ms) since
+ * the last call. */
+static int
+changes(struct fixture *f)
+{
+	struct ev_timer *t = ev_timer_new(f->loop, on_stop, NULL);
+	int n;
+
+	ev_timer_arm(t, 0.02);
+	ev_run(f->loop);
+	ev_timer_free(t);
+	n = nchanged;
+	nchanged = 0;
+	return n;
 }
 
 static int
@@ -593,6 +618,34 @@ test_listed(void **state)
 	assert_false(discovery_listed(f->d));
 }
 
+/* Each watch that starts again (every 20 s per cluster) says synced: no
+ * change, no reconcile; a state or error that changes is one. */
+static void
+test_state_repeated(void **state)
+{
+	struct fixture *f = *state;
+	struct kwatch *c2, *sec;
+
+	two_clusters(f, "https://10.0.0.2:6443");
+	changes(f);
+	c2 = watch("https://10.0.0.2:6443", "/nodes");
+	sec = watch("https://127.0.0.1:6443", "/secrets");
+	for (int i = 0; i < 3; i++) {
+		c2->cbs.state(KW_SYNCED, "", c2->cbs.arg);
+		assert_int_equal(changes(f), 0);
+		sec->cbs.state(KW_SYNCED, "", sec->cbs.arg);
+		assert_int_equal(changes(f), 0);
+	}
+	c2->cbs.state(KW_UNREACHABLE, "refused", c2->cbs.arg);
+	assert_int_equal(changes(f), 1);
+	c2->cbs.state(KW_UNREACHABLE, "timeout", c2->cbs.arg);
+	assert_int_equal(changes(f), 1);
+	sec->cbs.state(KW_UNREACHABLE, "refused", sec->cbs.arg);
+	assert_int_equal(changes(f), 1);
+	sec->cbs.state(KW_UNREACHABLE, "refused", sec->cbs.arg);
+	assert_int_equal(changes(f), 0);
+}
+
 int
 main(void)
 {
@@ -608,6 +661,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_cluster_cap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_withdraw_refused_retried, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_listed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_state_repeated, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -126,6 +126,50 @@ test_pdiff(void **state)
 	pdiff_free(NULL);
 }
 
+static void
+on_more(enum problem_code code, bool appeared, size_t count, void *arg)
+{
+	struct seen *s = arg;
+
+	snprintf(s->lines[s->n++], sizeof(s->lines[0]), "%s %s %zu more", appeared ? "+" : "-",
+		 report_code_name(code), count);
+}
+
+/* A burst of 300 failed probes and 2 peers at once: at most 3 lines per
+ * code and direction, then one line with the count of the rest. */
+static void
+test_pdiff_bounded(void **state)
+{
+	static struct report a, b;
+	struct pdiff ka = { 0 }, kb = { 0 };
+	struct seen s = { 0 };
+	char msg[100];
+
+	for (int i = 0; i < 300; i++) {
+		snprintf(msg, sizeof(msg), "tcp probe of 172.18.%d.%d:9750: timeout", 100 + i / 250,
+			 1 + i % 250);
+		add(&b, PC_PROBE_FAILED, -1, msg);
+	}
+	add(&b, PC_PEER_UNREACHABLE, -1, "peer 172.18.100.1:9750 does not answer: timeout");
+	add(&b, PC_PEER_UNREACHABLE, -1, "peer 172.18.100.2:9750 does not answer: timeout");
+	add(&a, PC_PEER_UNREACHABLE, -1, "peer 172.18.100.9:9750 does not answer: timeout");
+	assert_int_equal(pdiff_keys(&a, &ka), 0);
+	assert_int_equal(pdiff_keys(&b, &kb), 0);
+	pdiff_walk_bounded(&ka, &kb, 3, on_key, on_more, &s);
+	assert_int_equal(s.n, 7);
+	assert_string_equal(s.lines[0], "+ peer-unreachable peer 172.18.100.1:9750 does not answer");
+	assert_string_equal(s.lines[1], "+ peer-unreachable peer 172.18.100.2:9750 does not answer");
+	assert_string_equal(s.lines[2], "- peer-unreachable peer 172.18.100.9:9750 does not answer");
+	assert_string_equal(s.lines[3], "+ probe-failed tcp probe of 172.18.100.100:9750");
+	assert_string_equal(s.lines[6], "+ probe-failed 297 more");
+	s.n = 0;
+	pdiff_walk_bounded(&kb, &ka, 3, on_key, on_more, &s);
+	assert_int_equal(s.n, 7);
+	assert_string_equal(s.lines[6], "- probe-failed 297 more");
+	pdiff_free(&ka);
+	pdiff_free(&kb);
+}
+
 int
 main(void)
 {
@@ -133,6 +177,7 @@ main(void)
 		cmocka_unit_test(test_stamp),
 		cmocka_unit_test(test_line_prefix),
 		cmocka_unit_test(test_pdiff),
+		cmocka_unit_test(test_pdiff_bounded),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,11 +3,14 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "agent/daemon/peer.h"
+#include "agent/io/ev.h"
 
 static const char good[] =
 	"{\"cluster\":\"cluster1\",\"node\":\"cluster1-control-plane\",\"node_ip\":\"172.18.0.2\","
@@ -134,6 +137,120 @@ test_sanitized(void **state)
 	free(in);
 }
 
+/* ---- a table of Node agents that do not answer (quiet) ------------------------------ */
+
+#define NQUIET 100
+
+static struct ev_loop *qloop;
+static int qchanged;
+
+static void
+q_changed(void *arg)
+{
+	qchanged++;
+	ev_stop(qloop);
+}
+
+static void
+q_stop(struct ev_loop *loop, void *arg)
+{
+	ev_stop(loop);
+}
+
+/* Runs the loop until changed() or secs. */
+static void
+q_run(double secs)
+{
+	struct ev_timer *t = ev_timer_new(qloop, q_stop, NULL);
+
+	ev_timer_arm(t, secs);
+	ev_run(qloop);
+	ev_timer_free(t);
+}
+
+/* Lines in the file stderr went to that contain s. */
+static int
+lines_with(const char *path, const char *s)
+{
+	char line[1024];
+	FILE *f = fopen(path, "r");
+	int n = 0;
+
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f))
+		n += strstr(line, s) != NULL;
+	fclose(f);
+	return n;
+}
+
+static size_t
+q_fails(const struct peers *ps, int fails)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < peers_count(ps); i++)
+		n += peers_get(ps, i)->fails == fails;
+	return n;
+}
+
+/* The agents of 100 remote Nodes, none answering (127.77.0.x refuses):
+ * one log line and one changed() for the round, not one per peer; each
+ * later round asks PEER_ROUND_BUDGET of them, in turn, and says nothing
+ * when nothing changed. */
+static void
+test_quiet_rounds(void **state)
+{
+	char path[] = "/tmp/podreach-test-peer.XXXXXX";
+	int fd = mkstemp(path), saved = dup(2), changed[4];
+	size_t fails[4];
+	struct peers_opts o = { .self_ip = 1, .self_port = 9750, .timeout = 2, .drop_after = 60,
+				.quiet = true };
+	struct peers *ps;
+
+	assert_true(fd >= 0 && saved >= 0);
+	qloop = ev_new();
+	assert_non_null(ps = peers_new(qloop, &o, q_changed, NULL));
+	/* stderr to the file: what is asserted is asserted after it is back */
+	fflush(stderr);
+	dup2(fd, 2);
+	for (uint32_t i = 1; i <= NQUIET; i++)
+		peers_add(ps, 0x7f4d0000 | i, 9750, true);
+	q_run(10);
+	changed[0] = qchanged;
+	fails[0] = q_fails(ps, 1);
+	q_run(0.3);
+	changed[1] = qchanged;
+	peers_poll(ps);
+	q_run(0.5);
+	fails[1] = q_fails(ps, 2);
+	peers_poll(ps);
+	q_run(0.5);
+	fails[2] = q_fails(ps, 3);
+	fails[3] = q_fails(ps, 2);
+	changed[2] = qchanged;	/* the same states: no reconcile */
+	peers_remove(ps, 0x7f4d0001, 9750, "no Node there");
+	changed[3] = qchanged;
+	peers_free(ps);
+	ev_free(qloop);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	close(fd);
+	assert_int_equal(changed[0], 1);
+	assert_int_equal(fails[0], NQUIET);
+	assert_int_equal(changed[1], 1);
+	assert_int_equal(fails[1], PEER_ROUND_BUDGET);
+	assert_int_equal(fails[2], 2 * PEER_ROUND_BUDGET - NQUIET);
+	assert_int_equal(fails[3], NQUIET - (2 * PEER_ROUND_BUDGET - NQUIET));
+	assert_int_equal(changed[2], 1);
+	assert_int_equal(changed[3], 2);
+	assert_int_equal(lines_with(path, "podreach: "), 2);
+	assert_int_equal(lines_with(path, "agents of remote nodes: 0 up, 100 unreachable"), 1);
+	assert_int_equal(lines_with(path, "99 unreachable, 0 invalid, 0 not asked yet, 1 dropped "
+				    "(last: 127.77.0.1:9750: no Node there)"), 1);
+	unlink(path);
+}
+
 int
 main(void)
 {
@@ -143,6 +260,7 @@ main(void)
 		cmocka_unit_test(test_peers_list),
 		cmocka_unit_test(test_port),
 		cmocka_unit_test(test_sanitized),
+		cmocka_unit_test(test_quiet_rounds),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -376,6 +376,39 @@ test_rp_back(void **state)
 	assert_int_equal(with(&r, PC_ROUTE_CONFLICT, "replies"), 0);
 }
 
+/* A failed probe's likely cause is the drop of its destination, found
+ * through diag_run's index of drops, and by a walk of every flow past
+ * REPORT_MAX_DROPS of them; a probe elsewhere has none. */
+static void
+test_probe_cause(void **state)
+{
+	static struct report r;
+	static struct report_fw f[REPORT_MAX_DROPS + 3];
+	char cause[200];
+	size_t n = 0;
+
+	f[n++] = (struct report_fw){ "10.245.0.0/24", "10.244.9.0/24", 5000, "forward", "accept",
+				     .table = "", .chain = "", .rule = "", .reason = "" };
+	for (int i = 0; i < 2; i++) {
+		for (; n < (i ? REPORT_MAX_DROPS + 2 : 3); n++) {
+			f[n] = (struct report_fw){ "10.245.0.0/24", "", 5000, "forward", "drop",
+						   .table = "ip user", .chain = "pass", .handle = n,
+						   .rule = "drop", .reason = "" };
+			snprintf(f[n].dst, sizeof(f[n].dst), "10.244.%zu.0/24", 10 + n);
+		}
+		r = (struct report){ .version = "test", .cfg = &cfg, .kv = &fx_kv, .fw = f, .nfw = n };
+		diag_run(&r);
+		assert_true(r.drops_indexed);
+		assert_int_equal(r.drops_many, i == 1);
+		diag_probe_cause(&r, 0x0af40000 | (10 + n - 1) << 8 | 5, cause, sizeof(cause));
+		assert_int_equal(strncmp(cause, "ip user pass handle ", 20), 0);
+		assert_int_equal(strtoul(cause + 20, NULL, 10), n - 1);
+		assert_string_equal(strchr(cause + 20, ' '), " drops it");
+		diag_probe_cause(&r, 0x0af40905, cause, sizeof(cause));	/* 10.244.9.5: accepted */
+		assert_string_equal(cause, "");
+	}
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -388,6 +421,7 @@ main(int argc, char *argv[])
 		cmocka_unit_test(test_no_probe_targets),
 		cmocka_unit_test(test_fw_fix),
 		cmocka_unit_test(test_rp_back),
+		cmocka_unit_test(test_probe_cause),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
