@@ -79,8 +79,7 @@ MUTATIONS = [
     ("reconcile: a stale route gone already is a failure", "agent/core/reconcile.c",
      "if (err && err != -ESRCH)", "if (err)", "test_reconcile"),
     ("discovery: a refused withdrawal forgotten", "agent/daemon/discovery.c",
-     "keep = !p->stale[j].removed && p->stale[j].why == d->wd[i].why;", "keep = false;",
-     "test_discovery"),
+     "\t\t\tkeep[i] = 1;", "\t\t\tkeep[i] = 0;", "test_discovery"),
     ("discovery: listed while a cluster does not answer", "agent/daemon/discovery.c",
      "if (!d->c[i]->listed || d->c[i]->st != KW_SYNCED)", "if (!d->c[i]->listed)",
      "test_discovery"),
@@ -359,6 +358,10 @@ MUTATIONS = [
      "if (st == d->sec_st && !strcmp(d->sec_error, err))", "if (0)", "test_discovery"),
     ("diag: past the drops index, no walk of every flow", "agent/core/diag.c",
      "if (r->drops_indexed && !r->drops_many) {", "if (r->drops_indexed) {", "test_report"),
+    ("discovery: a destination withdrawn twice is two withdrawals", "agent/daemon/discovery.c",
+     "if (k && cidr_equal(&d->wd[k - 1].dst, &d->wd[i].dst))", "if (0)", "test_discovery"),
+    ("plan: a withdrawn destination searched past its equal", "agent/core/plan.c",
+     "if (cidr_cmp(&wd[mid]->dst, dst) < 0)", "if (cidr_cmp(&wd[mid]->dst, dst) <= 0)", "test_discovery"),
 ]
 
 def run(cmd):

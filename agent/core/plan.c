@@ -302,14 +302,54 @@ claimed_dsts(const struct plan_input *in, size_t *n, int *err)
 	return v;
 }
 
+static int
+withdrawn_cmp(const void *a, const void *b)
+{
+	const struct plan_withdrawn *const *x = a, *const *y = b;
+	int c = cidr_cmp(&(*x)->dst, &(*y)->dst);
+
+	/* Equal destinations in input order: the first one names it. */
+	return c ? c : *x < *y ? -1 : *x > *y;
+}
+
+/* The withdrawn destinations sorted for bsearch (5,000 Nodes of a removed
+ * cluster against 5,000 owned routes: n log n, not n^2); NULL when none or
+ * on -ENOMEM (in *err). */
+static const struct plan_withdrawn **
+withdrawn_sorted(const struct plan_input *in, int *err)
+{
+	const struct plan_withdrawn **v;
+
+	if (!in->nwithdrawn)
+		return NULL;
+	if (!(v = malloc(in->nwithdrawn * sizeof(*v)))) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	for (size_t i = 0; i < in->nwithdrawn; i++)
+		v[i] = &in->withdrawn[i];
+	qsort(v, in->nwithdrawn, sizeof(*v), withdrawn_cmp);
+	return v;
+}
+
 /* Why an owned route for dst must go: the withdrawal naming it, "" when
  * only pruning says so, NULL when it stays. */
 static const char *
-stale_why(const struct plan_input *in, const struct prefix4 *dst)
+stale_why(const struct plan_input *in, const struct plan_withdrawn **wd,
+	  const struct prefix4 *dst)
 {
-	for (size_t i = 0; i < in->nwithdrawn; i++)
-		if (cidr_equal(&in->withdrawn[i].dst, dst))
-			return in->withdrawn[i].why;
+	size_t lo = 0, hi = wd ? in->nwithdrawn : 0;
+
+	while (lo < hi) {	/* the first one not below dst */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (cidr_cmp(&wd[mid]->dst, dst) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (wd && lo < in->nwithdrawn && cidr_equal(&wd[lo]->dst, dst))
+		return wd[lo]->why;
 	return in->prune ? "" : NULL;
 }
 
@@ -319,6 +359,7 @@ static int
 plan_stale(const struct plan_input *in, struct plan *out)
 {
 	const struct kview *kv = in->kv;
+	const struct plan_withdrawn **wd;
 	struct prefix4 *claimed;
 	size_t nclaimed, cap = 0;
 	int err = 0;
@@ -326,13 +367,14 @@ plan_stale(const struct plan_input *in, struct plan *out)
 	if (!in->prune && !in->nwithdrawn)
 		return 0;
 	claimed = claimed_dsts(in, &nclaimed, &err);
+	wd = withdrawn_sorted(in, &err);
 	for (size_t i = 0; i < kv->nroutes && !err; i++) {
 		const struct route4 *r = &kv->routes[i];
 		const char *why;
 
 		if (r->protocol != PODREACH_RTPROT || r->table != RT_TABLE_MAIN ||
 		    (nclaimed && bsearch(&r->dst, claimed, nclaimed, sizeof(*claimed), cidr_cmp)) ||
-		    !(why = stale_why(in, &r->dst)))
+		    !(why = stale_why(in, wd, &r->dst)))
 			continue;
 		if (out->nstale == cap) {
 			struct plan_stale *ns = realloc(out->stale, (cap = cap ? cap * 2 : 8) * sizeof(*ns));
@@ -347,6 +389,7 @@ plan_stale(const struct plan_input *in, struct plan *out)
 								 .why = why[0] ? why : NULL };
 	}
 	free(claimed);
+	free(wd);
 	return err;
 }
 

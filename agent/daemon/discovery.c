@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <linux/rtnetlink.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,11 +31,8 @@ disc_withdraw_add(struct discovery *d, const struct dcluster *c, const struct ko
 {
 	struct dwithdrawn *nw;
 	struct plan_withdrawn *np;
-	size_t i = 0;
 
-	while (i < d->nwd && !cidr_equal(&d->wd[i].dst, dst))
-		i++;	/* withdrawn again (re-added, deleted): the latest reason */
-	if (i == d->capwd) {
+	if (d->nwd == d->capwd) {
 		size_t cap = d->capwd ? d->capwd * 2 : 16;
 
 		if (!(nw = realloc(d->wd, cap * sizeof(*nw))) ||
@@ -45,11 +43,40 @@ disc_withdraw_add(struct discovery *d, const struct dcluster *c, const struct ko
 		d->pwd = np;
 		d->capwd = cap;
 	}
-	d->wd[i].dst = *dst;
-	snprintf(d->wd[i].why, sizeof(d->wd[0].why), "node %.200s of cluster %.63s", n->name,
+	/* Withdrawn again (re-added, deleted): both kept until disc_wd_sort. */
+	d->wd[d->nwd].dst = *dst;
+	d->wd[d->nwd].seq = d->wd_seq++;
+	snprintf(d->wd[d->nwd].why, sizeof(d->wd[0].why), "node %.200s of cluster %.63s", n->name,
 		 c->name);
-	if (i == d->nwd)
-		d->nwd++;
+	d->nwd++;
+}
+
+static int
+disc_wd_cmp(const void *a, const void *b)
+{
+	const struct dwithdrawn *x = a, *y = b;
+	int c = cidr_cmp(&x->dst, &y->dst);
+
+	return c ? c : x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Sorts the withdrawals by destination, the latest of each kept. */
+static void
+disc_wd_sort(struct discovery *d)
+{
+	size_t k = 0;
+
+	if (d->nwd_sorted == d->nwd)
+		return;
+	qsort(d->wd, d->nwd, sizeof(*d->wd), disc_wd_cmp);
+	for (size_t i = 0; i < d->nwd; i++) {
+		if (k && cidr_equal(&d->wd[k - 1].dst, &d->wd[i].dst))
+			k--;
+		if (k != i)
+			d->wd[k] = d->wd[i];
+		k++;
+	}
+	d->nwd = d->nwd_sorted = k;
 }
 
 /* The pod CIDRs of old that new (NULL: none) no longer has: their owned
@@ -644,29 +671,46 @@ discovery_withdrawn(struct discovery *d, size_t *n)
 	 * that moved to another node would look unclaimed: wait. */
 	if (!d->c[0]->listed || !d->nwd)
 		return NULL;
+	disc_wd_sort(d);
 	for (size_t i = 0; i < d->nwd; i++)
 		d->pwd[i] = (struct plan_withdrawn){ .dst = d->wd[i].dst, .why = d->wd[i].why };
 	*n = d->nwd;
 	return d->pwd;
 }
 
+/* The withdrawal whose why a stale route of the plan points to (the plan
+ * holds discovery_withdrawn's pointers), or SIZE_MAX. */
+static size_t
+disc_wd_index(const struct discovery *d, const char *why)
+{
+	uintptr_t base = (uintptr_t)d->wd, p = (uintptr_t)why;
+	size_t i;
+
+	if (!why || !d->nwd || p < base || p >= base + d->nwd * sizeof(*d->wd))
+		return SIZE_MAX;
+	i = (p - base) / sizeof(*d->wd);
+	return d->wd[i].why == why ? i : SIZE_MAX;
+}
+
 void
 discovery_withdrawn_done(struct discovery *d, const struct plan *p)
 {
-	size_t k = 0;
+	unsigned char *keep;
+	size_t k = 0, i;
 
-	if (!d->c[0]->listed)
-		return;
+	if (!d->c[0]->listed || !d->nwd || d->nwd_sorted != d->nwd)
+		return;		/* not what the planner saw */
+	if (!(keep = calloc(d->nwd, 1)))
+		return;		/* all kept: tried again */
 	/* Kept: the ones still stale (report mode, or the kernel refused). */
-	for (size_t i = 0; i < d->nwd; i++) {
-		bool keep = false;
-
-		for (size_t j = 0; j < p->nstale && !keep; j++)
-			keep = !p->stale[j].removed && p->stale[j].why == d->wd[i].why;
-		if (keep)
+	for (size_t j = 0; j < p->nstale; j++)
+		if (!p->stale[j].removed && (i = disc_wd_index(d, p->stale[j].why)) != SIZE_MAX)
+			keep[i] = 1;
+	for (i = 0; i < d->nwd; i++)
+		if (keep[i])
 			d->wd[k++] = d->wd[i];
-	}
-	d->nwd = k;
+	d->nwd = d->nwd_sorted = k;
+	free(keep);
 }
 
 bool

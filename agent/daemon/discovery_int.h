@@ -43,6 +43,7 @@ struct dcluster {
 
 struct dwithdrawn {
 	struct prefix4 dst;
+	size_t seq;			/* the order they came in: the latest wins */
 	char why[320];			/* "node N of cluster C deleted" */
 };
 
@@ -66,9 +67,14 @@ struct discovery {
 	char sec_error[512];
 	unsigned sec_gen;
 	bool sec_listed;		/* the Secrets were listed once */
-	struct dwithdrawn *wd;		/* until their routes are gone */
+	/* Until their routes are gone: appended, then sorted by destination
+	 * (one each, the latest reason) before the planner sees them, so that
+	 * a cluster of 5,000 Nodes removed is n log n, not n^2. */
+	struct dwithdrawn *wd;
 	struct plan_withdrawn *pwd;	/* the same for the planner, capwd long */
 	size_t nwd, capwd;
+	size_t nwd_sorted;		/* wd[0..nwd_sorted) is sorted, one per dst */
+	size_t wd_seq;
 	struct plan_remote *rem;
 	size_t remcap;
 };

@@ -179,14 +179,16 @@ secret(const char *name, int extra, ...)
 
 /* ---- the world around discovery ----------------------------------------------------- */
 
+#define BIG 5000	/* a remote cluster of DISC_MAX_NODES */
+
 struct fixture {
 	struct ev_loop *loop;
 	struct cfg cfg;
 	struct discovery *d;
 	char path[64];
 	struct kview kv;
-	struct route4 routes[8];
-	char deleted[8][CIDR_STRLEN];
+	struct route4 routes[4 * BIG + 8];
+	char deleted[8][CIDR_STRLEN];	/* the first 8; ndeleted counts all */
 	size_t ndeleted;
 	int refuse;			/* -errno for every removal, or 0 */
 };
@@ -227,8 +229,9 @@ fake_apply(void *ctx, enum rc_op op, const struct route4 *r)
 	struct fixture *f = ctx;
 
 	assert_int_equal(op, RC_DEL);
-	if (!f->refuse)
-		cidr_fmt(&r->dst, f->deleted[f->ndeleted++]);
+	if (!f->refuse && f->ndeleted < 8)
+		cidr_fmt(&r->dst, f->deleted[f->ndeleted]);
+	f->ndeleted += !f->refuse;
 	return f->refuse;
 }
 
@@ -317,7 +320,7 @@ reconciled(struct fixture *f, bool prune)
 	discovery_withdrawn_done(f->d, &res.plan);
 	rc_result_free(&res);
 	out[0] = '\0';
-	for (size_t i = 0; i < f->ndeleted; i++)
+	for (size_t i = 0; i < f->ndeleted && i < 8; i++)
 		snprintf(out + strlen(out), sizeof(out) - strlen(out), "%s%s", i ? " " : "",
 			 f->deleted[i]);
 	return out;
@@ -646,6 +649,56 @@ test_state_repeated(void **state)
 	assert_int_equal(changes(f), 0);
 }
 
+/* A Secret naming a cluster of 5,000 Nodes of 4 pod CIDRs each (the most a
+ * Node may have routed), each CIDR with its owned route, deleted: 20,000
+ * withdrawals (sorted, not matched pair by pair), every route removed by
+ * one reconcile and every withdrawal then forgotten; a Node withdrawn twice
+ * (deleted, back, deleted) is withdrawn once. */
+static void
+test_big_cluster_removed(void **state)
+{
+	struct fixture *f = *state;
+	static json_t *objs[BIG + 1];
+	char name[16], ip[16], cidr[4][20];
+	struct kwatch *c2;
+	size_t n;
+
+	list(watch("https://127.0.0.1:6443", "/nodes"),
+	     (json_t *[]){ node("n1", "172.18.0.2", "10.244.0.0/24"), NULL });
+	list(watch("https://127.0.0.1:6443", "/secrets"),
+	     (json_t *[]){ secret("s1", 0, "c2", "https://10.0.0.2:6443", "t1", NULL), NULL });
+	for (int i = 0; i < BIG; i++) {
+		snprintf(name, sizeof(name), "m%d", i);
+		snprintf(ip, sizeof(ip), "172.18.%d.%d", 100 + i / 250, 1 + i % 250);
+		for (int k = 0, j = 4 * i; k < 4; k++, j++) {
+			snprintf(cidr[k], sizeof(cidr[k]), "10.%d.%d.0/24", 128 + j / 256, j % 256);
+			owned(f, cidr[k]);
+		}
+		objs[i] = json_pack("{s:{s:s,s:s},s:{s:[s,s,s,s]},s:{s:[{s:s,s:s}]}}", "metadata",
+				    "name", name, "resourceVersion", "1", "spec", "podCIDRs", cidr[0],
+				    cidr[1], cidr[2], cidr[3], "status", "addresses", "type",
+				    "InternalIP", "address", ip);
+	}
+	c2 = watch("https://10.0.0.2:6443", "/nodes");
+	list(c2, objs);
+	assert_int_equal(remotes(f), BIG / 2);	/* the cluster's bound: 10,000 routes */
+	event(c2, KOBJ_DELETED, node("m7", "172.18.100.8", "10.128.28.0/24"));
+	event(c2, KOBJ_ADDED, node("m7", "172.18.100.8", "10.128.28.0/24"));
+	event(c2, KOBJ_DELETED, node("m7", "172.18.100.8", "10.128.28.0/24"));
+	discovery_withdrawn(f->d, &n);
+	assert_int_equal(n, 4);
+	event(watch("https://127.0.0.1:6443", "/secrets"), KOBJ_DELETED,
+	      secret("s1", 0, "c2", "https://10.0.0.2:6443", "t1", NULL));
+	assert_int_equal(remotes(f), 0);
+	discovery_withdrawn(f->d, &n);
+	assert_int_equal(n, 4 * BIG);
+	assert_string_equal(withdrawn(f), "10.128.0.0/24 10.128.1.0/24 10.128.2.0/24 10.128.3.0/24 "
+			    "10.128.4.0/24 10.128.5.0/24 10.128.6.0/24 10.128.7.0/24");
+	assert_int_equal(f->ndeleted, 4 * BIG);
+	discovery_withdrawn(f->d, &n);
+	assert_int_equal(n, 0);
+}
+
 int
 main(void)
 {
@@ -662,6 +715,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_withdraw_refused_retried, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_listed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_state_repeated, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_big_cluster_removed, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
