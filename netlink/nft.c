@@ -628,17 +628,17 @@ static int nft_raw_rule_cb(const struct nlattr *a, void *data)
 {
 	struct nft_raw_rule *rr = data;
 
-	switch (mnl_attr_get_type(a)) {
+	switch (nft_at_type(a)) {
 	case NFTA_RULE_TABLE:
-		if (mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0)
-			rr->table = mnl_attr_get_str(a);
+		if (nft_at_valid(a, MNL_TYPE_NUL_STRING))
+			rr->table = nft_at_data(a);
 		break;
 	case NFTA_RULE_CHAIN:
-		if (mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0)
-			rr->chain = mnl_attr_get_str(a);
+		if (nft_at_valid(a, MNL_TYPE_NUL_STRING))
+			rr->chain = nft_at_data(a);
 		break;
 	case NFTA_RULE_HANDLE:
-		if (mnl_attr_validate(a, MNL_TYPE_U64) == 0)
+		if (nft_at_valid(a, MNL_TYPE_U64))
 			rr->handle = be64toh(mnl_attr_get_u64(a));
 		break;
 	case NFTA_RULE_EXPRESSIONS:
@@ -818,14 +818,14 @@ static int nft_parse_rule_fast(struct nft_ruleset *rs, const struct nlmsghdr *nl
 	    !rr.table || !rr.chain)
 		return -EAGAIN;
 	if (rr.exprs)
-		mnl_attr_for_each_nested(a, rr.exprs)
+		nft_at_for_each_nested(a, rr.exprs)
 			n++;
 	/* One allocation for the rule's expressions. */
 	if (n && !(r.exprs = calloc(n, sizeof(*r.exprs))))
 		return -ENOMEM;
 	r.handle = rr.handle;
 	if (rr.exprs) {
-		mnl_attr_for_each_nested(a, rr.exprs) {
+		nft_at_for_each_nested(a, rr.exprs) {
 			if ((ret = nft_expr_from_attr(&r.exprs[r.nexprs++], a)))
 				goto out;
 		}

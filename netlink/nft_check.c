@@ -203,7 +203,7 @@ static int attr_cb(const struct nlattr *a, void *arg)
 {
 	struct walk *w = arg;
 	const struct pol *p = w->pol;
-	uint16_t t = mnl_attr_get_type(a);
+	uint16_t t = nft_at_type(a);
 	uint8_t ty = t < p->ntypes ? p->types[t] : MNL_TYPE_UNSPEC;
 
 	if (p == &pol_verdict && t == NFTA_VERDICT_CODE)
@@ -212,14 +212,14 @@ static int attr_cb(const struct nlattr *a, void *arg)
 		w->chain = a;
 	if (p->shape == LIST) {
 		/* libnftnl reads every list entry as an element. */
-		w->ok = w->ok && mnl_attr_validate(a, MNL_TYPE_NESTED) >= 0 && nested_ok(a, p->sub[0]);
+		w->ok = w->ok && nft_at_valid(a, MNL_TYPE_NESTED) && nested_ok(a, p->sub[0]);
 	} else if (p->shape == EXPR) {
 		if (t == NFTA_EXPR_NAME)
 			w->name = a;
 		else if (t == NFTA_EXPR_DATA)
 			w->data = a;
 	} else if (ty != MNL_TYPE_UNSPEC) {
-		if (mnl_attr_validate(a, (enum mnl_attr_data_type)ty) < 0)
+		if (!nft_at_valid(a, (enum mnl_attr_data_type)ty))
 			w->ok = false;
 		else if (ty == MNL_TYPE_NESTED)
 			w->ok = w->ok && nested_ok(a, p->sub && p->sub[t] ? p->sub[t] : &pol_data);
@@ -232,17 +232,17 @@ static bool expr_ok(const struct walk *w)
 {
 	struct pol p = { PLAIN, NULL, 0, NULL };
 
-	if (!w->name || mnl_attr_validate(w->name, MNL_TYPE_NUL_STRING) < 0 ||
-	    (w->data && mnl_attr_validate(w->data, MNL_TYPE_NESTED) < 0))
+	if (!w->name || !nft_at_valid(w->name, MNL_TYPE_NUL_STRING) ||
+	    (w->data && !nft_at_valid(w->data, MNL_TYPE_NESTED)))
 		return false;
 	if (!w->data)
 		return true;
-	p.types = nft_expr_types(mnl_attr_get_str(w->name), &p.ntypes);
+	p.types = nft_expr_types(nft_at_data(w->name), &p.ntypes);
 	/* Nested values in an expression are nft data (NFTA_DATA_*). */
 	if (p.types)
 		return nested_ok(w->data, &p);
 	for (size_t i = 0; i < ARRAY_LEN(exprs_libnftnl); i++)
-		if (!strcmp(exprs_libnftnl[i].name, mnl_attr_get_str(w->name)))
+		if (!strcmp(exprs_libnftnl[i].name, nft_at_data(w->name)))
 			return nested_ok(w->data, &exprs_libnftnl[i].pol);
 	return true;	/* a type libnftnl does not know: it refuses the rule */
 }
@@ -250,8 +250,11 @@ static bool expr_ok(const struct walk *w)
 static bool nested_ok(const struct nlattr *a, const struct pol *p)
 {
 	struct walk w = { .pol = p, .ok = true };
+	const struct nlattr *x;
 
-	if (mnl_attr_parse_nested(a, attr_cb, &w) < 0 || !w.ok)
+	nft_at_for_each_nested(x, a)
+		attr_cb(x, &w);	/* always MNL_CB_OK: no early end */
+	if (!w.ok)
 		return false;
 	/* libnftnl strdup()s the chain of a jump or goto it was not given. */
 	if (w.code && !w.chain && (ntohl(mnl_attr_get_u32(w.code)) == (uint32_t)NFT_JUMP ||

@@ -234,25 +234,31 @@ static int nl_xt(struct nft_expr *e, const struct nftnl_expr *ne)
 
 /* ---- the direct path ------------------------------------------------- */
 
-static int attr_cb(const struct nlattr *a, void *data)
+/* The attributes nested in nest by type, the last of a type winning (as
+ * mnl_attr_parse_nested() with a callback filling a table). */
+static void at_parse(const struct nlattr *nest, struct attrs *at)
 {
-	struct attrs *at = data;
-	uint16_t t = mnl_attr_get_type(a);
+	const struct nlattr *a;
 
-	if (t <= ATTR_MAX)
-		at->tb[t] = a;
-	return MNL_CB_OK;
+	nft_at_for_each_nested(a, nest)
+		if (nft_at_type(a) <= ATTR_MAX)
+			at->tb[nft_at_type(a)] = a;
 }
 
 /* A big-endian u32 attribute, 0 when absent (as nl_u32() reads libnftnl's). */
 static uint32_t at_u32(const struct nlattr *a)
 {
-	return a && mnl_attr_get_payload_len(a) >= 4 ? ntohl(mnl_attr_get_u32(a)) : 0;
+	uint32_t v;
+
+	if (!a || nft_at_len(a) < 4)
+		return 0;
+	memcpy(&v, nft_at_data(a), 4);
+	return ntohl(v);
 }
 
 static uint8_t at_u8(const struct nlattr *a)
 {
-	return a && mnl_attr_get_payload_len(a) >= 1 ? mnl_attr_get_u8(a) : 0;
+	return a && nft_at_len(a) >= 1 ? *(const uint8_t *)nft_at_data(a) : 0;
 }
 
 /* Nested NFTA_DATA_VALUE into b; false when malformed. */
@@ -263,10 +269,10 @@ static bool at_data(const struct nlattr *a, struct nft_bytes *b)
 
 	if (!a)
 		return true;
-	if (mnl_attr_parse_nested(a, attr_cb, &in) < 0 || !(v = in.tb[NFTA_DATA_VALUE]) ||
-	    mnl_attr_get_payload_len(v) > sizeof(b->b))
+	at_parse(a, &in);
+	if (!(v = in.tb[NFTA_DATA_VALUE]) || nft_at_len(v) > sizeof(b->b))
 		return false;
-	nft_bytes_set(b, mnl_attr_get_payload(v), mnl_attr_get_payload_len(v));
+	nft_bytes_set(b, nft_at_data(v), nft_at_len(v));
 	return true;
 }
 
@@ -274,9 +280,9 @@ static bool at_str(const struct nlattr *a, char **out)
 {
 	if (!a)
 		return true;
-	if (mnl_attr_validate(a, MNL_TYPE_NUL_STRING) < 0)
+	if (!nft_at_valid(a, MNL_TYPE_NUL_STRING))
 		return false;
-	return (*out = strdup(mnl_attr_get_str(a))) != NULL;
+	return (*out = strdup(nft_at_data(a))) != NULL;
 }
 
 static bool at_payload(struct nft_expr *e, const struct attrs *a)
@@ -322,14 +328,15 @@ static bool at_immediate(struct nft_expr *e, const struct attrs *a)
 	const struct nlattr *code;
 
 	e->u.imm.dreg = at_u32(a->tb[NFTA_IMMEDIATE_DREG]);
-	if (!a->tb[NFTA_IMMEDIATE_DATA] ||
-	    mnl_attr_parse_nested(a->tb[NFTA_IMMEDIATE_DATA], attr_cb, &d) < 0)
+	if (!a->tb[NFTA_IMMEDIATE_DATA])
 		return false;
+	at_parse(a->tb[NFTA_IMMEDIATE_DATA], &d);
 	if (d.tb[NFTA_DATA_VALUE])
 		return at_data(a->tb[NFTA_IMMEDIATE_DATA], &e->u.imm.data);
-	if (!d.tb[NFTA_DATA_VERDICT] ||
-	    mnl_attr_parse_nested(d.tb[NFTA_DATA_VERDICT], attr_cb, &v) < 0 ||
-	    !(code = v.tb[NFTA_VERDICT_CODE]) || mnl_attr_get_payload_len(code) != 4)
+	if (!d.tb[NFTA_DATA_VERDICT])
+		return false;
+	at_parse(d.tb[NFTA_DATA_VERDICT], &v);
+	if (!(code = v.tb[NFTA_VERDICT_CODE]) || nft_at_len(code) != 4)
 		return false;
 	e->u.imm.verdict = (int32_t)at_u32(code);
 	return at_str(v.tb[NFTA_VERDICT_CHAIN], &e->str);
@@ -488,8 +495,9 @@ static const struct expr_type expr_types[] = {
 
 static const struct expr_type *expr_type(const char *name)
 {
+	/* Testing the first letter first spares most strcmp() calls. */
 	for (size_t i = 0; name && i < ARRAY_LEN(expr_types); i++)
-		if (!strcmp(expr_types[i].name, name))
+		if (expr_types[i].name[0] == name[0] && !strcmp(expr_types[i].name, name))
 			return &expr_types[i];
 	return NULL;
 }
@@ -511,11 +519,12 @@ int nft_expr_from_attr(struct nft_expr *e, const struct nlattr *elem)
 	struct attrs x = { 0 }, d = { 0 };
 	const struct expr_type *t;
 
-	if (mnl_attr_parse_nested(elem, attr_cb, &x) < 0 || !x.tb[NFTA_EXPR_NAME] ||
-	    mnl_attr_validate(x.tb[NFTA_EXPR_NAME], MNL_TYPE_NUL_STRING) < 0 ||
-	    (x.tb[NFTA_EXPR_DATA] && mnl_attr_parse_nested(x.tb[NFTA_EXPR_DATA], attr_cb, &d) < 0))
+	at_parse(elem, &x);
+	if (!x.tb[NFTA_EXPR_NAME] || !nft_at_valid(x.tb[NFTA_EXPR_NAME], MNL_TYPE_NUL_STRING))
 		return -EAGAIN;
-	nft_copy_str(e->name, sizeof(e->name), mnl_attr_get_str(x.tb[NFTA_EXPR_NAME]));
+	if (x.tb[NFTA_EXPR_DATA])
+		at_parse(x.tb[NFTA_EXPR_DATA], &d);
+	nft_copy_str(e->name, sizeof(e->name), nft_at_data(x.tb[NFTA_EXPR_NAME]));
 	e->kind = NFT_EXPR_UNKNOWN;
 	if (!(t = expr_type(e->name)) || !t->attr)
 		return -EAGAIN;

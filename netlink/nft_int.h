@@ -12,9 +12,68 @@
 
 #include "netlink/nft.h"
 
-struct nlattr;
+#include <linux/netlink.h>
+#include <libmnl/libmnl.h>
+
 struct nlmsghdr;
 struct nftnl_expr;
+
+/*
+ * libmnl's attribute walk and checks, inline: reading 10,000 rules called
+ * mnl_attr_parse_nested(), its callbacks and accessors through the PLT
+ * some two million times, a third of the time spent above the kernel's
+ * dump.  The same tests as mnl_attr_ok(), mnl_attr_next() and
+ * mnl_attr_validate().
+ */
+static inline uint16_t nft_at_type(const struct nlattr *a)
+{
+	return a->nla_type & NLA_TYPE_MASK;
+}
+
+static inline uint16_t nft_at_len(const struct nlattr *a)
+{
+	return (uint16_t)(a->nla_len - NLA_HDRLEN);
+}
+
+static inline const void *nft_at_data(const struct nlattr *a)
+{
+	return (const char *)a + NLA_HDRLEN;
+}
+
+static inline bool nft_at_ok(const struct nlattr *a, long len)
+{
+	return len >= (long)sizeof(*a) && a->nla_len >= sizeof(*a) && a->nla_len <= len;
+}
+
+static inline const struct nlattr *nft_at_next(const struct nlattr *a)
+{
+	return (const struct nlattr *)((const char *)a + NLA_ALIGN(a->nla_len));
+}
+
+/* Every attribute nested in nest, as mnl_attr_for_each_nested(). */
+#define nft_at_for_each_nested(pos, nest)						\
+	for ((pos) = nft_at_data(nest);							\
+	     nft_at_ok((pos), (const char *)nft_at_data(nest) + nft_at_len(nest) -	\
+			      (const char *)(pos));					\
+	     (pos) = nft_at_next(pos))
+
+/* mnl_attr_validate(a, t) == 0. */
+static inline bool nft_at_valid(const struct nlattr *a, enum mnl_attr_data_type t)
+{
+	uint16_t n = nft_at_len(a);
+
+	switch (t) {
+	case MNL_TYPE_UNSPEC:
+	case MNL_TYPE_BINARY: return true;
+	case MNL_TYPE_U8: return n == 1;
+	case MNL_TYPE_U16: return n == 2;
+	case MNL_TYPE_U32: return n == 4;
+	case MNL_TYPE_U64: return n == 8;
+	case MNL_TYPE_NUL_STRING: return n > 0 && ((const char *)nft_at_data(a))[n - 1] == '\0';
+	case MNL_TYPE_NESTED: return n == 0 || n >= NLA_HDRLEN;
+	default: return mnl_attr_validate(a, t) == 0;
+	}
+}
 
 /* Appends one zeroed element to *arr_p; returns it or NULL (ENOMEM). */
 void *nft_grow(void *arr_p, size_t *n, size_t size);
