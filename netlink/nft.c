@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -39,7 +40,8 @@ void nft_rule_clear(struct nft_rule *r)
 {
 	for (size_t i = 0; i < r->nexprs; i++)
 		nft_expr_clear(&r->exprs[i]);
-	free(r->exprs);
+	if (!r->pooled)
+		free(r->exprs);
 	free(r->comment);
 }
 
@@ -65,6 +67,83 @@ void nft_table_clear(struct nft_table *t)
 	free(t->chain_idx);
 }
 
+/*
+ * The expression pool.  A dump's rules take their expressions from a few
+ * big blocks instead of a calloc() each: 10,000 rules hold 100,000
+ * expressions, 28 MB, whose 7,000 page faults were a fifth of check's
+ * time; blocks of 2 MiB and more are asked for as transparent huge pages
+ * (one fault each).  Only while rs->pooling (a dump): rules a notification
+ * adds later are allocated and freed one by one, so that a long-lived view
+ * does not grow; the pool goes with the ruleset.
+ */
+#define NFT_POOL_FIRST (256u << 10)
+#define NFT_POOL_HUGE (2u << 20)
+#define NFT_POOL_MAX (16u << 20)
+
+struct nft_pool {
+	struct nft_pool_block *head;
+	size_t next;		/* the size of the next block */
+};
+
+struct nft_pool_block {
+	struct nft_pool_block *next;
+	size_t size, used;
+};
+
+static void nft_pool_free(struct nft_pool *p)
+{
+	struct nft_pool_block *b, *next;
+
+	if (!p)
+		return;
+	for (b = p->head; b; b = next) {
+		next = b->next;
+		munmap(b, b->size);
+	}
+	free(p);
+}
+
+/* Returns size zeroed bytes (mmap()'s), 16-aligned, or NULL. */
+static void *nft_pool_alloc(struct nft_pool *p, size_t size)
+{
+	struct nft_pool_block *b = p->head;
+	size_t hdr = (sizeof(*b) + 15) & ~(size_t)15, bs;
+	void *m;
+
+	size = (size + 15) & ~(size_t)15;
+	if (!b || b->size - b->used < size) {
+		if (size > NFT_POOL_MAX - hdr)
+			return NULL;
+		for (bs = p->next ? p->next : NFT_POOL_FIRST; bs - hdr < size; bs *= 2)
+			;
+		if ((m = mmap(NULL, bs, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+			      0)) == MAP_FAILED)
+			return NULL;
+		/* Not fatal when refused: 4 KiB pages then. */
+		if (bs >= NFT_POOL_HUGE)
+			madvise(m, bs, MADV_HUGEPAGE);
+		b = m;
+		*b = (struct nft_pool_block){ .next = p->head, .size = bs, .used = hdr };
+		p->head = b;
+		p->next = bs < NFT_POOL_MAX ? bs * 2 : bs;
+	}
+	m = (char *)b + b->used;
+	b->used += size;
+	return m;
+}
+
+/* n zeroed expressions for a rule of rs: from its pool while it pools. */
+static struct nft_expr *nft_exprs_new(struct nft_ruleset *rs, size_t n, bool *pooled)
+{
+	*pooled = false;
+	if (!rs->pooling || n > NFT_POOL_MAX / sizeof(struct nft_expr) / 2)
+		return calloc(n, sizeof(struct nft_expr));
+	if (!rs->pool && !(rs->pool = calloc(1, sizeof(*rs->pool))))
+		return NULL;
+	*pooled = true;
+	return nft_pool_alloc(rs->pool, n * sizeof(struct nft_expr));
+}
+
 void nft_ruleset_free(struct nft_ruleset *rs)
 {
 	if (!rs)
@@ -72,6 +151,7 @@ void nft_ruleset_free(struct nft_ruleset *rs)
 	for (size_t i = 0; i < rs->ntables; i++)
 		nft_table_clear(&rs->tables[i]);
 	free(rs->tables);
+	nft_pool_free(rs->pool);
 	free(rs);
 }
 
@@ -821,7 +901,7 @@ static int nft_parse_rule_fast(struct nft_ruleset *rs, const struct nlmsghdr *nl
 		nft_at_for_each_nested(a, rr.exprs)
 			n++;
 	/* One allocation for the rule's expressions. */
-	if (n && !(r.exprs = calloc(n, sizeof(*r.exprs))))
+	if (n && !(r.exprs = nft_exprs_new(rs, n, &r.pooled)))
 		return -ENOMEM;
 	r.handle = rr.handle;
 	if (rr.exprs) {

@@ -16,6 +16,8 @@
 
 #include <linux/netfilter/nf_tables.h>
 
+struct nft_pool;
+
 /* Register and immediate data: up to NFT_DATA_VALUE_MAXLEN bytes, as the
  * kernel holds them (addresses and ports in network byte order, meta mark
  * and ct state in host order). */
@@ -129,6 +131,7 @@ struct nft_rule {
 	char *comment;		/* NFTNL_UDATA_RULE_COMMENT, or NULL */
 	struct nft_expr *exprs;
 	size_t nexprs;
+	bool pooled;		/* exprs lie in the ruleset's pool: not freed alone */
 	bool partial;		/* libnftnl could not parse it: every expr is unknown */
 	/* Set by the parser when the rule begins by comparing packet bytes
 	 * with a constant (payload, then cmp == on its register), maybe after
@@ -212,6 +215,10 @@ struct nft_ruleset {
 					 * hand): what a reader may key a cache on */
 	struct nft_table *tables;	/* in dump (creation) order */
 	size_t ntables;
+	/* The parser's: while pooling, rules take their expressions from
+	 * pool (freed with the ruleset), as a dump's do. */
+	struct nft_pool *pool;
+	bool pooling;
 };
 
 /* Reads the whole ruleset of the current network namespace, consistently

@@ -163,6 +163,7 @@ static int nft_read_once(struct nft_dump *d, struct nft_ruleset **out)
 	d->intr = false;
 	if (!(d->rs = nft_ruleset_new()))
 		return -ENOMEM;
+	d->rs->pooling = true;
 	if ((ret = nft_genid(d, &before)) || (ret = nft_dump_all(d)) ||
 	    (ret = nft_genid(d, &after)))
 		goto out;
@@ -171,6 +172,7 @@ static int nft_read_once(struct nft_dump *d, struct nft_ruleset **out)
 		goto out;
 	}
 	d->rs->genid = before;
+	d->rs->pooling = false;
 	*out = d->rs;
 	d->rs = NULL;
 out:

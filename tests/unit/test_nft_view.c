@@ -579,6 +579,50 @@ static void test_rule_pre(void **state)
 	assert_int_equal(res[1].verdict, FW_ACCEPT);
 }
 
+/* A dump's rules take their expressions from the ruleset's pool (blocks
+ * of up to 16 MiB, huge pages from 2 MiB): 6,000 rules fill several
+ * blocks and read as they do one by one; a pooled rule deleted or replaced
+ * by a notification, and one added after the dump (not pooled), are freed
+ * as they must be (ASan: no bad free, no leak). */
+static void test_expr_pool(void **state)
+{
+	struct nft_ruleset *pooled = nft_ruleset_new(), *plain = nft_ruleset_new();
+	const struct nft_chain *c;
+
+	assert_non_null(pooled);
+	assert_non_null(plain);
+	pooled->pooling = true;
+	for (uint64_t h = 10; h < 6010; h++) {
+		if (h == 10) {
+			table(NFT_MSG_NEWTABLE, "t");
+			chain(NFT_MSG_NEWCHAIN, "c", 2, 2, NF_ACCEPT);
+		}
+		rule_daddr("c", h, 0x0a000000 + (uint32_t)h, NF_DROP, NFPROTO_IPV4);
+		if (clen > sizeof(commit) - 8192 || h == 6009) {
+			assert_int_equal(nft_ruleset_add_msg(pooled, commit, clen), 0);
+			assert_int_equal(nft_ruleset_add_msg(plain, commit, clen), 0);
+			clen = 0;
+		}
+	}
+	pooled->pooling = false;
+	assert_non_null(pooled->pool);
+	c = nft_chain_find(&pooled->tables[0], "c");
+	assert_int_equal(c->nrules, 6000);
+	assert_true(c->rules[0].pooled && c->rules[5999].pooled);
+	assert_int_equal(nft_ruleset_diff(pooled, plain), 0);
+	DEL("c", 10);
+	DEL("c", 11);
+	REPL("c", 11, 0);
+	ADD("c", 7000, 0);
+	assert_int_equal(nft_ruleset_apply(pooled, commit, clen, NULL), 0);
+	clen = 0;
+	c = nft_chain_find(&pooled->tables[0], "c");
+	assert_int_equal(c->nrules, 6000);
+	assert_false(c->rules[c->nrules - 1].pooled);
+	nft_ruleset_free(pooled);
+	nft_ruleset_free(plain);
+}
+
 /* As an inet table's rules come ("meta nfproto ipv4 meta l4proto != udp
  * ip daddr A"): the meta tests are passed, the address noted; an ipv6
  * rule of the same address is noted too and still misses, on its meta. */
@@ -672,6 +716,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_late_base_chain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rule_pre, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rule_pre_meta, setup, teardown),
+		cmocka_unit_test(test_expr_pool),
 		cmocka_unit_test_setup_teardown(test_policy_after_commit, setup, teardown),
 	};
 
