@@ -659,7 +659,7 @@ test_big_cluster_removed(void **state)
 {
 	struct fixture *f = *state;
 	static json_t *objs[BIG + 1];
-	char name[16], ip[16], cidr[4][20];
+	char name[16], ip[16], cidr[4][32];
 	struct kwatch *c2;
 	size_t n;
 
