@@ -5,6 +5,7 @@
 #include <linux/rtnetlink.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "agent/core/diag.h"
@@ -212,6 +213,38 @@ route_to(const struct kview *kv, uint32_t ip)
 	return best;
 }
 
+/* The routes that could take a way back off the device oif: those of
+ * other devices, and blackholes and the like.  A table of 65,536 remote
+ * CIDRs holds a handful; walking it whole for each source would not do. */
+struct back_ix {
+	const struct kview *kv;
+	int oif;		/* what idx is for; 0: not built */
+	size_t *idx, n;
+	bool full;		/* out of memory: walk the table */
+};
+
+/* The way back to ip when it may leave other than through oif, else NULL
+ * (through oif, or no route at all: nothing to say).  A route of oif with
+ * prefix length floor holds ip: only what is more specific can take it. */
+static const struct route4 *
+back_route(struct back_ix *x, int oif, uint32_t ip, int floor)
+{
+	const struct kview *kv = x->kv;
+	bool other = false;
+
+	if (!x->full && x->oif != oif) {
+		x->n = 0;
+		x->oif = oif;
+		for (size_t i = 0; i < kv->nroutes; i++)
+			if (kv->routes[i].type != RTN_UNICAST || kv->routes[i].oif != oif)
+				x->idx[x->n++] = i;
+	}
+	for (size_t k = 0; !x->full && k < x->n && !other; k++)
+		other = kv->routes[x->idx[k]].dst.len > floor &&
+			cidr_contains_ip(&kv->routes[x->idx[k]].dst, ip);
+	return x->full || other ? route_to(kv, ip) : NULL;
+}
+
 /* What arrives from src on pr's device, and the way back to it (back NULL:
  * none): rp_filter drops it when strict and the way back leaves through
  * another device, or when there is no way back at all.  Under a lenient
@@ -258,14 +291,18 @@ diag_back_one(struct report *r, const struct plan_route *pr, const char *src, bo
 static bool
 diag_back(struct report *r)
 {
+	struct back_ix x = { .kv = r->kv };
 	char src[CIDR_STRLEN];
 	bool dropped = false;
 
 	if (!r->has_sysctl || !r->plan || !r->kv || !r->cfg)
 		return false;
+	x.idx = malloc((r->kv->nroutes ? r->kv->nroutes : 1) * sizeof(*x.idx));
+	x.full = !x.idx;
 	for (size_t i = 0; i < r->plan->n; i++) {
 		const struct plan_route *pr = &r->plan->routes[i];
 		const struct route4 *back;
+		const struct addr4 *on;
 
 		if (pr->state == PLAN_REJECTED || !pr->oif)
 			continue;
@@ -276,15 +313,18 @@ diag_back(struct report *r)
 		    pr->state != PLAN_REPAIRED)
 			dropped |= diag_back_one(r, pr, cidr_fmt(&pr->dst, src), false, false,
 						 pr->fib_err, &pr->fib);
-		else if ((back = route_to(r->kv, pr->dst.addr + (pr->dst.len < 31 ? 2 : 0))) &&
+		else if ((back = back_route(&x, pr->oif, pr->dst.addr + (pr->dst.len < 31 ? 2 : 0),
+					    pr->dst.len)) &&
 			 back->dst.len > pr->dst.len)
 			dropped |= diag_back_one(r, pr, cidr_fmt(&pr->dst, src), false, true, 0, back);
 		if (i > 0 && r->plan->routes[i - 1].via == pr->via)
 			continue;	/* one node, several CIDRs: its IP once */
-		/* No route at all is a view without routes (a test's), not a node. */
-		if ((back = route_to(r->kv, pr->via)))
+		/* The subnet pr->via is on-link in is a route of pr->oif. */
+		on = kview_onlink(r->kv, pr->via);
+		if ((back = back_route(&x, pr->oif, pr->via, on && on->ifindex == pr->oif ? on->len : -1)))
 			dropped |= diag_back_one(r, pr, cidr_fmt_ip(pr->via, src), true, true, 0, back);
 	}
+	free(x.idx);
 	return dropped;
 }
 

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <cmocka.h>
 #include <jansson.h>
 
@@ -184,6 +185,63 @@ test_large_report_json(void **state)
 	free(s);
 }
 
+/* The receiver's way back at the bound of 65,536 remote CIDRs, each routed
+ * here (on the bridge, the way it arrives): looked at without a walk of the
+ * whole table per source (65,536 x 2 x 65,536 would take minutes), and the
+ * one remote node whose IP a foreign route takes elsewhere still found. */
+static void
+test_back_at_scale(void **state)
+{
+	enum { N = CLUSTERS_ROUTES_TOTAL };
+	static struct report r;
+	static struct cfg c;
+	struct route4 *routes = calloc(N + 4, sizeof(*routes));
+	struct plan p = { .routes = calloc(N, sizeof(*p.routes)), .n = N };
+	struct plan_remote *rm = calloc(N / 4, sizeof(*rm));
+	struct kview kv = { fx_links, 3, fx_addrs, 3, routes, 0 };
+	struct timespec t0, t1;
+	double ms;
+
+	assert_non_null(routes);
+	assert_non_null(p.routes);
+	assert_non_null(rm);
+	routes[kv.nroutes++] = (struct route4){ .dst = { IP4(172, 18, 0, 0), 16 }, .oif = 2,
+						.type = RTN_UNICAST };
+	for (uint32_t i = 0; i < N; i++) {
+		struct plan_route *pr = &p.routes[i];
+
+		*pr = (struct plan_route){ .dst = { IP4(10, 0, 0, 0) + (i << 8), 24 }, .oif = 2,
+					   .via = IP4(172, 18, 0, 0) + 2 + i / 4, .state = PLAN_OK,
+					   .remote = i / 4 };
+		rm[i / 4].node_ip = pr->via;
+		routes[kv.nroutes++] = (struct route4){ .dst = pr->dst, .gw = pr->via, .oif = 2,
+							.protocol = PODREACH_RTPROT, .type = RTN_UNICAST };
+	}
+	routes[kv.nroutes++] = (struct route4){ .dst = { IP4(172, 18, 64, 1), 32 }, .oif = 3,
+						.type = RTN_UNICAST };
+	/* The default route out of another device holds every source: no reason
+	 * to walk the table for each. */
+	routes[kv.nroutes++] = (struct route4){ .dst = { 0, 0 }, .gw = IP4(10, 245, 0, 9), .oif = 3,
+						.type = RTN_UNICAST };
+	snprintf(c.node_name, sizeof(c.node_name), "n1");
+	r = (struct report){ .cfg = &c, .kv = &kv, .plan = &p, .remotes = rm, .nremotes = N / 4,
+			     .has_sysctl = true,
+			     .sysctl = { .ip_forward = 1, .rp_all = 1 }, .bridge_dev = "eth0" };
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	diag_run(&r);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ms = (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6;
+	printf("# the way back of %d remote CIDRs and %d nodes: %.1f ms\n", N, N / 4, ms);
+	assert_true(ms < 2000);
+	assert_int_equal(r.nproblems, 1);
+	assert_int_equal(r.problems[0].code, PC_RP_FILTER_STRICT);
+	assert_non_null(strstr(r.problems[0].message, "from 172.18.64.1 (node 172.18.64.1): the "
+			       "route back to it leaves through veth1a2b3c4d"));
+	free(routes);
+	free(p.routes);
+	free(rm);
+}
+
 int
 main(void)
 {
@@ -194,6 +252,7 @@ main(void)
 		cmocka_unit_test(test_damping),
 		cmocka_unit_test(test_move_is_not_repair),
 		cmocka_unit_test(test_large_report_json),
+		cmocka_unit_test(test_back_at_scale),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
