@@ -25,13 +25,27 @@ run() {
     rm -f "$f"
 }
 
-# best N CMD... — the fastest of N runs: "seconds KiB".
-best() {
-    local n=$1 r b=""
-    shift
+# median V... — the median of the numbers V.
+median() {
+    printf '%s\n' "$@" | sort -g |
+        awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# alternate N A B — runs the functions A and B one after the other, N times, and prints
+# "seconds_A seconds_B": the median wall time of each. On a machine shared with other jobs a
+# burst of load then falls on both sides alike, which a best-of-N of one side after the
+# other's does not ensure.
+alternate() {
+    local n=$1 a=$2 b=$3 t0 t1 ta=() tb=()
     for _ in $(seq "$n"); do
-        r=$(run "$@")
-        if [[ -z $b ]] || (($(echo "${r% *} < ${b% *}" | bc))); then b=$r; fi
+        t0=$EPOCHREALTIME
+        "$a" >/dev/null 2>&1 || true
+        t1=$EPOCHREALTIME
+        ta+=("$(echo "$t1 - $t0" | bc)")
+        t0=$EPOCHREALTIME
+        "$b" >/dev/null 2>&1 || true
+        t1=$EPOCHREALTIME
+        tb+=("$(echo "$t1 - $t0" | bc)")
     done
-    echo "$b"
+    echo "$(median "${ta[@]}") $(median "${tb[@]}")"
 }
