@@ -552,31 +552,63 @@ static void test_policy_after_commit(void **state)
 	assert_int_equal(res[1].verdict, FW_DROP);
 }
 
-/* A rule passed over on its noted first comparison decides as its
- * expressions would: skipped when the address differs, not otherwise. */
-static void test_rule_pre(void **state)
+/* Chain c emptied of setup()'s rules, then rules 6, 7, ...: "ip daddr
+ * a[i] drop", after meta tests for nfproto[i] (see rule_daddr()). */
+static const struct nft_chain *pre_rules(const uint32_t *a, const uint8_t *nfproto, size_t n)
+{
+	DEL("c", 3);
+	DEL("c", 4);
+	DEL("c", 5);
+	for (size_t i = 0; i < n; i++)
+		rule_daddr("c", 6 + i, a[i], NF_DROP, nfproto[i]);
+	assert_int_equal(apply(), 0);
+	return nft_chain_find(&view->tables[0], "c");
+}
+
+/* A forward flow to daddr is dropped by rule handle, or (0) accepted. */
+static void pre_expect(uint32_t daddr, uint64_t handle)
 {
 	struct fw_ctx ctx = { NULL, 0, NULL };
 	struct fw_result res[3];
 	struct fw_flow f;
+
+	fw_flow_init(&f, 0x0af50005, daddr, 5000);
+	assert_int_equal(fw_eval_forward(view, &ctx, &f, res), handle ? 2 : 3);
+	assert_int_equal(res[1].verdict, handle ? FW_DROP : FW_ACCEPT);
+	if (handle)
+		assert_int_equal(res[1].handle, handle);
+}
+
+/* A rule passed over on its noted first comparison decides as its
+ * expressions would: skipped when the address differs, not otherwise. */
+static void test_rule_pre(void **state)
+{
 	const struct nft_chain *c;
 
-	DEL("c", 3);
-	DEL("c", 4);
-	DEL("c", 5);
-	rule_daddr("c", 6, 0x0af40002, NF_DROP, 0);
-	rule_daddr("c", 7, 0x0af40003, NF_DROP, 0);
-	assert_int_equal(apply(), 0);
-	c = nft_chain_find(&view->tables[0], "c");
+	c = pre_rules((uint32_t[]){ 0x0af40002, 0x0af40003 }, (uint8_t[]){ 0, 0 }, 2);
 	assert_int_equal(c->rules[0].pre.len, 4);
 	assert_int_equal(c->rules[0].pre.off, 16);
-	fw_flow_init(&f, 0x0af50005, 0x0af40003, 5000);
-	assert_int_equal(fw_eval_forward(view, &ctx, &f, res), 2);
-	assert_int_equal(res[1].verdict, FW_DROP);
-	assert_int_equal(res[1].handle, 7);
-	fw_flow_init(&f, 0x0af50005, 0x0af40004, 5000);
-	assert_int_equal(fw_eval_forward(view, &ctx, &f, res), 3);
-	assert_int_equal(res[1].verdict, FW_ACCEPT);
+	pre_expect(0x0af40003, 7);
+	pre_expect(0x0af40004, 0);
+}
+
+/* As an inet table's rules come ("meta nfproto ipv4 meta l4proto != udp
+ * ip daddr A"): the meta tests are passed, the address noted; an ipv6
+ * rule of the same address is noted too and still misses, on its meta. */
+static void test_rule_pre_meta(void **state)
+{
+	const struct nft_chain *c;
+
+	c = pre_rules((uint32_t[]){ 0x0af40003, 0x0af40002, 0x0af40003 },
+		      (uint8_t[]){ NFPROTO_IPV6, NFPROTO_IPV4, NFPROTO_IPV4 }, 3);
+	for (size_t i = 0; i < 3; i++) {
+		assert_int_equal(c->rules[i].pre.len, 4);
+		assert_int_equal(c->rules[i].pre.off, 16);
+	}
+	assert_memory_equal(c->rules[1].pre.val, "\x0a\xf4\x00\x02", 4);
+	pre_expect(0x0af40003, 8);
+	pre_expect(0x0af40002, 7);
+	pre_expect(0x0af40004, 0);
 }
 
 /* A dump's rules take their expressions from the ruleset's pool (blocks
@@ -623,40 +655,6 @@ static void test_expr_pool(void **state)
 	nft_ruleset_free(plain);
 }
 
-/* As an inet table's rules come ("meta nfproto ipv4 meta l4proto != udp
- * ip daddr A"): the meta tests are passed, the address noted; an ipv6
- * rule of the same address is noted too and still misses, on its meta. */
-static void test_rule_pre_meta(void **state)
-{
-	struct fw_ctx ctx = { NULL, 0, NULL };
-	struct fw_result res[3];
-	struct fw_flow f;
-	const struct nft_chain *c;
-
-	DEL("c", 3);
-	DEL("c", 4);
-	DEL("c", 5);
-	rule_daddr("c", 6, 0x0af40003, NF_DROP, NFPROTO_IPV6);
-	rule_daddr("c", 7, 0x0af40002, NF_DROP, NFPROTO_IPV4);
-	rule_daddr("c", 8, 0x0af40003, NF_DROP, NFPROTO_IPV4);
-	assert_int_equal(apply(), 0);
-	c = nft_chain_find(&view->tables[0], "c");
-	for (size_t i = 0; i < 3; i++) {
-		assert_int_equal(c->rules[i].pre.len, 4);
-		assert_int_equal(c->rules[i].pre.off, 16);
-	}
-	assert_memory_equal(c->rules[1].pre.val, "\x0a\xf4\x00\x02", 4);
-	fw_flow_init(&f, 0x0af50005, 0x0af40003, 5000);
-	assert_int_equal(fw_eval_forward(view, &ctx, &f, res), 2);
-	assert_int_equal(res[1].verdict, FW_DROP);
-	assert_int_equal(res[1].handle, 8);
-	fw_flow_init(&f, 0x0af50005, 0x0af40002, 5000);
-	assert_int_equal(fw_eval_forward(view, &ctx, &f, res), 2);
-	assert_int_equal(res[1].handle, 7);
-	fw_flow_init(&f, 0x0af50005, 0x0af40004, 5000);
-	assert_int_equal(fw_eval_forward(view, &ctx, &f, res), 3);
-	assert_int_equal(res[1].verdict, FW_ACCEPT);
-}
 
 struct seen {
 	uint32_t gen[4];
