@@ -381,6 +381,12 @@ MUTATIONS = [
      "if (k && cidr_equal(&d->wd[k - 1].dst, &d->wd[i].dst))", "if (0)", "test_discovery"),
     ("plan: a withdrawn destination searched past its equal", "agent/core/plan.c",
      "if (cidr_cmp(&wd[mid]->dst, dst) < 0)", "if (cidr_cmp(&wd[mid]->dst, dst) <= 0)", "test_discovery"),
+    ("cidr: a span that reaches further not widened", "agent/core/cidr.c",
+     "\t\t\tif (out[i].hi > out[k - 1].hi)\n", "\t\t\tif (0)\n", "test_cidr"),
+    ("cidr: a span ending at the prefix's start passed over", "agent/core/cidr.c",
+     "\t\tif (s[m].hi < lo)\n", "\t\tif (s[m].hi <= lo)\n", "test_cidr"),
+    ("cidr: a span starting at the prefix's end not overlapping", "agent/core/cidr.c",
+     "return a < n && s[a].lo <= hi;", "return a < n && s[a].lo < hi;", "test_cidr"),
 ]
 
 def run(cmd):

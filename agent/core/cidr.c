@@ -219,3 +219,48 @@ cidr_aggregate(struct prefix4 *v, size_t n)
 	}
 	return n;
 }
+
+static int
+span_cmp(const void *a, const void *b)
+{
+	const struct cidr_span *x = a, *y = b;
+
+	return x->lo < y->lo ? -1 : x->lo > y->lo;
+}
+
+size_t
+cidr_spans(const struct prefix4 *v, size_t n, struct cidr_span *out)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++)
+		out[i] = (struct cidr_span){ v[i].addr & cidr_mask(v[i].len),
+					     v[i].addr | ~cidr_mask(v[i].len) };
+	qsort(out, n, sizeof(*out), span_cmp);
+	for (size_t i = 0; i < n; i++) {
+		if (k && out[i].lo <= out[k - 1].hi) {	/* overlapping: one span */
+			if (out[i].hi > out[k - 1].hi)
+				out[k - 1].hi = out[i].hi;
+			continue;
+		}
+		out[k++] = out[i];
+	}
+	return k;
+}
+
+bool
+cidr_spans_overlap(const struct cidr_span *s, size_t n, const struct prefix4 *p)
+{
+	uint32_t lo = p->addr & cidr_mask(p->len), hi = p->addr | ~cidr_mask(p->len);
+	size_t a = 0, b = n;
+
+	while (a < b) {		/* the first span that ends at lo or later */
+		size_t m = a + (b - a) / 2;
+
+		if (s[m].hi < lo)
+			a = m + 1;
+		else
+			b = m;
+	}
+	return a < n && s[a].lo <= hi;
+}

@@ -47,4 +47,15 @@ int cidr_cmp(const void *a, const void *b);
  * sibling halves merged, repeatedly; sorted.  Returns the new count. */
 size_t cidr_aggregate(struct prefix4 *v, size_t n);
 
+/* An address range, both ends included. */
+struct cidr_span {
+	uint32_t lo, hi;
+};
+
+/* The union of v[0..n) as sorted, disjoint spans into out (room for n);
+ * returns their count. */
+size_t cidr_spans(const struct prefix4 *v, size_t n, struct cidr_span *out);
+/* Whether p overlaps one of s[0..n) (cidr_spans' output): O(log n). */
+bool cidr_spans_overlap(const struct cidr_span *s, size_t n, const struct prefix4 *p);
+
 #endif

@@ -107,6 +107,12 @@ struct agent {
 	double deleted_at;		/* when an owned route was seen deleted */
 	double storm_start;
 	int storm_count;
+	/* ksync.c: the planned destinations as sorted spans, so that a route
+	 * notification is matched in O(log n), not against each of 5,000;
+	 * rebuilt when the plan is (spans_gen: m.reconciles + 1 of it) */
+	struct cidr_span *spans;
+	size_t nspans;
+	uint64_t spans_gen;
 	struct agent_metrics m;
 	/* probes (agent_probe.c) */
 	struct probe_engine *probe;

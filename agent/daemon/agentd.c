@@ -550,6 +550,7 @@ teardown(struct agent *a)
 	free(a->report);
 	free(a->status_json);
 	free(a->status_text);
+	free(a->spans);
 	pdiff_free(&a->pkeys);
 }
 

@@ -6,6 +6,7 @@
  * to check it at every --resync.
  */
 #include <net/if.h>
+#include <stdlib.h>
 
 #include "agent/core/view.h"
 #include "agent/daemon/agent.h"
@@ -17,12 +18,41 @@
 
 enum check_outcome { CHECK_RESEED, CHECK_KEEP, CHECK_REDUMP };
 
+/* The spans of the current plan; false when they cannot be had. */
 static bool
-route_relevant(const struct agent *a, const struct route4 *r)
+plan_spans(struct agent *a)
+{
+	const struct plan *p = &a->res.plan;
+	struct prefix4 *v;
+	struct cidr_span *s;
+
+	if (a->spans_gen == a->m.reconciles + 1)
+		return true;
+	v = malloc((p->n ? p->n : 1) * sizeof(*v));
+	s = malloc((p->n ? p->n : 1) * sizeof(*s));
+	if (!v || !s) {
+		free(v);
+		free(s);
+		return false;
+	}
+	for (size_t i = 0; i < p->n; i++)
+		v[i] = p->routes[i].dst;
+	free(a->spans);
+	a->spans = s;
+	a->nspans = cidr_spans(v, p->n, s);
+	a->spans_gen = a->m.reconciles + 1;
+	free(v);
+	return true;
+}
+
+static bool
+route_relevant(struct agent *a, const struct route4 *r)
 {
 	if (r->protocol == PODREACH_RTPROT)
 		return true;
-	for (size_t i = 0; i < a->res.plan.n; i++)
+	if (plan_spans(a))
+		return cidr_spans_overlap(a->spans, a->nspans, &r->dst);
+	for (size_t i = 0; i < a->res.plan.n; i++)	/* out of memory: the walk */
 		if (cidr_overlaps(&a->res.plan.routes[i].dst, &r->dst))
 			return true;
 	return false;

@@ -140,6 +140,51 @@ test_aggregate(void **state)
 	assert_int_equal(cidr_aggregate(v, 0), 0);
 }
 
+/* cidr_spans_overlap agrees with a walk of cidr_overlaps over every
+ * prefix (what ksync's route_relevant did per notification), for nested,
+ * adjacent, equal and disjoint prefixes of random lengths. */
+static void
+test_spans(void **state)
+{
+	static struct prefix4 v[600];
+	static struct cidr_span sp[600];
+	uint32_t x = 12345;
+	size_t n = 0, k;
+
+	v[n++] = (struct prefix4){ 0x0a000000, 8 };	/* holds most of what follows */
+	v[n++] = (struct prefix4){ 0x0a010000, 16 };
+	v[n++] = (struct prefix4){ 0x0a020000, 16 };	/* adjacent: merged */
+	v[n++] = (struct prefix4){ 0xfffffffe, 31 };	/* the top of the space */
+	while (n < 600) {
+		uint8_t len = (uint8_t)(12 + (x >> 7) % 21);
+
+		x = x * 1103515245u + 12345u;
+		v[n++] = (struct prefix4){ (0xac000000u | (x & 0x03ffffffu)) & cidr_mask(len), len };
+	}
+	k = cidr_spans(v, n, sp);
+	assert_true(k < n);
+	for (size_t i = 1; i < k; i++)
+		assert_true(sp[i - 1].hi < sp[i].lo);
+	for (int t = 0; t < 20000; t++) {
+		struct prefix4 p;
+		bool want = false;
+		uint8_t len = (uint8_t)(x % 33);
+
+		x = x * 1103515245u + 12345u;
+		p = (struct prefix4){ (t % 2 ? 0xac000000u | (x & 0x03ffffffu) : x) & cidr_mask(len), len };
+		for (size_t i = 0; i < n && !want; i++)
+			want = cidr_overlaps(&v[i], &p);
+		if (cidr_spans_overlap(sp, k, &p) != want)
+			fail_msg("prefix %08x/%u: overlap %d", p.addr, p.len, want);
+	}
+	assert_false(cidr_spans_overlap(sp, 0, &v[0]));
+	assert_true(cidr_spans_overlap(sp, k, &(struct prefix4){ 0xffffffff, 32 }));
+	assert_true(cidr_spans_overlap(sp, k, &(struct prefix4){ 0xfffffffe, 32 }));	/* its first */
+	assert_true(cidr_spans_overlap(sp, k, &(struct prefix4){ 0x0a000000, 32 }));
+	assert_false(cidr_spans_overlap(sp, k, &(struct prefix4){ 0x09ffffff, 32 }));
+	assert_true(cidr_spans_overlap(sp, k, &(struct prefix4){ 0, 0 }));
+}
+
 int
 main(void)
 {
@@ -150,6 +195,7 @@ main(void)
 		cmocka_unit_test(test_ip),
 		cmocka_unit_test(test_overlap),
 		cmocka_unit_test(test_list),
+		cmocka_unit_test(test_spans),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
