@@ -387,6 +387,15 @@ MUTATIONS = [
      "\t\tif (s[m].hi < lo)\n", "\t\tif (s[m].hi <= lo)\n", "test_cidr"),
     ("cidr: a span starting at the prefix's end not overlapping", "agent/core/cidr.c",
      "return a < n && s[a].lo <= hi;", "return a < n && s[a].lo < hi;", "test_cidr"),
+    ("diag: a probe whose answers rp_filter drops given no cause", "agent/core/diag.c",
+     "for (size_t i = 0; ip && i < r->nback; i++)", "for (size_t i = 0; ip && i < 0; i++)",
+     "test_report"),
+    ("diag: rp_filter's drops not noted for the matrix", "agent/core/diag.c",
+     "\t\tback_cause(r, pr->via,", "\t\tif (0) back_cause(r, pr->via,", "test_report"),
+    ("matrix: rp_filter's drops not in the row", "agent/daemon/matrix.c",
+     "for (size_t i = 0; i < nback; i++)", "for (size_t i = 0; i < 0; i++)", "test_matrix"),
+    ("matrix: an rp_filter drop taken over a rule's on the same port", "agent/daemon/matrix.c",
+     "if (has_drop(out, back[i].from_ip, ports[p]))", "if (0)", "test_matrix"),
 ]
 
 def run(cmd):

@@ -245,6 +245,25 @@ back_route(struct back_ix *x, int oif, uint32_t ip, int floor)
 	return x->full || other ? route_to(kv, ip) : NULL;
 }
 
+/* Notes for the matrix and the probes that rp_filter on dev drops what
+ * node ip sends from src (odev: where the way back leaves; NULL: there is
+ * none). */
+static void
+back_cause(struct report *r, uint32_t ip, const struct prefix4 *src, int rp, const char *dev,
+	   const char *odev)
+{
+	struct report_back *b;
+
+	if (r->nback == REPORT_MAX_BACK)
+		return;
+	b = &r->back[r->nback++];
+	b->from_ip = ip;
+	b->src = *src;
+	snprintf(b->cause, sizeof(b->cause), "%s on %s drops it (%s%s)", rp == 1 ?
+		 "strict rp_filter" : "rp_filter 2", dev, odev ? "the way back leaves through " :
+		 "no route back", odev ? odev : "");
+}
+
 /* What arrives from src on pr's device, and the way back to it (back NULL:
  * none): rp_filter drops it when strict and the way back leaves through
  * another device, or when there is no way back at all.  Under a lenient
@@ -265,6 +284,8 @@ diag_back_one(struct report *r, const struct plan_route *pr, const char *src, bo
 	if (!none)
 		kview_ifname(r->kv, back->oif, odev);
 	if (rp > 0 && (none || (rp == 1 && asym))) {
+		back_cause(r, pr->via, node ? &(struct prefix4){ pr->via, 32 } : &pr->dst, rp, dev,
+			   none ? NULL : odev);
 		snprintf(fix, sizeof(fix), none ? "give it a route back (for pods: podreach check --mode "
 			 "enforce), or sysctl -w net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.%s.rp_filter=0"
 			 : "sysctl -w net.ipv4.conf.all.rp_filter=2 net.ipv4.conf.%s.rp_filter=2 (loose), "
@@ -482,11 +503,18 @@ diag_probe_cause(const struct report *r, uint32_t ip, char *buf, size_t len)
 				drop_cause(&r->fw[r->drop_fw[i]], buf, len);
 				return;
 			}
-		return;
+	} else {
+		for (size_t i = 0; ip && i < r->nfw; i++)
+			if (outbound_drop(&r->fw[i], &dst) && cidr_contains_ip(&dst, ip)) {
+				drop_cause(&r->fw[i], buf, len);
+				return;
+			}
 	}
-	for (size_t i = 0; ip && i < r->nfw; i++)
-		if (outbound_drop(&r->fw[i], &dst) && cidr_contains_ip(&dst, ip)) {
-			drop_cause(&r->fw[i], buf, len);
+	/* Its answers come from ip: our rp_filter may drop them (masquerade
+	 * makes the probe leave as the node IP, the answer comes from ip). */
+	for (size_t i = 0; ip && i < r->nback; i++)
+		if (cidr_contains_ip(&r->back[i].src, ip)) {
+			snprintf(buf, len, "its answers: %s", r->back[i].cause);
 			return;
 		}
 }
@@ -739,6 +767,7 @@ void
 diag_run(struct report *r)
 {
 	r->nproblems = 0;
+	r->nback = 0;
 	for (size_t i = 0; r->plan && i < r->plan->n; i++)
 		diag_route(r, (int)i, &r->plan->routes[i]);
 	for (size_t i = 0; r->plan && i < r->plan->nstale; i++)

@@ -106,6 +106,15 @@ struct report_mtu {
 };
 
 #define REPORT_MAX_PROBLEMS 512
+#define REPORT_MAX_BACK 64
+
+/* What rp_filter drops here of what one remote node sends (its pods or its
+ * node IP): the receiver's cause of that node's failing probes. */
+struct report_back {
+	uint32_t from_ip;	/* the remote node's IP */
+	struct prefix4 src;	/* its pod CIDR, or its IP as a /32 */
+	char cause[120];	/* "strict rp_filter on eth0 drops it (...)" */
+};
 #define REPORT_MAX_DROPS 64
 
 struct report {
@@ -145,6 +154,8 @@ struct report {
 	size_t ndrops;
 	size_t drop_fw[REPORT_MAX_DROPS];
 	struct prefix4 drop_dst[REPORT_MAX_DROPS];
+	struct report_back back[REPORT_MAX_BACK];	/* diag_run fills it */
+	size_t nback;
 };
 
 /* "route-missing", ...; never NULL. */

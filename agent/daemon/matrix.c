@@ -247,6 +247,16 @@ mx_row_build(const struct mx_node *v, size_t n, const struct report_probe *p, si
 	return err;
 }
 
+/* Whether out names a drop of what ip sends to port. */
+static bool
+has_drop(const struct mx_row *out, uint32_t ip, uint16_t port)
+{
+	for (size_t k = 0; k < out->ndrops; k++)
+		if (out->drops[k].from_ip == ip && out->drops[k].port == port)
+			return true;
+	return false;
+}
+
 int
 mx_row_drops(const struct report_fw *fw, size_t nfw, const char *node, struct mx_row *out)
 {
@@ -256,13 +266,9 @@ mx_row_drops(const struct report_fw *fw, size_t nfw, const char *node, struct mx
 	out->ndrops = 0;
 	for (size_t i = 0; i < nfw && out->ndrops < MX_MAX_DROPS; i++) {
 		const struct report_fw *f = &fw[i];
-		bool seen = false;
 
-		if (!f->inbound || (strcmp(f->verdict, "drop") && strcmp(f->verdict, "reject")))
-			continue;
-		for (size_t k = 0; k < out->ndrops; k++)
-			seen |= out->drops[k].from_ip == f->from_ip && out->drops[k].port == f->dport;
-		if (seen)
+		if (!f->inbound || (strcmp(f->verdict, "drop") && strcmp(f->verdict, "reject")) ||
+		    has_drop(out, f->from_ip, f->dport))
 			continue;
 		if (!out->drops && !(out->drops = calloc(MX_MAX_DROPS, sizeof(*out->drops))))
 			return -ENOMEM;
@@ -274,6 +280,28 @@ mx_row_drops(const struct report_fw *fw, size_t nfw, const char *node, struct mx
 			return -ENOMEM;
 		}
 	}
+	return 0;
+}
+
+int
+mx_row_back(const struct report_back *back, size_t nback, const uint16_t *ports,
+	    size_t nports, const char *node, struct mx_row *out)
+{
+	char why[MX_MAX_TEXT + 1];
+
+	for (size_t i = 0; i < nback; i++)
+		for (size_t p = 0; p < nports && out->ndrops < MX_MAX_DROPS; p++) {
+			if (has_drop(out, back[i].from_ip, ports[p]))
+				continue;
+			if (!out->drops && !(out->drops = calloc(MX_MAX_DROPS, sizeof(*out->drops))))
+				return -ENOMEM;
+			snprintf(why, sizeof(why), "%.60s: %s", node, back[i].cause);
+			out->drops[out->ndrops] = (struct mx_drop){ back[i].from_ip, ports[p], strdup(why) };
+			if (!out->drops[out->ndrops++].cause) {
+				mx_row_free(out);
+				return -ENOMEM;
+			}
+		}
 	return 0;
 }
 

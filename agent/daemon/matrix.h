@@ -35,6 +35,7 @@
 #define MX_MAX_DROPS 64			/* inbound drops one row names */
 
 struct agent;
+struct report_back;
 struct report_fw;
 struct report_probe;
 
@@ -124,6 +125,13 @@ int mx_row_build(const struct mx_node *v, size_t n, const struct report_probe *p
  * report's firewall results; node names the receiver (this agent).
  * Returns 0 or -ENOMEM (out->drops then empty). */
 int mx_row_drops(const struct report_fw *fw, size_t nfw, const char *node, struct mx_row *out);
+
+/* Adds to out->drops (up to MX_MAX_DROPS) what rp_filter drops of each
+ * node in back, on each of the probe ports, unless a rule's drop of that
+ * node and port is there already.  Returns 0 or -ENOMEM (out->drops then
+ * empty). */
+int mx_row_back(const struct report_back *back, size_t nback, const uint16_t *ports,
+		size_t nports, const char *node, struct mx_row *out);
 
 /* The /v1/row body of r, malloc'd (NULL: out of memory). */
 char *mx_row_json(const struct mx_row *r);

@@ -173,8 +173,14 @@ self_row(struct agent *a, const struct mx_node *v, size_t n, struct mx_row *row)
 	row->age_s = a->probes_at > 0 ? ev_now() - a->probes_at : -1;
 	if (mx_row_build(v, n, a->probes, a->nprobes, cause_of, a->report, row) < 0)
 		return -ENOMEM;
-	/* The receiver's side: what our firewall drops of what others send. */
-	return mx_row_drops(a->res.fw, a->res.nfw, a->cfg->node_name, row);
+	/* The receiver's side: what our firewall and rp_filter drop of what
+	 * others send. */
+	if (mx_row_drops(a->res.fw, a->res.nfw, a->cfg->node_name, row) < 0)
+		return -ENOMEM;
+	if (!a->report)
+		return 0;
+	return mx_row_back(a->report->back, a->report->nback, a->cfg->probe_ports,
+			   a->cfg->nprobe_ports, a->cfg->node_name, row);
 }
 
 char *

@@ -7,6 +7,8 @@
 # says so (rp-filter-strict, an error: node, device, source, the device the way back takes,
 # the fix); loose lets it in and leaves the asymmetric way back to the node IP said as a
 # foreign route in the way (route-conflict, a warning); all clears once the routes are gone.
+# The matrix gives c1n1's rp_filter as the cause of the failing pairs both ways (c1n2's agent
+# serves the one whose rows c1n1 and c2n1 cannot fetch from each other any more).
 # shellcheck source=tests/e2e/lib.sh
 source "$(dirname "$0")/lib.sh"
 
@@ -14,8 +16,10 @@ e2e_setup
 common=(--interval 1 --timeout 0.5 --resync 1)
 pr_agent c1n1 --peers 172.18.0.4 "${common[@]}"
 pr_agent c2n1 --peers 172.18.0.2 "${common[@]}"
+pr_agent c1n2 --peers 172.18.0.4 "${common[@]}"
 wait_ready c1n1
 wait_ready c2n1
+wait_ready c1n2
 wait_until 15 eval '[[ $(owned_routes c1n1) == *10.245.0.0/24* ]]' || fail "c1n1 has no route to c2n1"
 
 # back_problems NODE — NODE's rp-filter-strict and route-conflict problems from /v1/status, one
@@ -42,14 +46,33 @@ lab_node_exec c1n1 ip link add asym0 type veth peer name asym1
 lab_node_exec c1n1 ip addr add 192.168.77.1/24 dev asym0
 lab_node_exec c1n1 ip link set asym0 up
 lab_node_exec c1n1 ip link set asym1 up
-lab_node_exec c1n1 ip route add 172.18.0.4/32 dev asym0
 lab_node_exec c1n1 ip route add 10.245.0.0/25 dev asym0
 rp 1
 node_drop="rp-filter-strict error: on c1n1: strict rp_filter on eth0 drops what arrives from 172.18.0.4 (node c2n1 (172.18.0.4) of cluster2): the route back to it leaves through asym0 | sysctl -w net.ipv4.conf.all.rp_filter=2 net.ipv4.conf.eth0.rp_filter=2 (loose)"
 pods_drop="rp-filter-strict error: on c1n1: strict rp_filter on eth0 drops what arrives from 10.245.0.0/24 (pods of node c2n1 (172.18.0.4) of cluster2): the route back to it leaves through asym0"
+wait_until 10 eval '[[ $(back_problems c1n1) == *"$pods_drop"* ]]' ||
+    fail "c1n1's /v1/status does not name the rp_filter drop: '$(back_problems c1n1)'"
+pass_check "/v1/status on c1n1: strict rp_filter on eth0 drops c2n1's pods (way back: asym0)"
+# pair_cause AGENT FROM TO — the cause of the failing pair FROM -> TO in AGENT's /v1/matrix.
+pair_cause() {
+    json_get "$(host_curl "http://$(lab_node_ip "$1"):9750/v1/matrix")" \
+        "[str(f['cause']) for f in j['failures'] if j['nodes'][f['from']]['node'] == '$2' and j['nodes'][f['to']]['node'] == '$3'][0]" 2>/dev/null
+}
+# c1n1's probes of c2n1's pods leave masqueraded as 172.18.0.2; the answers come from the pods
+# and are the ones dropped: c1n1's own matrix row says so.
+wait_until 20 eval '[[ $(pair_cause c1n1 c1n1 c2n1) == "its answers: strict rp_filter on eth0 drops it (the way back leaves through asym0)" ]]' ||
+    fail "c1n1's matrix does not give its rp_filter as the cause: '$(pair_cause c1n1 c1n1 c2n1)'"
+pass_check "c1n1's /v1/matrix: c1n1 -> c2n1 fails, cause: its answers are dropped by c1n1's rp_filter"
+lab_node_exec c1n1 ip route add 172.18.0.4/32 dev asym0
 wait_until 10 eval '[[ $(back_problems c1n1) == *"$node_drop"* && $(back_problems c1n1) == *"$pods_drop"* ]]' ||
     fail "c1n1's /v1/status does not name the rp_filter drops: '$(back_problems c1n1)'"
-pass_check "/v1/status on c1n1: strict rp_filter on eth0 drops c2n1's node IP and pods (way back: asym0)"
+pass_check "... and of c2n1's node IP (what masquerade leaves), routed back out of asym0"
+# c2n1's probes (masqueraded: from 172.18.0.4) get no answer now, and c2n1 knows no cause: the
+# pair's cause is the receiver's, from c1n1's row (c1n2's matrix: it reaches both rows).
+want="c1n1: strict rp_filter on eth0 drops it (the way back leaves through asym0)"
+wait_until 20 eval '[[ $(pair_cause c1n2 c2n1 c1n1) == "$want" ]]' ||
+    fail "c1n2's matrix does not give c1n1's rp_filter as the cause of c2n1 -> c1n1: '$(pair_cause c1n2 c2n1 c1n1)'"
+pass_check "c1n2's /v1/matrix: c2n1 -> c1n1 fails, cause the receiver's: $want"
 assert_eq 0 "$(back_problems c1n1 | grep -c 'packets from remote pods are dropped unless')" \
     "... said per source, not also as the general warning"
 assert_exit 1 pr_check c1n1 --remote "$(pr_remotes c1n1)"

@@ -492,10 +492,27 @@ test_matrix_receiver_cause(void **state)
 	char err[200], *row = bad_row("\"ip block out handle 2 drops it\"", "null"), *s;
 	json_t *j, *f;
 
+	struct report_back rpb[] = {
+		{ ip("172.18.0.4"), { 0, 0 }, "strict rp_filter on eth0 drops it (the way back leaves through x)" },
+		{ ip("172.18.0.5"), { 0, 0 }, "strict rp_filter on eth0 drops it (the way back leaves through x)" },
+	};
+	uint16_t ports[] = { 9750, 5000 };
+
 	fw[1].from_ip = fw[2].from_ip = ip("172.18.0.4");
 	assert_int_equal(mx_row_drops(fw, 4, "c1n1", &self), 0);
 	assert_int_equal(self.ndrops, 1);	/* one per sender and port */
 	assert_string_equal(self.drops[0].cause, "c1n1: ip filter FORWARD handle 4 drops it (forward)");
+	/* rp_filter's drops, on every probe port: a rule's drop on a port stays first. */
+	assert_int_equal(mx_row_back(rpb, 2, ports, 2, "c1n1", &self), 0);
+	assert_int_equal(self.ndrops, 4);
+	assert_int_equal(self.drops[1].from_ip, ip("172.18.0.4"));
+	assert_int_equal(self.drops[1].port, 5000);
+	assert_string_equal(self.drops[1].cause, "c1n1: strict rp_filter on eth0 drops it (the way "
+			    "back leaves through x)");
+	assert_int_equal(self.drops[3].from_ip, ip("172.18.0.5"));
+	for (size_t k = 1; k < 4; k++)
+		free(self.drops[k].cause);
+	self.ndrops = 1;
 	assert_true(mx_row_parse(row, strlen(row), &c2n1, err, sizeof(err)));
 	j = matrix(v, n, w);
 	f = json_array_get(json_object_get(j, "failures"), 0);

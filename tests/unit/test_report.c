@@ -295,6 +295,7 @@ test_rp_back(void **state)
 	static struct report r;
 	struct plan_route *pr = &plan.routes[0];	/* 10.244.0.0/24 via 172.18.0.2, missing */
 	const struct problem *p;
+	char cause[200];
 
 	r = rep;
 	/* Loose, then off: the fixture's paths are symmetric (the way back to
@@ -321,11 +322,18 @@ test_rp_back(void **state)
 		p++;
 	assert_int_equal(p->sev, SEV_ERROR);
 	assert_non_null(strstr(p->fix, "net.ipv4.conf.eth0.rp_filter=2"));
+	/* ... and for the matrix, whom it stands for: the sender's failing
+	 * pair takes it as the receiver's cause. */
+	assert_int_equal(r.nback, 1);
+	assert_int_equal(r.back[0].from_ip, IP4(172, 18, 0, 2));
+	assert_string_equal(r.back[0].cause, "strict rp_filter on eth0 drops it (the way back leaves "
+			    "through veth1a2b3c4d)");
 	/* Loose lets it in; off too.  The replies' way is the route problem
 	 * already reported (route-missing), nothing more. */
 	r.sysctl.rp_dev = 2;
 	diag_run(&r);
 	assert_int_equal(with(&r, PC_RP_FILTER_STRICT, ""), 0);
+	assert_int_equal(r.nback, 0);
 	/* No way back at all: loose drops it too. */
 	pr->fib_err = -ENETUNREACH;
 	diag_run(&r);
@@ -358,12 +366,21 @@ test_rp_back(void **state)
 
 	/* A route of ours in place (10.244.1.0/24, ok) but a more specific
 	 * one takes its pods elsewhere: strict drops them. */
+	r.nfw = 0;	/* the fixture's drop of 10.244.1.0/24 on the way out would come first */
 	fx_add_route((struct route4){ .dst = fx_p("10.244.1.0/25"), .oif = 3,
 				      .protocol = RTPROT_STATIC });
 	r.sysctl.rp_dev = 1;
 	diag_run(&r);
 	assert_int_equal(with(&r, PC_RP_FILTER_STRICT, "drops what arrives from 10.244.1.0/24 (pods of "
 			      "node 172.18.0.3): the route back to it leaves through veth1a2b3c4d"), 1);
+	/* A probe of those pods leaves masqueraded as the node IP: its answers
+	 * come from the pod, and that is the probe's likely cause here. */
+	diag_probe_cause(&r, IP4(10, 244, 1, 7), cause, sizeof(cause));
+	assert_string_equal(cause, "its answers: strict rp_filter on eth0 drops it (the way back "
+			    "leaves through veth1a2b3c4d)");
+	diag_probe_cause(&r, IP4(10, 244, 1, 200), cause, sizeof(cause));	/* the upper half */
+	assert_string_equal(cause, "its answers: strict rp_filter on eth0 drops it (the way back "
+			    "leaves through veth1a2b3c4d)");
 	r.sysctl.rp_dev = 2;	/* loose: in, and the replies take the other way */
 	diag_run(&r);
 	assert_int_equal(with(&r, PC_RP_FILTER_STRICT, "drops"), 0);
