@@ -396,6 +396,8 @@ MUTATIONS = [
      "for (size_t i = 0; i < nback; i++)", "for (size_t i = 0; i < 0; i++)", "test_matrix"),
     ("matrix: an rp_filter drop taken over a rule's on the same port", "agent/daemon/matrix.c",
      "if (has_drop(out, back[i].from_ip, ports[p]))", "if (0)", "test_matrix"),
+    ("fw_fmt: a set statement's bitwise left out", "agent/core/fw_fmt.c",
+     "else if (src->masked && src->prefix < 0) {", "else if (0) {", "test_nft_live"),
 ]
 
 def run(cmd):

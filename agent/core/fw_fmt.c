@@ -226,6 +226,21 @@ static void fw_binop(const struct fw_rd *d, char *buf, size_t size)
 		snprintf(buf, size, "& %s ^ %s", m, x);
 }
 
+/* What a set statement writes: the register's value, with the bitwise
+ * that made it ("meta mark set meta mark | 0x00004000"). */
+static void fw_set_value(const struct fw_rd *src, char *buf, size_t size)
+{
+	char op[96];
+
+	if (!src)
+		snprintf(buf, size, "?");
+	else if (src->masked && src->prefix < 0) {
+		fw_binop(src, op, sizeof(op));
+		snprintf(buf, size, "%s %s", src->text, op);
+	} else
+		snprintf(buf, size, "%s", src->text);
+}
+
 static void fw_r_meta(struct fw_render *r, const struct nft_expr *e)
 {
 	static const struct { uint32_t key; enum fw_vt vt; uint32_t len; const char *text; } m[] = {
@@ -245,6 +260,7 @@ static void fw_r_meta(struct fw_render *r, const struct nft_expr *e)
 	enum fw_vt vt = FW_VT_RAW;
 	uint32_t len = 4;
 	struct fw_rd *src;
+	char val[176];
 
 	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++)
 		if (m[i].key == e->u.meta.key) {
@@ -260,15 +276,11 @@ static void fw_r_meta(struct fw_render *r, const struct nft_expr *e)
 		return;
 	}
 	src = fw_rd(r, e->u.meta.reg);
-	if (src && src->masked && src->prefix < 0) {
-		char op[96];
-
-		fw_binop(src, op, sizeof(op));	/* "meta mark set meta mark | 0x00004000" */
-		fw_out(r, "%s set %s %s", text ? text : "meta", src->text, op);
-	} else if (text)
-		fw_out(r, "%s set %s", text, src ? src->text : "?");
+	fw_set_value(src, val, sizeof(val));
+	if (text)
+		fw_out(r, "%s set %s", text, val);
 	else
-		fw_out(r, "meta key %u set %s", e->u.meta.key, src ? src->text : "?");
+		fw_out(r, "meta key %u set %s", e->u.meta.key, val);
 }
 
 static void fw_r_ct(struct fw_render *r, const struct nft_expr *e)
@@ -283,7 +295,7 @@ static void fw_r_ct(struct fw_render *r, const struct nft_expr *e)
 		{ NFT_CT_SRC_IP, FW_VT_ADDR, 4, "ct original ip saddr" },
 		{ NFT_CT_DST_IP, FW_VT_ADDR, 4, "ct original ip daddr" },
 	};
-	struct fw_rd *src;
+	char val[176];
 
 	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
 		if (m[i].key != e->u.ct.key)
@@ -291,8 +303,8 @@ static void fw_r_ct(struct fw_render *r, const struct nft_expr *e)
 		if (!e->u.ct.set) {
 			fw_rd_set(r, e->u.ct.reg, m[i].vt, m[i].len, "%s", m[i].text);
 		} else {
-			src = fw_rd(r, e->u.ct.reg);
-			fw_out(r, "%s set %s", m[i].text, src ? src->text : "?");
+			fw_set_value(fw_rd(r, e->u.ct.reg), val, sizeof(val));
+			fw_out(r, "%s set %s", m[i].text, val);
 		}
 		return;
 	}

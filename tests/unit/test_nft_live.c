@@ -79,6 +79,10 @@ static const char marks[] =
 	"    meta mark set meta mark | 0x00004000\n"
 	"    meta mark set meta mark ^ 0x00004000\n"
 	"    ip saddr & 0.0.255.0 == 0.0.1.0 drop\n"
+	"    ct mark set ct mark | 0x1\n"
+	"    ct mark set meta mark & 0xffff\n"
+	"    meta mark set ct mark\n"
+	"    ct mark & 0xff00 != 0x0 accept\n"
 	"  }\n"
 	"}\n";
 
