@@ -398,6 +398,11 @@ MUTATIONS = [
      "if (has_drop(out, back[i].from_ip, ports[p]))", "if (0)", "test_matrix"),
     ("fw_fmt: a set statement's bitwise left out", "agent/core/fw_fmt.c",
      "else if (src->masked && src->prefix < 0) {", "else if (0) {", "test_nft_live"),
+    ("probe: every queued probe started in one turn", "agent/io/probe.c",
+     "\t\tif (budget-- == 0) {\n\t\t\te->more = true;\n\t\t\tbreak;",
+     "\t\tif (0) {\n\t\t\te->more = true;\n\t\t\tbreak;", "test_probe"),
+    ("render: a step's budget not counted", "agent/core/render.c",
+     "j->i < n && *budget > 0; j->i++, --*budget)", "j->i < n && *budget > 0; j->i++)", "test_report"),
 ]
 
 def run(cmd):

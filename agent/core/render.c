@@ -287,31 +287,73 @@ put_nested(FILE *f, const char *s, int depth)
 
 #define RENDER_COMPACT_AFTER 1000
 
-/* One array member of the top-level object, written an element at a time:
- * a large report (thousands of routes and flows) never exists as one
- * jansson tree.  The text is what json_dumps of the whole would give. */
-static bool
-put_array(FILE *f, const char *key, const struct report *r, size_t n,
-	  json_t *(*elem)(const struct report *, size_t), bool last)
+enum { RJ_ROUTES, RJ_FIREWALL, RJ_PROBES, RJ_PROBLEMS, RJ_DONE };
+
+struct render_job {
+	FILE *f;
+	char *s;
+	size_t len;
+	int section;		/* the array being written */
+	size_t i;		/* its next element */
+};
+
+/* The top-level arrays, in order: each written an element at a time, so a
+ * large report (thousands of routes and flows) never exists as one jansson
+ * tree.  The text is what json_dumps of the whole would give. */
+static size_t
+rj_section(const struct report *r, int section, const char **key,
+	   json_t *(**elem)(const struct report *, size_t))
 {
+	static const char *const keys[] = { "routes", "firewall", "probes", "problems" };
+	static json_t *(*const elems[])(const struct report *, size_t) = {
+		json_route_at, json_fw, json_probe, json_problem };
+	const size_t n[] = { r->plan ? r->plan->n : 0, r->nfw, r->nprobes, r->nproblems };
+
+	*key = keys[section];
+	*elem = elems[section];
+	return n[section];
+}
+
+static size_t
+rj_left(const struct render_job *j, const struct report *r)
+{
+	const char *key;
+	json_t *(*elem)(const struct report *, size_t);
+
+	return rj_section(r, j->section, &key, &elem) - j->i;
+}
+
+/* Up to budget elements of the current array, its opening and closing
+ * included; false when out of memory. */
+static bool
+rj_put(struct render_job *j, const struct report *r, size_t *budget)
+{
+	const char *key;
+	json_t *(*elem)(const struct report *, size_t);
+	size_t n = rj_section(r, j->section, &key, &elem);
 	/* Past RENDER_COMPACT_AFTER elements (5,000 remote routes make 75,000
 	 * firewall flows) one line each: a third of the bytes, still one
 	 * element per line for grep and jq. */
 	size_t flags = (n > RENDER_COMPACT_AFTER ? JSON_COMPACT : JSON_INDENT(2)) | JSON_PRESERVE_ORDER;
 
-	fprintf(f, "  \"%s\": %s", key, n ? "[" : "[]");
-	for (size_t i = 0; i < n; i++) {
-		json_t *o = elem(r, i);
+	if (j->i == 0)
+		fprintf(j->f, "  \"%s\": %s", key, n ? "[" : "[]");
+	for (; j->i < n && *budget > 0; j->i++, --*budget) {
+		json_t *o = elem(r, j->i);
 		char *s = o ? json_dumps(o, flags) : NULL;
 
 		json_decref(o);
 		if (!s)
 			return false;
-		fputs(i ? ",\n    " : "\n    ", f);
-		put_nested(f, s, 2);
+		fputs(j->i ? ",\n    " : "\n    ", j->f);
+		put_nested(j->f, s, 2);
 		free(s);
 	}
-	fprintf(f, "%s%s", n ? "\n  ]" : "", last ? "\n}" : ",\n");
+	if (j->i < n)
+		return true;
+	fprintf(j->f, "%s%s", n ? "\n  ]" : "", j->section == RJ_PROBLEMS ? "\n}" : ",\n");
+	j->section++;
+	j->i = 0;
 	return true;
 }
 
@@ -335,29 +377,62 @@ json_head(const struct report *r)
 	return s;
 }
 
+struct render_job *
+render_json_start(const struct report *r)
+{
+	struct render_job *j = calloc(1, sizeof(*j));
+	char *head = json_head(r);
+
+	if (!j || !head || !(j->f = open_memstream(&j->s, &j->len))) {
+		free(head);
+		free(j);
+		errno = ENOMEM;
+		return NULL;
+	}
+	fprintf(j->f, "%s,\n", head);
+	free(head);
+	return j;
+}
+
+int
+render_json_step(struct render_job *j, const struct report *r, size_t budget, char **out)
+{
+	bool ok = true;
+
+	/* An array with nothing left to write costs nothing: closed at once. */
+	while (ok && j->section < RJ_DONE && (budget > 0 || rj_left(j, r) == 0))
+		ok = rj_put(j, r, &budget);
+	if (ok && j->section < RJ_DONE)
+		return 0;
+	ok = fclose(j->f) == 0 && ok;
+	j->f = NULL;
+	if (!ok)
+		return -ENOMEM;
+	*out = j->s;
+	j->s = NULL;
+	return 1;
+}
+
+void
+render_job_free(struct render_job *j)
+{
+	if (!j)
+		return;
+	if (j->f)
+		fclose(j->f);
+	free(j->s);
+	free(j);
+}
+
 char *
 render_json(const struct report *r)
 {
-	char *head = json_head(r), *s = NULL;
-	size_t len = 0;
-	FILE *f;
-	bool ok;
+	struct render_job *j = render_json_start(r);
+	char *s = NULL;
+	int e = j ? render_json_step(j, r, SIZE_MAX, &s) : -ENOMEM;
 
-	if (!head || !(f = open_memstream(&s, &len))) {
-		free(head);
+	render_job_free(j);
+	if (e != 1)
 		errno = ENOMEM;
-		return NULL;
-	}
-	fprintf(f, "%s,\n", head);
-	free(head);
-	ok = put_array(f, "routes", r, r->plan ? r->plan->n : 0, json_route_at, false) &&
-	     put_array(f, "firewall", r, r->nfw, json_fw, false) &&
-	     put_array(f, "probes", r, r->nprobes, json_probe, false) &&
-	     put_array(f, "problems", r, r->nproblems, json_problem, true);
-	if (fclose(f) != 0 || !ok) {
-		free(s);
-		errno = ENOMEM;
-		return NULL;
-	}
-	return s;
+	return e == 1 ? s : NULL;
 }

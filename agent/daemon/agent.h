@@ -87,6 +87,10 @@ struct agent {
 	bool self_check;		/* ... and compared with it first (--resync) */
 	struct nftwatch *nftw;		/* nftables change notifications, or NULL */
 	struct ev_timer *t_rules;	/* retries a failed read; polls without nftw */
+	/* The JSON report being written a chunk per turn of the loop (agentd.c):
+	 * status_json stays the last complete one meanwhile. */
+	struct render_job *rjob;
+	struct ev_timer *t_render;
 	bool rules_pending;
 	bool rules_dirty;		/* the ruleset view must be re-read from a dump */
 	bool rules_check;		/* ... and compared with it first (--resync) */
@@ -145,6 +149,9 @@ int agent_probe_start(struct agent *a);
 void agent_probe_stop(struct agent *a);
 /* Marks the agent for a reconcile (agentd.c). */
 void agent_schedule(struct agent *a, const char *why);
+/* Finishes the JSON report being written now: before anything it points to
+ * (the probe results, the plan) changes (agentd.c). */
+void agent_render_finish(struct agent *a);
 /* The peers' claims and their verdicts under the trust rules of
  * agent/core/remotes.c: a routed claim's pods are ours to reach. */
 struct agent_claims {

@@ -197,6 +197,7 @@ on_round(const struct probe_result *res, size_t n, void *arg)
 		probe_report(&a->targets[i], &res[i], &a->probe_opts, &rp[i]);
 		record(a, &res[i], &rp[i]);
 	}
+	agent_render_finish(a);		/* it may be writing the old results */
 	free(a->probes);
 	a->probes = rp;
 	a->nprobes = n;
@@ -211,6 +212,7 @@ nothing_to_probe(struct agent *a)
 {
 	bool was = a->probe_none;
 
+	agent_render_finish(a);
 	free(a->probes);
 	a->probes = NULL;
 	a->nprobes = 0;

@@ -45,6 +45,7 @@ extern char **environ;
 
 /* Route changes per reconcile: about 0.1-0.2 s of the kernel's time. */
 #define AGENT_BURST_CHUNK 1000
+#define AGENT_RENDER_CHUNK 5000	/* JSON elements per turn of the loop: ~5 ms */
 #define AGENT_LOG_PER_CODE 5	/* problems of one code logged one by one per reconcile */
 #define AGENT_MAX_REMOTES (2 * PEER_MAX + CFG_MAX_REMOTES)	/* pods, services, --remote */
 
@@ -127,6 +128,57 @@ observe(struct agent *a, double started, int failed)
 	}
 }
 
+/* The last chunk written: the new JSON replaces the old. */
+static void
+render_done(struct agent *a, char *json)
+{
+	render_job_free(a->rjob);
+	a->rjob = NULL;
+	free(a->status_json);
+	a->status_json = json;
+	/* Rendering a large report makes many small jansson objects; give the
+	 * freed heap back rather than keep its high-water mark (DaemonSet
+	 * memory limit). */
+	malloc_trim(0);
+}
+
+/* Writes budget more elements of the JSON report; false when done. */
+static bool
+render_more(struct agent *a, size_t budget)
+{
+	char *json = NULL;
+	int e;
+
+	if (!a->rjob)
+		return false;
+	if ((e = render_json_step(a->rjob, a->report, budget, &json)) == 0)
+		return true;
+	if (e < 0)
+		log_errc(e, "rendering the report");
+	render_done(a, json);
+	return false;
+}
+
+/* Before anything the report points to changes (the next reconcile, a probe
+ * round's results): the JSON being written is finished at once. */
+void
+agent_render_finish(struct agent *a)
+{
+	render_more(a, SIZE_MAX);
+}
+
+static void
+on_render_timer(struct ev_loop *loop, void *arg)
+{
+	struct agent *a = arg;
+
+	if (render_more(a, AGENT_RENDER_CHUNK))
+		ev_timer_arm(a->t_render, 0);
+}
+
+/* The text, the problem counts and the JSON's head now (they read peers,
+ * which may go); the JSON's arrays (5,000 remote nodes: 85,000 elements,
+ * ~0.1 s at once) a chunk per turn of the loop, /healthz answered between. */
 static void
 render(struct agent *a, struct report *r)
 {
@@ -134,8 +186,6 @@ render(struct agent *a, struct report *r)
 	size_t len = 0;
 	FILE *f;
 
-	free(a->status_json);
-	a->status_json = render_json(r);
 	f = open_memstream(&buf, &len);
 	if (f) {
 		render_text(r, f);
@@ -146,10 +196,11 @@ render(struct agent *a, struct report *r)
 	memset(a->problems, 0, sizeof(a->problems));
 	for (size_t i = 0; i < r->nproblems; i++)
 		a->problems[r->problems[i].code]++;
-	/* Rendering a large report makes many small jansson objects; give the
-	 * freed heap back rather than keep its high-water mark (DaemonSet
-	 * memory limit). */
-	malloc_trim(0);
+	if (!(a->rjob = render_json_start(r))) {
+		log_errc(-ENOMEM, "rendering the report");
+		return;
+	}
+	on_render_timer(a->loop, a);
 }
 
 static void
@@ -231,6 +282,7 @@ reconcile(struct agent *a)
 	if (a->watch && !a->need_dump)
 		ksync_drain(a);
 	a->pending = false;
+	agent_render_finish(a);		/* it reads the report reset below */
 	memset(r, 0, sizeof(*r));
 	if (a->need_dump && (err = ksync_redump(a)) < 0) {
 		/* Logged once per failure, not ready, retried with backoff (never
@@ -458,10 +510,12 @@ setup(struct agent *a)
 	a->t_resync = ev_timer_new(a->loop, on_resync_timer, a);
 	a->t_peers = ev_timer_new(a->loop, on_peer_timer, a);
 	a->t_rules = ev_timer_new(a->loop, rules_on_timer, a);
+	a->t_render = ev_timer_new(a->loop, on_render_timer, a);
 	a->peers = peers_new(a->loop, &po, on_peers_changed, a);
 	a->matrix = matrix_new(a);
 	a->why = whyd_new(a);
-	if (!a->t_reconcile || !a->t_resync || !a->t_peers || !a->t_rules || !a->peers || !a->matrix ||
+	if (!a->t_reconcile || !a->t_resync || !a->t_peers || !a->t_rules || !a->t_render ||
+	    !a->peers || !a->matrix ||
 	    !a->why ||
 	    ev_add(a->loop, watch_fd(a->watch), EPOLLIN, ksync_on_watch, a) < 0 ||
 	    ev_signal(a->loop, SIGTERM, on_signal, a) < 0 || ev_signal(a->loop, SIGINT, on_signal, a) < 0) {
@@ -535,6 +589,8 @@ teardown(struct agent *a)
 	ev_timer_free(a->t_resync);
 	ev_timer_free(a->t_peers);
 	ev_timer_free(a->t_rules);
+	ev_timer_free(a->t_render);
+	render_job_free(a->rjob);
 	if (a->watch && a->loop)
 		ev_del(a->loop, watch_fd(a->watch));
 	watch_close(a->watch);

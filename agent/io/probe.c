@@ -28,7 +28,7 @@
 /* Grace past --timeout before podreach itself ends an HTTP transfer that
  * curl should already have timed out: a bound that does not rely on curl. */
 #define HTTP_GRACE_US 1000000
-#define ASAP 1			/* e->armed: deliver the finished round */
+#define ASAP 1			/* e->armed: deliver the finished round, or go on */
 
 struct probe_slot {
 	struct probe_engine *e;
@@ -48,6 +48,7 @@ struct probe_engine {
 	struct probe_opts o;
 	struct ev_timer *timer;		/* deadlines, and delivery of a round */
 	uint64_t armed;			/* what timer is armed for: 0 none, ASAP, or µs */
+	bool more;			/* a turn's budget ran out: go on at once */
 	struct curlev *curl;		/* created by the first HTTP probe */
 	CURLM *multi;			/* curlev's */
 	struct heap heap;
@@ -257,7 +258,7 @@ rearm(struct probe_engine *e)
 	uint32_t id;
 	double s = 1e-6;
 
-	if (e->busy && e->done == e->n)
+	if (e->busy && (e->done == e->n || e->more))
 		want = ASAP;
 	else if (heap_peek(&e->heap, &id, &when))
 		want = when;
@@ -498,15 +499,22 @@ http_start(struct probe_engine *e, struct probe_slot *s, const struct probe_targ
 
 /* ---- rounds ----------------------------------------------------------------------------- */
 
-/* Starts queued targets while the in-flight bound allows, then re-arms. */
+/* Starts queued targets while the in-flight bound allows, PROBE_TURN at
+ * most (the rest on the next turn of the loop), then re-arms. */
 static void
 pump(struct probe_engine *e)
 {
+	size_t budget = PROBE_TURN;
+
 	while (e->busy && e->inflight < e->o.max_inflight && e->next < e->n) {
 		const struct probe_target *t = &e->t[e->next];
 		struct probe_slot *s = e->free_slots;
 		int err;
 
+		if (budget-- == 0) {
+			e->more = true;
+			break;
+		}
 		e->free_slots = s->next_free;
 		*s = (struct probe_slot){ .e = e, .id = s->id, .used = true, .target = e->next,
 					  .fd = -1 };
@@ -535,15 +543,22 @@ pump(struct probe_engine *e)
 	rearm(e);
 }
 
-/* Ends every probe whose deadline passed. */
+/* Ends every probe whose deadline passed, PROBE_TURN at most: the rest on
+ * the next turn of the loop. */
 static void
 expire(struct probe_engine *e)
 {
 	uint64_t now = now_us(), when;
 	uint32_t id;
+	size_t budget = PROBE_TURN;
 
 	while (heap_peek(&e->heap, &id, &when) && when <= now) {
 		struct probe_slot *s = &e->slots[id];
+
+		if (budget-- == 0) {
+			e->more = true;
+			return;
+		}
 
 		if (s->easy)
 			finish(e, s, PROBE_ERROR, PROBE_PHASE_DEADLINE, CURLE_OPERATION_TIMEDOUT, 0);
@@ -560,6 +575,7 @@ timer_fired(struct ev_loop *loop, void *arg)
 	probe_done_cb cb;
 
 	e->armed = 0;
+	e->more = false;
 	expire(e);
 	pump(e);
 	if (!e->busy || e->done < e->n)

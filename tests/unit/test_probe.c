@@ -370,6 +370,31 @@ test_inflight_bound(void **state)
 	close(c);
 }
 
+/* 1,000 targets under the default bound of 1,024 in flight: PROBE_TURN
+ * started at once, the rest on later turns of the loop; every one done. */
+static void
+test_turns(void **state)
+{
+	uint16_t shut_port;
+	int c = closed_port(&shut_port);
+	struct probe_target *t = mixed_targets(1000, shut_port, shut_port);
+	struct probe_opts o = { .timeout = 5 };
+	struct ev_loop *loop = ev_new();
+	struct probe_engine *e = probe_engine_new(loop, &o);
+	struct round_seen seen = { .loop = loop };
+
+	assert_non_null(e);
+	assert_int_equal(probe_round_start(e, t, 1000, count_done, &seen), 0);
+	assert_int_equal(probe_engine_peak_inflight(e), PROBE_TURN);
+	assert_int_equal(ev_run(loop), 0);
+	assert_int_equal(seen.calls, 1);
+	assert_int_equal(seen.refused, 1000);
+	probe_engine_free(e);
+	ev_free(loop);
+	free(t);
+	close(c);
+}
+
 /* In a child limited to 40 descriptors, 200 probes with the default bound of
  * 1024 in flight: EMFILE holds the queue back instead of failing probes. */
 static void
@@ -534,6 +559,7 @@ main(void)
 		cmocka_unit_test(test_report_entry),
 		cmocka_unit_test(test_tcp_round),
 		cmocka_unit_test(test_inflight_bound),
+		cmocka_unit_test(test_turns),
 		cmocka_unit_test(test_out_of_descriptors),
 		cmocka_unit_test(test_http_round),
 		cmocka_unit_test(test_free_mid_round),

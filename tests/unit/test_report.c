@@ -426,6 +426,50 @@ test_probe_cause(void **state)
 	}
 }
 
+/* The JSON written a few elements per step (what the agent's loop does
+ * between requests) is the JSON written at once, byte for byte, for the
+ * golden report and for one of 1,500 flows (compact lines); each step
+ * writes at most its budget. */
+static void
+test_json_steps(void **state)
+{
+	static struct report r;
+	static struct report_fw f[1500];
+	const size_t budgets[] = { 1, 2, 7, 1000 };
+
+	for (size_t i = 0; i < 1500; i++)
+		f[i] = (struct report_fw){ "10.245.0.0/24", "10.244.1.0/24", (uint16_t)i, "forward",
+					   "accept", .table = "", .chain = "", .rule = "", .reason = "" };
+	for (int big = 0; big < 2; big++) {
+		char *whole;
+
+		r = rep;
+		if (big) {
+			r.fw = f;
+			r.nfw = 1500;
+		}
+		diag_run(&r);
+		assert_non_null(whole = render_json(&r));
+		for (size_t b = 0; b < sizeof(budgets) / sizeof(budgets[0]); b++) {
+			struct render_job *j = render_json_start(&r);
+			size_t steps = 0, elems = (r.plan ? r.plan->n : 0) + r.nfw + r.nprobes + r.nproblems;
+			char *s = NULL;
+			int e;
+
+			assert_non_null(j);
+			while ((e = render_json_step(j, &r, budgets[b], &s)) == 0)
+				steps++;
+			render_job_free(j);
+			assert_int_equal(e, 1);
+			assert_string_equal(s, whole);
+			assert_int_equal(steps, (elems - 1) / budgets[b]);
+			free(s);
+		}
+		free(whole);
+	}
+	render_job_free(NULL);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -439,6 +483,7 @@ main(int argc, char *argv[])
 		cmocka_unit_test(test_fw_fix),
 		cmocka_unit_test(test_rp_back),
 		cmocka_unit_test(test_probe_cause),
+		cmocka_unit_test(test_json_steps),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
