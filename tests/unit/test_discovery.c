@@ -621,6 +621,14 @@ test_listed(void **state)
 	assert_false(discovery_listed(f->d));
 }
 
+/* w's state said as st (err): the changes discovery then reports. */
+static int
+said(struct fixture *f, struct kwatch *w, enum kwatch_state st, const char *err)
+{
+	w->cbs.state(st, err, w->cbs.arg);
+	return changes(f);
+}
+
 /* Each watch that starts again (every 20 s per cluster) says synced: no
  * change, no reconcile; a state or error that changes is one. */
 static void
@@ -634,19 +642,13 @@ test_state_repeated(void **state)
 	c2 = watch("https://10.0.0.2:6443", "/nodes");
 	sec = watch("https://127.0.0.1:6443", "/secrets");
 	for (int i = 0; i < 3; i++) {
-		c2->cbs.state(KW_SYNCED, "", c2->cbs.arg);
-		assert_int_equal(changes(f), 0);
-		sec->cbs.state(KW_SYNCED, "", sec->cbs.arg);
-		assert_int_equal(changes(f), 0);
+		assert_int_equal(said(f, c2, KW_SYNCED, ""), 0);
+		assert_int_equal(said(f, sec, KW_SYNCED, ""), 0);
 	}
-	c2->cbs.state(KW_UNREACHABLE, "refused", c2->cbs.arg);
-	assert_int_equal(changes(f), 1);
-	c2->cbs.state(KW_UNREACHABLE, "timeout", c2->cbs.arg);
-	assert_int_equal(changes(f), 1);
-	sec->cbs.state(KW_UNREACHABLE, "refused", sec->cbs.arg);
-	assert_int_equal(changes(f), 1);
-	sec->cbs.state(KW_UNREACHABLE, "refused", sec->cbs.arg);
-	assert_int_equal(changes(f), 0);
+	assert_int_equal(said(f, c2, KW_UNREACHABLE, "refused"), 1);
+	assert_int_equal(said(f, c2, KW_UNREACHABLE, "timeout"), 1);
+	assert_int_equal(said(f, sec, KW_UNREACHABLE, "refused"), 1);
+	assert_int_equal(said(f, sec, KW_UNREACHABLE, "refused"), 0);
 }
 
 /* A Secret naming a cluster of 5,000 Nodes of 4 pod CIDRs each (the most a
