@@ -1,5 +1,5 @@
 /*
- * Options of SPEC.md, from flags and PODREACH_* variables (a flag wins),
+ * Options of podreach(8), from flags and PODREACH_* variables (a flag wins),
  * validated strictly before anything touches the kernel.
  */
 #ifndef PODREACH_CFG_H

@@ -1,5 +1,5 @@
 /*
- * A cluster as the report shows it (SPEC's clusters[]): where its nodes come
+ * A cluster as the report shows it (podreach(8)'s clusters[]): where its nodes come
  * from and whether that source answers.  Filled by the daemon's discovery;
  * read by the diagnosis (api-unreachable, api-forbidden) and the renderers.
  */

@@ -1,5 +1,5 @@
 /*
- * The flows of SPEC's firewall section: from the local pod CIDR to each
+ * The flows of podreach(8)'s firewall section: from the local pod CIDR to each
  * remote pod CIDR, forwarded (prerouting, forward, postrouting), and the
  * node's own probe (output, postrouting), once per probe port.
  */

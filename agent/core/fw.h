@@ -85,7 +85,7 @@ bool fw_trace_has(const struct fw_trace *t, uint64_t key);
 #define FW_RULE_LEN	512
 #define FW_REASON_LEN	160
 
-/* One SPEC firewall[] item.  src/dst are for the caller to fill. */
+/* One podreach(8) firewall[] item.  src/dst are for the caller to fill. */
 struct fw_result {
 	struct prefix4 src, dst;
 	enum fw_hook hook;

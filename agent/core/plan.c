@@ -205,7 +205,7 @@ gw_special(const struct kview *kv, uint32_t ip)
 	return host == 0 || host == ~cidr_mask(a->len);
 }
 
-/* The rails of SPEC: returns the reason to refuse pr, or WHY_NONE. */
+/* The rails of podreach(8): returns the reason to refuse pr, or WHY_NONE. */
 static enum plan_why
 rails(const struct plan_input *in, size_t ri, struct plan_route *pr)
 {

@@ -1,6 +1,6 @@
 /*
  * The planner: remote nodes + the kernel view -> one decision per remote pod
- * CIDR.  Pure: no I/O, so every rule of SPEC's "Routes" section is a unit test.
+ * CIDR.  Pure: no I/O, so every rule of podreach(8)'s "Routes" section is a unit test.
  */
 #ifndef PODREACH_PLAN_H
 #define PODREACH_PLAN_H

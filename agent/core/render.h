@@ -1,4 +1,4 @@
-/* The report rendered for people (text) and scripts (SPEC's JSON).  Pure,
+/* The report rendered for people (text) and scripts (podreach(8)'s JSON).  Pure,
  * so golden files pin both formats. */
 #ifndef PODREACH_RENDER_H
 #define PODREACH_RENDER_H

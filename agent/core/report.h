@@ -15,7 +15,7 @@
 #include "agent/core/sysctl.h"
 #include "agent/core/plan.h"
 
-/* SPEC's stable problem codes, in the order /metrics lists them. */
+/* podreach(8)'s stable problem codes, in the order /metrics lists them. */
 enum problem_code {
 	PC_ROUTE_MISSING,
 	PC_ROUTE_WRONG_GATEWAY,

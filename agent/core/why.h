@@ -42,7 +42,7 @@ struct why_hop {
 struct why_probe {
 	bool done;		/* false: not probed (detail says why) */
 	char target[64];
-	char result[16];	/* SPEC's tcp results */
+	char result[16];	/* podreach(8)'s tcp results */
 	double rtt_ms;
 	char detail[200];
 };
@@ -110,7 +110,7 @@ void why_finish(struct why_trace *t);
 /* The first hop that blocks, or NULL. */
 const struct why_hop *why_blocker(const struct why_trace *t);
 
-/* SPEC's JSON of t, malloc'd (NULL: out of memory). */
+/* podreach(8)'s JSON of t, malloc'd (NULL: out of memory). */
 char *why_json(const struct why_trace *t);
 
 /* Validates an answer field by field (bounded size, depth, hop count,

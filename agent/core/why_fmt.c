@@ -1,5 +1,5 @@
 /*
- * The trace of `podreach why` as SPEC's JSON (rendered, and validated when
+ * The trace of `podreach why` as podreach(8)'s JSON (rendered, and validated when
  * it comes from another agent or reaches the CLI) and as text.
  */
 #include <jansson.h>

@@ -1,5 +1,5 @@
 /*
- * The last resort for this node's pod CIDR, as SPEC says: in a pod without a
+ * The last resort for this node's pod CIDR, as podreach(8) says: in a pod without a
  * CNI config, the Node's spec.podCIDRs from the Kubernetes API, read once at
  * start with the pod's service account (libcurl, HTTPS, the cluster's CA).
  */

@@ -31,7 +31,7 @@ struct report_probe;
 
 enum probe_kind { PROBE_TCP, PROBE_HTTP };
 
-/* SPEC's results: open/refused/timeout/unreachable/error (tcp), ok/error (http). */
+/* podreach(8)'s results: open/refused/timeout/unreachable/error (tcp), ok/error (http). */
 enum probe_outcome {
 	PROBE_OPEN,
 	PROBE_REFUSED,
@@ -108,14 +108,14 @@ enum probe_outcome probe_classify_tcp(enum probe_phase phase, int err);
  * whether podreach itself cut an oversized body. */
 enum probe_outcome probe_classify_http(int curlcode, long status, bool cut);
 
-/* "open", "refused", ... as SPEC spells them. */
+/* "open", "refused", ... as podreach(8) spells them. */
 const char *probe_result_name(enum probe_outcome r);
 const char *probe_kind_name(enum probe_kind k);
 
 /* True when the result proves the path (open, ok, refused). */
 bool probe_result_reached(enum probe_outcome r);
 
-/* Fills out (SPEC's probes[] entry) from one target and its result; the
+/* Fills out (podreach(8)'s probes[] entry) from one target and its result; the
  * detail says why, and from which source address. */
 struct cfg;
 struct kview;
